@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// p2pscope's subcommands. Each registers its options on the CLI11 app and
+// returns the action to run once parsing succeeded; the action returns a
+// Status, which main() alone turns into a message and an exit status.
+#pragma once
+
+#include <functional>
+#include <iosfwd>
+
+#include <CLI/CLI.hpp>
+
+#include "p2pscope/result.hpp"
+
+namespace p2pscope::cli {
+
+using Action = std::function<Status(std::ostream& out)>;
+
+Action add_topo_command(CLI::App& app);
+
+}  // namespace p2pscope::cli

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// p2pscope: characterizes PCIe peer-to-peer DMA paths.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+
+namespace {
+
+int exit_status(p2pscope::Errc code) {
+    switch (code) {
+    case p2pscope::Errc::invalid_argument:
+    case p2pscope::Errc::bad_input:
+    case p2pscope::Errc::not_found:
+        return 2;  // the user can fix the input
+    case p2pscope::Errc::unsupported:
+    case p2pscope::Errc::system:
+        return 1;
+    }
+    return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"p2pscope: characterize PCIe peer-to-peer DMA paths on this machine or from saved topology data.",
+                 "p2pscope"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", std::string(P2PSCOPE_VERSION));
+    std::vector<std::pair<CLI::App*, p2pscope::cli::Action>> commands;
+    {
+        auto* topo = app.add_subcommand("topo", "Map the PCI topology: the DMA path of every device pair and "
+                                                "whether Linux allows P2P DMA between them, and why not");
+        commands.emplace_back(topo, p2pscope::cli::add_topo_command(*topo));
+    }
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::cerr << "p2pscope: " << e.what() << " (see p2pscope --help)\n";
+        return 2;
+    }
+    for (auto& [sub, action] : commands) {
+        if (!sub->parsed()) continue;
+        auto status = action(std::cout);
+        std::cout.flush();
+        if (!status) {
+            std::cerr << "p2pscope " << sub->get_name() << ": " << status.error().message << "\n";
+            return exit_status(status.error().code);
+        }
+        if (!std::cout) {
+            std::cerr << "p2pscope: cannot write the output\n";
+            return 1;
+        }
+    }
+    return 0;
+}

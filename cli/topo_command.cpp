@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// p2pscope topo: read a topology (live, sysfs tree, hwloc XML or lspci dump),
+// analyse the selected device pairs and print them.
+#include <fstream>
+#include <memory>
+#include <ostream>
+#include <sstream>
+
+#include "commands.hpp"
+#include "p2pscope/probe/analysis.hpp"
+#include "p2pscope/probe/report.hpp"
+#include "p2pscope/probe/sources.hpp"
+
+namespace p2pscope::cli {
+
+namespace {
+
+struct TopoOptions {
+    std::string sysfs_root = "/";
+    std::string hwloc_xml;
+    std::string lspci_dump;
+    std::string export_hwloc_xml;
+    std::vector<std::string> classes;
+    std::vector<std::string> devices;
+    std::string format = "text";
+    std::string assume_cpu;
+};
+
+Result<probe::Topology> load(const TopoOptions& o) {
+    if (!o.hwloc_xml.empty()) return probe::load_hwloc_xml(o.hwloc_xml);
+    if (!o.lspci_dump.empty()) return probe::load_lspci_dump(o.lspci_dump);
+    return probe::load_sysfs(probe::SysfsOptions{o.sysfs_root, ""});
+}
+
+Result<probe::PairSelection> parse_selection(const TopoOptions& o) {
+    probe::PairSelection s;
+    for (const auto& c : o.classes) {
+        if (c == "all") {
+            s.all_classes = true;
+            continue;
+        }
+        auto cls = probe::parse_device_class(c);
+        if (!cls) return make_error(Errc::invalid_argument, "unknown class '" + c + "' (gpu, nic, nvme, accel, other, all)");
+        s.classes.push_back(*cls);
+    }
+    for (const auto& d : o.devices) {
+        auto a = probe::PciAddress::parse(d);
+        if (!a) return a.error();
+        s.devices.push_back(*a);
+    }
+    return s;
+}
+
+// "AuthenticAMD:0x19", "amd:25", "GenuineIntel"
+Result<probe::Cpu> parse_cpu(const std::string& text) {
+    probe::Cpu cpu;
+    auto colon = text.find(':');
+    std::string vendor = text.substr(0, colon);
+    if (vendor == "amd" || vendor == "AMD") vendor = "AuthenticAMD";
+    if (vendor == "intel" || vendor == "Intel") vendor = "GenuineIntel";
+    cpu.vendor = vendor;
+    if (colon != std::string::npos) {
+        try {
+            size_t used = 0;
+            cpu.family = std::stoi(text.substr(colon + 1), &used, 0);
+            if (used != text.size() - colon - 1) throw std::invalid_argument("trailing");
+        } catch (...) {
+            return make_error(Errc::invalid_argument, "--assume-cpu '" + text + "': family must be a number (e.g. amd:0x19)");
+        }
+    }
+    if (vendor.empty()) return make_error(Errc::invalid_argument, "--assume-cpu needs a vendor (e.g. amd:0x19)");
+    return cpu;
+}
+
+Status run_topo(const TopoOptions& o, std::ostream& out) {
+    auto selection = parse_selection(o);
+    if (!selection) return selection.error();
+    probe::VerdictOptions verdict_options;
+    if (!o.assume_cpu.empty()) {
+        auto cpu = parse_cpu(o.assume_cpu);
+        if (!cpu) return cpu.error();
+        verdict_options.assume_cpu = *cpu;
+    }
+    if (!o.export_hwloc_xml.empty()) {
+        if (!o.hwloc_xml.empty() || !o.lspci_dump.empty())
+            return make_error(Errc::invalid_argument, "--export-hwloc-xml reads the live system or --sysfs-root only");
+        if (auto s = probe::export_hwloc_xml(probe::SysfsOptions{o.sysfs_root, ""}, o.export_hwloc_xml); !s) return s;
+    }
+    auto topology = load(o);
+    if (!topology) return topology.error();
+    auto selected = probe::select_functions(*topology, *selection);
+    if (!selected) return selected.error();
+    const auto pairs = probe::analyse_pairs(*topology, *selected, verdict_options);
+    const probe::Report report{*topology, *selected, pairs};
+    // Render fully before writing, so a failure never leaves half a report.
+    std::string text = o.format == "json" ? probe::render_json(report)
+                       : o.format == "dot" ? probe::render_dot(report)
+                                           : probe::render_text(report);
+    out << text;
+    return Ok{};
+}
+
+}  // namespace
+
+Action add_topo_command(CLI::App& app) {
+    auto o = std::make_shared<TopoOptions>();
+    auto* sysfs = app.add_option("--sysfs-root", o->sysfs_root,
+                                 "Read sys/ and proc/ under DIR instead of this machine's (an unpacked copy)")
+                      ->type_name("DIR");
+    auto* xml = app.add_option("--hwloc-xml", o->hwloc_xml, "Read an hwloc XML topology from any machine")
+                    ->type_name("FILE");
+    auto* dump = app.add_option("--lspci-dump", o->lspci_dump, "Read an `lspci -xxxx` dump")->type_name("FILE");
+    sysfs->excludes(xml)->excludes(dump);
+    xml->excludes(dump);
+    app.add_option("--export-hwloc-xml", o->export_hwloc_xml,
+                   "Also write this machine's (or --sysfs-root's) hwloc XML to FILE")
+        ->type_name("FILE");
+    app.add_option("--class", o->classes,
+                   "Device classes to pair: gpu, nic, nvme, accel, other, all (default gpu,nic,nvme,accel)")
+        ->delimiter(',')
+        ->type_name("LIST");
+    app.add_option("--devices", o->devices, "Pair exactly these functions (BDFs, bridges allowed)")
+        ->delimiter(',')
+        ->type_name("BDF,...");
+    app.add_option("--format", o->format, "Output: text (table, matrices, legend), json or dot")
+        ->check(CLI::IsMember({"text", "json", "dot"}))
+        ->capture_default_str();
+    app.add_option("--assume-cpu", o->assume_cpu,
+                   "CPU for the kernel's CPU rule when the input does not say (e.g. amd:0x19, intel)")
+        ->type_name("VENDOR[:FAMILY]");
+    app.footer(
+        "Inputs: the live machine by default (run as root to read extended config space: ACS);\n"
+        "--sysfs-root, --hwloc-xml or --lspci-dump read data saved elsewhere.\n"
+        "JSON keys are documented in docs/topo-json.md. Exit status: 0 done, 2 bad input, 1 other failure.");
+    return [o](std::ostream& out) { return run_topo(*o, out); };
+}
+
+}  // namespace p2pscope::cli

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Pair analysis: which path two functions' DMA takes (nvidia-smi topo -m's
+// legend, for any vendor) and whether Linux allows P2P DMA between them, as
+// drivers/pci/p2pdma.c (Linux 6.1) computes it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "p2pscope/probe/classes.hpp"
+#include "p2pscope/probe/topology.hpp"
+
+namespace p2pscope::probe {
+
+// X    = the same function
+// PIX  = through at most one PCIe switch (or bridge)
+// PXB  = through several PCIe switches, without crossing the host bridge
+// PHB  = through a PCIe host bridge (same root complex)
+// NODE = between host bridges within one NUMA node
+// SYS  = across the interconnect between NUMA nodes (QPI/UPI, Infinity Fabric)
+enum class PathClass { X, PIX, PXB, PHB, NODE, SYS, unknown };
+std::string_view to_string(PathClass p);
+std::string_view describe(PathClass p);  // the legend line
+
+struct PathResult {
+    PathClass path = PathClass::unknown;
+    std::string reason;  // only for unknown: what the input lacks
+};
+PathResult path_class(const Topology& t, const PciFunction& a, const PciFunction& b);
+
+// enum pci_p2pdma_map_type, plus unknown when the input cannot decide.
+enum class P2pdmaVerdict { BUS_ADDR, THRU_HOST_BRIDGE, NOT_SUPPORTED, unknown };
+std::string_view to_string(P2pdmaVerdict v);
+
+struct P2pdmaResult {
+    P2pdmaVerdict verdict = P2pdmaVerdict::unknown;
+    std::optional<int> distance;  // pci_p2pdma_distance(): none when NOT_SUPPORTED or unknown
+    std::string reason;           // always set: why, in words an engineer can act on
+};
+
+// What the kernel's CPU rule would say, when the input does not tell the CPU.
+struct VerdictOptions {
+    std::optional<Cpu> assume_cpu;  // overrides Topology::cpu
+};
+
+P2pdmaResult p2pdma_verdict(const Topology& t, const PciFunction& provider, const PciFunction& client,
+                            const VerdictOptions& options = {});
+
+struct Pair {
+    PciAddress a;
+    PciAddress b;
+    PathResult path;
+    P2pdmaResult p2pdma;
+};
+
+struct PairSelection {
+    std::vector<DeviceClass> classes;  // empty: gpu, nic, nvme, accel
+    bool all_classes = false;          // every endpoint
+    std::vector<PciAddress> devices;   // when set, exactly these functions (bridges allowed)
+};
+
+// The functions a selection names, in address order; an unknown BDF is an error.
+Result<std::vector<const PciFunction*>> select_functions(const Topology& t, const PairSelection& selection);
+// Every unordered pair of the selected functions (a < b).
+std::vector<Pair> analyse_pairs(const Topology& t, const std::vector<const PciFunction*>& selected,
+                                const VerdictOptions& options = {});
+
+}  // namespace p2pscope::probe

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "libpci_reader.hpp"
+
+#include <csetjmp>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+extern "C" {
+#include <pci/pci.h>
+}
+
+#include "config_space.hpp"
+
+namespace p2pscope::probe {
+
+namespace {
+
+// libpci reports fatal errors through a callback that must not return (its
+// default prints and exits). The callback formats the message and longjmps
+// back to the guarded call. Only libpci's C frames lie between the two, and
+// the guarded regions below create no C++ objects, so no destructor is skipped.
+struct Trap {
+    std::jmp_buf env;
+    char message[512];
+    std::vector<std::string>* warnings;
+};
+thread_local Trap* current_trap = nullptr;
+
+extern "C" [[noreturn]] void trap_error(char* fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    std::vsnprintf(current_trap->message, sizeof current_trap->message, fmt, ap);
+    va_end(ap);
+    std::longjmp(current_trap->env, 1);
+}
+
+extern "C" void trap_warning(char* fmt, ...) {
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    std::vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (current_trap && current_trap->warnings) current_trap->warnings->emplace_back(buf);
+}
+
+extern "C" void trap_debug(char*, ...) {}
+
+struct AccessDeleter {
+    void operator()(pci_access* a) const { pci_cleanup(a); }
+};
+using Access = std::unique_ptr<pci_access, AccessDeleter>;
+
+Access make_access(const std::string& pci_ids) {
+    Access a(pci_alloc());
+    a->error = trap_error;
+    a->warning = trap_warning;
+    a->debug = trap_debug;
+    if (!pci_ids.empty()) pci_set_name_list_path(a.get(), const_cast<char*>(pci_ids.c_str()), 0);
+    return a;
+}
+
+// Plain data gathered inside the guarded region.
+struct RawFunction {
+    int domain, bus, dev, func;
+    unsigned vendor, device, device_class, subsys_vendor, subsys_id, prog_if;
+    bool has_subsys;
+    unsigned config_len;
+    uint8_t config[4096];
+};
+
+void set_names(pci_access* a, PciFunction& f) {
+    char buf[256];
+    const int vendor = f.vendor_id, device = f.device_id;
+    if (const char* v = pci_lookup_name(a, buf, sizeof buf, PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_NUMBERS, vendor))
+        f.vendor_name = v;
+    if (const char* d =
+            pci_lookup_name(a, buf, sizeof buf, PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS, vendor, device))
+        f.device_name = d;
+}
+
+// A missing or broken pci.ids only leaves names empty.
+void lookup_names(pci_access* a, std::vector<PciFunction>& functions) {
+    const auto trap = std::make_unique<Trap>();
+    const auto ignored = std::make_unique<std::vector<std::string>>();
+    trap->warnings = ignored.get();
+    current_trap = trap.get();
+    if (setjmp(trap->env) != 0) {
+        current_trap = nullptr;
+        return;
+    }
+    for (auto& f : functions)
+        if (f.vendor_name.empty() && f.device_name.empty()) set_names(a, f);
+    current_trap = nullptr;
+}
+
+}  // namespace
+
+Result<std::vector<PciFunction>> read_libpci(const LibpciSource& source, std::vector<std::string>& warnings) {
+    Access access = make_access(source.pci_ids);
+    pci_access* a = access.get();
+    if (source.method == LibpciSource::Method::dump) {
+        a->method = PCI_ACCESS_DUMP;
+        pci_set_param(a, const_cast<char*>("dump.name"), const_cast<char*>(source.path.c_str()));
+    } else {
+        a->method = PCI_ACCESS_SYS_BUS_PCI;
+        pci_set_param(a, const_cast<char*>("sysfs.path"), const_cast<char*>(source.path.c_str()));
+    }
+
+    // Locals changed between setjmp and longjmp would be indeterminate after
+    // it, so what the region fills lives on the heap behind a constant pointer.
+    const auto raw_storage = std::make_unique<std::vector<RawFunction>>();
+    std::vector<RawFunction>& raw = *raw_storage;
+    const auto trap = std::make_unique<Trap>();
+    trap->warnings = &warnings;
+    current_trap = trap.get();
+    if (setjmp(trap->env) != 0) {
+        current_trap = nullptr;
+        return make_error(Errc::bad_input, source.path + ": " + trap->message);
+    }
+    pci_init(a);
+    pci_scan_bus(a);
+    for (pci_dev* d = a->devices; d; d = d->next) {
+        pci_fill_info(d, PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT | PCI_FILL_SUBSYS);
+        raw.emplace_back();
+        RawFunction& r = raw.back();
+        r.domain = d->domain;
+        r.bus = d->bus;
+        r.dev = d->dev;
+        r.func = d->func;
+        r.vendor = d->vendor_id;
+        r.device = d->device_id;
+        r.device_class = d->device_class;
+        r.prog_if = d->prog_if;
+        r.has_subsys = d->subsys_vendor_id != 0xffff && d->subsys_vendor_id != 0;
+        r.subsys_vendor = d->subsys_vendor_id;
+        r.subsys_id = d->subsys_id;
+        r.config_len = 0;
+        for (unsigned len : {4096u, 256u, 64u}) {
+            if (pci_read_block(d, 0, r.config, static_cast<int>(len))) {
+                r.config_len = len;
+                break;
+            }
+        }
+    }
+    current_trap = nullptr;
+
+    std::vector<PciFunction> out;
+    out.reserve(raw.size());
+    for (const RawFunction& r : raw) {
+        PciFunction f;
+        f.address = PciAddress{static_cast<uint32_t>(r.domain), static_cast<uint8_t>(r.bus),
+                               static_cast<uint8_t>(r.dev), static_cast<uint8_t>(r.func)};
+        f.vendor_id = static_cast<uint16_t>(r.vendor);
+        f.device_id = static_cast<uint16_t>(r.device);
+        f.class_code = (r.device_class & 0xffff) << 8 | (r.prog_if & 0xff);
+        if (r.has_subsys) {
+            f.subsystem_vendor_id = static_cast<uint16_t>(r.subsys_vendor);
+            f.subsystem_id = static_cast<uint16_t>(r.subsys_id);
+        }
+        decode_config_space(std::span<const uint8_t>(r.config, r.config_len), f);
+        out.push_back(std::move(f));
+    }
+    lookup_names(a, out);
+    return out;
+}
+
+void fill_names(std::vector<PciFunction>& functions, const std::string& pci_ids) {
+    Access access = make_access(pci_ids);
+    lookup_names(access.get(), functions);
+}
+
+}  // namespace p2pscope::probe

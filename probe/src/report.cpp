@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "p2pscope/probe/report.hpp"
+
+#include <cstdio>
+#include <map>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace p2pscope::probe {
+
+namespace {
+
+std::string hex(unsigned v, int digits) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%0*x", digits, v);
+    return buf;
+}
+
+std::string fmt_speed(double gts) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%g", gts);
+    return buf;
+}
+
+std::string link_text(const Topology& t, const PciFunction& f) {
+    const Link& l = f.link;
+    std::string s;
+    if (l.speed_gts && l.width)
+        s = fmt_speed(*l.speed_gts) + "GT/s x" + std::to_string(*l.width);
+    else if (l.bandwidth_gbps) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.2fGB/s", *l.bandwidth_gbps);
+        s = buf;
+    } else
+        return "-";
+    if (l.max_speed_gts && l.max_width) s += " (max " + fmt_speed(*l.max_speed_gts) + "GT/s x" + std::to_string(*l.max_width) + ")";
+    if (t.link_degraded(f).value_or(false)) s += " DEGRADED";
+    return s;
+}
+
+std::string short_bdf(const PciAddress& a) {
+    std::string s = a.to_string();
+    return a.domain == 0 ? s.substr(5) : s;
+}
+
+std::string kind_of(const PciFunction& f) { return f.is_bridge || !is_endpoint(f) ? "bridge" : std::string(to_string(classify(f))); }
+
+std::string name_of(const PciFunction& f) {
+    std::string n = f.vendor_name;
+    if (!f.device_name.empty()) n += (n.empty() ? "" : " ") + f.device_name;
+    return n.empty() ? "-" : n;
+}
+
+char verdict_letter(P2pdmaVerdict v) {
+    switch (v) {
+    case P2pdmaVerdict::BUS_ADDR: return 'B';
+    case P2pdmaVerdict::THRU_HOST_BRIDGE: return 'H';
+    case P2pdmaVerdict::NOT_SUPPORTED: return 'N';
+    case P2pdmaVerdict::unknown: return '?';
+    }
+    return '?';
+}
+
+template <class T>
+nlohmann::json opt(const std::optional<T>& v) {
+    return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+}  // namespace
+
+std::string render_text(const Report& r) {
+    const Topology& t = r.topology;
+    std::ostringstream out;
+    out << "Source: " << t.source << "\n";
+    if (t.cpu) {
+        out << "CPU: " << t.cpu->vendor;
+        if (t.cpu->family) out << " family " << *t.cpu->family << " (0x" << hex(static_cast<unsigned>(*t.cpu->family), 2) << ")";
+        if (!t.cpu->model_name.empty()) out << ", " << t.cpu->model_name;
+        out << "\n";
+    }
+    out << "Packages: " << (t.packages ? std::to_string(*t.packages) : "unknown")
+        << ", NUMA nodes: " << (t.numa_nodes ? std::to_string(*t.numa_nodes) : "unknown")
+        << ", host bridges: " << t.host_bridges.size() << ", PCI functions: " << t.functions.size() << "\n\n";
+
+    out << "Devices (" << r.selected.size() << " selected)\n";
+    char line[512];
+    std::snprintf(line, sizeof line, "%-13s %-6s %-10s %-5s %-8s %-30s %-14s %s\n", "BDF", "KIND", "ID", "NUMA",
+                  "HOSTBR", "LINK", "IOMMU", "NAME");
+    out << line;
+    for (const PciFunction* f : r.selected) {
+        std::string iommu = f->iommu_group ? std::to_string(*f->iommu_group) : "-";
+        if (f->iommu_domain_type) iommu += " (" + *f->iommu_domain_type + ")";
+        std::string name = name_of(*f);
+        if (f->p2pmem) name += " [p2pmem " + std::to_string(f->p2pmem->size_bytes >> 20) + " MiB" + (f->p2pmem->published ? ", published]" : "]");
+        if (f->physfn) name += " [VF of " + short_bdf(*f->physfn) + "]";
+        std::snprintf(line, sizeof line, "%-13s %-6s %-10s %-5s %-8s %-30s %-14s %s\n", f->address.to_string().c_str(),
+                      kind_of(*f).c_str(), (hex(f->vendor_id, 4) + ":" + hex(f->device_id, 4)).c_str(),
+                      f->numa_node ? std::to_string(*f->numa_node).c_str() : "-", f->host_bridge.c_str(),
+                      link_text(t, *f).c_str(), iommu.c_str(), name.c_str());
+        out << line;
+    }
+
+    if (r.selected.size() >= 2) {
+        std::map<std::pair<PciAddress, PciAddress>, const Pair*> by;
+        for (const auto& p : r.pairs) {
+            by[{p.a, p.b}] = &p;
+            by[{p.b, p.a}] = &p;
+        }
+        auto matrix = [&](const char* title, auto cell) {
+            out << "\n" << title << "\n" << std::string(9, ' ');
+            for (const PciFunction* f : r.selected) {
+                std::snprintf(line, sizeof line, " %-7s", short_bdf(f->address).substr(0, 7).c_str());
+                out << line;
+            }
+            out << "\n";
+            for (const PciFunction* a : r.selected) {
+                std::snprintf(line, sizeof line, "%-9s", short_bdf(a->address).substr(0, 9).c_str());
+                out << line;
+                for (const PciFunction* b : r.selected) {
+                    std::string c = a == b ? "X" : by.count({a->address, b->address}) ? cell(*by[{a->address, b->address}]) : "";
+                    std::snprintf(line, sizeof line, " %-7s", c.c_str());
+                    out << line;
+                }
+                out << "\n";
+            }
+        };
+        matrix("Path matrix", [](const Pair& p) { return std::string(to_string(p.path.path)); });
+        matrix("P2PDMA matrix (B = BUS_ADDR, H = THRU_HOST_BRIDGE, N = NOT_SUPPORTED, ? = unknown; distance after the letter)",
+               [](const Pair& p) {
+                   std::string s(1, verdict_letter(p.p2pdma.verdict));
+                   if (p.p2pdma.distance) s += std::to_string(*p.p2pdma.distance);
+                   return s;
+               });
+
+        out << "\nPairs\n";
+        for (const auto& p : r.pairs) {
+            out << p.a.to_string() << " " << p.b.to_string() << "  " << to_string(p.path.path) << "  "
+                << to_string(p.p2pdma.verdict);
+            if (p.p2pdma.distance) out << " distance " << *p.p2pdma.distance;
+            out << "\n    " << p.p2pdma.reason << "\n";
+            if (!p.path.reason.empty()) out << "    path: " << p.path.reason << "\n";
+        }
+    }
+
+    out << "\nLegend (path, as nvidia-smi topo -m, for any vendor):\n";
+    for (auto p : {PathClass::X, PathClass::SYS, PathClass::NODE, PathClass::PHB, PathClass::PXB, PathClass::PIX}) {
+        std::snprintf(line, sizeof line, "  %-4s = %s\n", std::string(to_string(p)).c_str(), std::string(describe(p)).c_str());
+        out << line;
+    }
+    out << "P2PDMA verdict, as Linux's drivers/pci/p2pdma.c decides it:\n"
+           "  BUS_ADDR         = DMA goes by PCI bus address below a common switch or bridge\n"
+           "  THRU_HOST_BRIDGE = allowed, routed through the host bridge (and the IOMMU, if on)\n"
+           "  NOT_SUPPORTED    = the kernel refuses P2P DMA between the two\n"
+           "  unknown          = the input lacks what the kernel would read (the reason says what)\n";
+    if (!t.notes.empty()) {
+        out << "Notes:\n";
+        for (const auto& n : t.notes) out << "  - " << n << "\n";
+    }
+    return out.str();
+}
+
+std::string render_json(const Report& r) {
+    const Topology& t = r.topology;
+    using nlohmann::json;
+    json doc;
+    doc["schema"] = "p2pscope.topo/1";
+    doc["source"] = t.source;
+    if (t.cpu)
+        doc["cpu"] = {{"vendor", t.cpu->vendor}, {"family", opt(t.cpu->family)}, {"model", t.cpu->model_name}};
+    else
+        doc["cpu"] = nullptr;
+    doc["packages"] = opt(t.packages);
+    doc["numa_nodes"] = opt(t.numa_nodes);
+    doc["host_bridges"] = json::array();
+    for (const auto& hb : t.host_bridges)
+        doc["host_bridges"].push_back({{"id", hb.id}, {"numa_node", opt(hb.numa_node)}, {"package", opt(hb.package)}});
+    doc["devices"] = json::array();
+    for (const auto& f : t.functions) {
+        json d;
+        d["bdf"] = f.address.to_string();
+        d["vendor_id"] = hex(f.vendor_id, 4);
+        d["device_id"] = hex(f.device_id, 4);
+        d["class"] = hex(f.class_code, 6);
+        d["kind"] = kind_of(f);
+        d["vendor"] = f.vendor_name;
+        d["name"] = f.device_name;
+        d["selected"] = std::find(r.selected.begin(), r.selected.end(), &f) != r.selected.end();
+        d["parent"] = f.parent ? json(f.parent->to_string()) : json(nullptr);
+        d["host_bridge"] = f.host_bridge;
+        d["numa_node"] = opt(f.numa_node);
+        d["package"] = opt(f.package);
+        d["bridge"] = f.is_bridge;
+        if (f.is_bridge && f.secondary_bus)
+            d["buses"] = {{"secondary", *f.secondary_bus}, {"subordinate", opt(f.subordinate_bus)}};
+        d["port_type"] = f.port_type ? json(std::string(to_string(*f.port_type))) : json(nullptr);
+        d["config_bytes"] = f.config_bytes;
+        d["link"] = {{"speed_gts", opt(f.link.speed_gts)},        {"width", opt(f.link.width)},
+                     {"max_speed_gts", opt(f.link.max_speed_gts)}, {"max_width", opt(f.link.max_width)},
+                     {"bandwidth_gbps", opt(f.link.bandwidth_gbps)}, {"degraded", opt(t.link_degraded(f))}};
+        if (f.acs)
+            d["acs"] = {{"capability", hex(f.acs->capability, 4)},
+                        {"control", hex(f.acs->control, 4)},
+                        {"control_bits", acs_bit_names(f.acs->control)},
+                        {"redirect", (f.acs->control & kAcsRedirectBits) != 0}};
+        else
+            d["acs"] = nullptr;
+        d["acs_known"] = f.acs_known();
+        d["ats_enabled"] = opt(f.ats_enabled);
+        d["mps_bytes"] = opt(f.mps_bytes);
+        d["mrrs_bytes"] = opt(f.mrrs_bytes);
+        d["sriov"] = f.sriov ? json{{"total_vfs", f.sriov->total_vfs}, {"num_vfs", f.sriov->num_vfs}} : json(nullptr);
+        d["physfn"] = f.physfn ? json(f.physfn->to_string()) : json(nullptr);
+        d["iommu_group"] = opt(f.iommu_group);
+        d["iommu_domain_type"] = opt(f.iommu_domain_type);
+        d["p2pmem"] = f.p2pmem ? json{{"size_bytes", f.p2pmem->size_bytes},
+                                      {"available_bytes", f.p2pmem->available_bytes},
+                                      {"published", f.p2pmem->published}}
+                               : json(nullptr);
+        d["driver"] = opt(f.driver);
+        doc["devices"].push_back(std::move(d));
+    }
+    doc["pairs"] = json::array();
+    for (const auto& p : r.pairs) {
+        json j{{"a", p.a.to_string()},
+               {"b", p.b.to_string()},
+               {"path", std::string(to_string(p.path.path))},
+               {"p2pdma",
+                {{"verdict", std::string(to_string(p.p2pdma.verdict))},
+                 {"distance", opt(p.p2pdma.distance)},
+                 {"reason", p.p2pdma.reason}}}};
+        if (!p.path.reason.empty()) j["path_reason"] = p.path.reason;
+        doc["pairs"].push_back(std::move(j));
+    }
+    doc["notes"] = t.notes;
+    return doc.dump(2) + "\n";
+}
+
+std::string render_dot(const Report& r) {
+    const Topology& t = r.topology;
+    std::ostringstream out;
+    out << "graph p2pscope {\n  rankdir=TB;\n  node [shape=box, fontname=\"monospace\"];\n";
+    for (const auto& hb : t.host_bridges) {
+        out << "  \"hb " << hb.id << "\" [label=\"host bridge " << hb.id;
+        if (hb.numa_node) out << "\\nNUMA " << *hb.numa_node;
+        out << "\", style=filled, fillcolor=lightgrey];\n";
+    }
+    for (const auto& f : t.functions) {
+        const bool selected = std::find(r.selected.begin(), r.selected.end(), &f) != r.selected.end();
+        out << "  \"" << f.address.to_string() << "\" [label=\"" << f.address.to_string() << "\\n" << kind_of(f) << " "
+            << hex(f.vendor_id, 4) << ":" << hex(f.device_id, 4) << "\"";
+        if (f.is_bridge) out << ", shape=ellipse";
+        if (selected) out << ", style=filled, fillcolor=lightblue";
+        if (t.link_degraded(f).value_or(false)) out << ", color=red";
+        out << "];\n";
+        if (f.parent)
+            out << "  \"" << f.parent->to_string() << "\" -- \"" << f.address.to_string() << "\";\n";
+        else
+            out << "  \"hb " << f.host_bridge << "\" -- \"" << f.address.to_string() << "\";\n";
+    }
+    for (const auto& p : r.pairs) {
+        if (p.p2pdma.verdict != P2pdmaVerdict::BUS_ADDR && p.p2pdma.verdict != P2pdmaVerdict::THRU_HOST_BRIDGE) continue;
+        out << "  \"" << p.a.to_string() << "\" -- \"" << p.b.to_string() << "\" [style=dashed, constraint=false, color="
+            << (p.p2pdma.verdict == P2pdmaVerdict::BUS_ADDR ? "darkgreen" : "orange") << ", label=\""
+            << to_string(p.path.path) << "\"];\n";
+    }
+    out << "}\n";
+    return out.str();
+}
+
+}  // namespace p2pscope::probe

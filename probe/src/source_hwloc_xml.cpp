@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// hwloc XML from any machine: the PCI tree, link bandwidth, packages, NUMA
+// nodes and CPU identity. It carries no config space (so no ACS, port types or
+// link capabilities) and no IOMMU groups, and it may omit devices hwloc found
+// unimportant; the analysis says unknown where that matters.
+#include <filesystem>
+
+#include "hwloc_view.hpp"
+#include "libpci_reader.hpp"
+#include "p2pscope/probe/sources.hpp"
+
+namespace p2pscope::probe {
+
+Result<Topology> load_hwloc_xml(const std::string& path) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) return make_error(Errc::bad_input, path + ": no such file");
+    auto hw = load_hwloc_xml_file(path);
+    if (!hw) return hw.error();
+    Topology t;
+    t.source = "hwloc-xml:" + path;
+    t.functions = hwloc_pci_functions(hw->get());
+    if (t.functions.empty())
+        return make_error(Errc::bad_input, path + ": the topology holds no PCI devices (exported without I/O?)");
+    fill_names(t.functions, "");
+    finalize(t);
+    apply_hwloc_locality(hw->get(), t);
+    finalize(t);
+    t.notes.push_back("hwloc XML holds no PCI config space: ACS state, port types and link capabilities are unknown");
+    t.notes.push_back("hwloc XML holds no IOMMU groups");
+    return t;
+}
+
+}  // namespace p2pscope::probe

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// `lspci -xxxx` dumps, read by libpci's dump method. The file is checked
+// first, because libpci reads a short row as unset bytes without a word;
+// a dump cut short must be an error, not a smaller device.
+#include <cctype>
+#include <fstream>
+#include <map>
+
+#include "libpci_reader.hpp"
+#include "p2pscope/probe/sources.hpp"
+
+namespace p2pscope::probe {
+
+namespace {
+
+bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+
+// "00:02.0 ..." or "0000:00:02.0 ...": a device header line.
+bool is_device_line(const std::string& l) {
+    auto at = [&](size_t i, char c) { return i < l.size() && l[i] == c; };
+    auto hex_at = [&](size_t i) { return i < l.size() && is_hex(l[i]); };
+    if (hex_at(0) && hex_at(1) && at(2, ':') && hex_at(3) && hex_at(4) && at(5, '.')) return true;
+    return hex_at(0) && hex_at(1) && hex_at(2) && hex_at(3) && at(4, ':') && hex_at(5) && hex_at(6) &&
+           at(7, ':') && hex_at(8) && hex_at(9) && at(10, '.');
+}
+
+// "30: 00 11 ..." : a row of config bytes; returns its offset and byte count.
+bool parse_row(const std::string& l, unsigned& offset, unsigned& bytes) {
+    size_t colon = l.find(": ");
+    if (colon == std::string::npos || colon == 0 || colon > 8) return false;
+    for (size_t i = 0; i < colon; ++i)
+        if (!is_hex(l[i])) return false;
+    offset = static_cast<unsigned>(std::stoul(l.substr(0, colon), nullptr, 16));
+    bytes = 0;
+    size_t i = colon + 2;
+    while (i + 1 < l.size() && is_hex(l[i]) && is_hex(l[i + 1])) {
+        ++bytes;
+        i += 2;
+        if (i >= l.size() || l[i] != ' ') break;
+        ++i;
+    }
+    return true;
+}
+
+Status check_dump(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) return make_error(Errc::bad_input, path + ": cannot open");
+    std::string line, device;
+    unsigned expect = 0, lineno = 0, devices = 0;
+    auto close_device = [&]() -> Status {
+        if (device.empty()) return Ok{};
+        if (expect != 64 && expect != 256 && expect != 4096)
+            return make_error(Errc::bad_input, path + ": truncated dump: device " + device + " has " +
+                                                   std::to_string(expect) +
+                                                   " bytes of config space (expected 64, 256 or 4096)");
+        return Ok{};
+    };
+    while (std::getline(in, line)) {
+        ++lineno;
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (is_device_line(line)) {
+            if (auto s = close_device(); !s) return s;
+            device = line.substr(0, line.find(' '));
+            expect = 0;
+            ++devices;
+            continue;
+        }
+        unsigned offset = 0, bytes = 0;
+        if (!device.empty() && parse_row(line, offset, bytes)) {
+            if (offset != expect || bytes != 16)
+                return make_error(Errc::bad_input, path + ":" + std::to_string(lineno) + ": truncated dump: device " +
+                                                       device + " row at offset " + line.substr(0, line.find(':')) +
+                                                       (bytes != 16 ? " is incomplete" : " is out of order"));
+            expect += 16;
+        }
+    }
+    if (auto s = close_device(); !s) return s;
+    if (devices == 0) return make_error(Errc::bad_input, path + ": not an lspci -xxxx dump (no device found)");
+    return Ok{};
+}
+
+// The bridge whose secondary..subordinate range holds a bus is its parent;
+// the innermost (largest secondary bus) wins.
+void link_parents(std::vector<PciFunction>& fs) {
+    for (auto& f : fs) {
+        const PciFunction* best = nullptr;
+        for (const auto& b : fs) {
+            if (!b.is_bridge || !b.secondary_bus || !b.subordinate_bus || &b == &f) continue;
+            if (b.address.domain != f.address.domain) continue;
+            if (*b.secondary_bus == 0 || f.address.bus < *b.secondary_bus || f.address.bus > *b.subordinate_bus)
+                continue;
+            if (!best || *b.secondary_bus > *best->secondary_bus) best = &b;
+        }
+        if (best) f.parent = best->address;
+    }
+}
+
+}  // namespace
+
+Result<Topology> load_lspci_dump(const std::string& path) {
+    if (auto s = check_dump(path); !s) return s.error();
+    std::vector<std::string> warnings;
+    auto functions = read_libpci(LibpciSource{LibpciSource::Method::dump, path, ""}, warnings);
+    if (!functions) return functions.error();
+    Topology t;
+    t.source = "lspci-dump:" + path;
+    t.functions = std::move(*functions);
+    link_parents(t.functions);
+    finalize(t);
+    t.notes.push_back("an lspci dump holds no NUMA locality, CPU identity or IOMMU groups, and may hold only some "
+                      "of the machine's devices");
+    for (auto& w : warnings) t.notes.push_back("libpci: " + w);
+    return t;
+}
+
+}  // namespace p2pscope::probe

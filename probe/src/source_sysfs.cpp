@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Live input: /sys/bus/pci (libpci's linux-sysfs method for config space,
+// direct reads for what only Linux knows: IOMMU groups, p2pmem, drivers),
+// hwloc for locality. A root other than "/" reads an unpacked copy.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <algorithm>
+
+#include "config_space.hpp"
+#include "hwloc_view.hpp"
+#include "libpci_reader.hpp"
+#include "p2pscope/probe/sources.hpp"
+
+namespace fs = std::filesystem;
+
+namespace p2pscope::probe {
+
+namespace {
+
+std::optional<std::string> read_line(const fs::path& p) {
+    std::ifstream in(p);
+    std::string line;
+    if (!in || !std::getline(in, line)) return std::nullopt;
+    while (!line.empty() && (line.back() == '\n' || line.back() == ' ')) line.pop_back();
+    return line;
+}
+
+std::optional<long long> read_number(const fs::path& p) {
+    auto s = read_line(p);
+    if (!s || s->empty()) return std::nullopt;
+    try {
+        size_t used = 0;
+        long long v = std::stoll(*s, &used, 0);
+        return v;
+    } catch (...) {
+        return std::nullopt;
+    }
+}
+
+std::optional<std::string> link_target_name(const fs::path& p) {
+    std::error_code ec;
+    if (!fs::is_symlink(p, ec)) return std::nullopt;
+    auto target = fs::read_symlink(p, ec);
+    if (ec) return std::nullopt;
+    return target.filename().string();
+}
+
+// "8.0 GT/s PCIe", "8 GT/s", "Unknown"
+std::optional<double> parse_speed(const std::optional<std::string>& s) {
+    if (!s) return std::nullopt;
+    try {
+        double v = std::stod(*s);
+        return v > 0 ? std::optional<double>(v) : std::nullopt;
+    } catch (...) {
+        return std::nullopt;
+    }
+}
+
+std::optional<Cpu> read_cpuinfo(const fs::path& p) {
+    std::ifstream in(p);
+    if (!in) return std::nullopt;
+    Cpu cpu;
+    std::string line;
+    while (std::getline(in, line)) {
+        auto colon = line.find(':');
+        if (colon == std::string::npos) {
+            if (!cpu.vendor.empty()) break;  // end of the first processor's block
+            continue;
+        }
+        std::string key = line.substr(0, colon);
+        while (!key.empty() && (key.back() == ' ' || key.back() == '\t')) key.pop_back();
+        std::string value = colon + 2 <= line.size() ? line.substr(colon + 2) : "";
+        if (key == "vendor_id") cpu.vendor = value;
+        if (key == "cpu family") try { cpu.family = std::stoi(value); } catch (...) {}
+        if (key == "model name") cpu.model_name = value;
+    }
+    if (cpu.vendor.empty()) return std::nullopt;
+    return cpu;
+}
+
+void read_linux_attributes(const fs::path& root, const fs::path& dev, PciFunction& f, std::vector<std::string>& notes) {
+    std::error_code ec;
+    const fs::path real = fs::canonical(dev, ec);
+    if (!ec) {
+        // .../devices/pci0000:17/0000:17:00.0/0000:18:00.0: the parent directory
+        // is the upstream bridge, the top one names the root bus.
+        const std::string up = real.parent_path().filename().string();
+        if (auto parent = PciAddress::parse(up); parent.ok()) f.parent = *parent;
+        for (fs::path p = real; !p.empty() && p != p.root_path(); p = p.parent_path()) {
+            const std::string name = p.filename().string();
+            if (name.rfind("pci", 0) == 0 && name.size() > 3 && name.find(':') != std::string::npos) {
+                f.host_bridge = name.substr(3);
+                break;
+            }
+        }
+    } else {
+        notes.push_back(dev.string() + ": cannot resolve (" + ec.message() + ")");
+    }
+    if (auto pf = link_target_name(dev / "physfn"))
+        if (auto a = PciAddress::parse(*pf); a.ok()) f.physfn = *a;
+    if (auto group = link_target_name(dev / "iommu_group")) {
+        try {
+            f.iommu_group = std::stoi(*group);
+        } catch (...) {
+        }
+        if (auto type = read_line(root / "sys/kernel/iommu_groups" / *group / "type")) f.iommu_domain_type = *type;
+    }
+    if (auto driver = link_target_name(dev / "driver")) f.driver = *driver;
+    if (auto node = read_number(dev / "numa_node"); node && *node >= 0) f.numa_node = static_cast<int>(*node);
+    if (fs::exists(dev / "p2pmem", ec)) {
+        P2pmem m;
+        m.size_bytes = static_cast<uint64_t>(read_number(dev / "p2pmem/size").value_or(0));
+        m.available_bytes = static_cast<uint64_t>(read_number(dev / "p2pmem/available").value_or(0));
+        m.published = read_number(dev / "p2pmem/published").value_or(0) != 0;
+        f.p2pmem = m;
+    }
+    // Config space below 256 bytes has no PCIe capability; sysfs still says the link.
+    if (!f.link.speed_gts) f.link.speed_gts = parse_speed(read_line(dev / "current_link_speed"));
+    if (!f.link.max_speed_gts) f.link.max_speed_gts = parse_speed(read_line(dev / "max_link_speed"));
+    if (!f.link.width)
+        if (auto w = read_number(dev / "current_link_width"); w && *w > 0) f.link.width = static_cast<int>(*w);
+    if (!f.link.max_width)
+        if (auto w = read_number(dev / "max_link_width"); w && *w > 0) f.link.max_width = static_cast<int>(*w);
+    if (!f.sriov) {
+        auto total = read_number(dev / "sriov_totalvfs");
+        if (total && *total > 0)
+            f.sriov = Sriov{static_cast<uint16_t>(*total),
+                            static_cast<uint16_t>(read_number(dev / "sriov_numvfs").value_or(0))};
+    }
+}
+
+// A bridge that sits in a device's sysfs path but is missing from
+// sys/bus/pci/devices (a trimmed copy of a tree) is read from its directory,
+// so the device tree stays whole.
+std::optional<PciFunction> read_function_dir(const fs::path& dir, const PciAddress& address) {
+    auto vendor = read_number(dir / "vendor");
+    auto device = read_number(dir / "device");
+    auto cls = read_number(dir / "class");
+    if (!vendor || !device || !cls) return std::nullopt;
+    PciFunction f;
+    f.address = address;
+    f.vendor_id = static_cast<uint16_t>(*vendor);
+    f.device_id = static_cast<uint16_t>(*device);
+    f.class_code = static_cast<uint32_t>(*cls) & 0xffffff;
+    std::ifstream in(dir / "config", std::ios::binary);
+    std::vector<uint8_t> config(4096);
+    in.read(reinterpret_cast<char*>(config.data()), static_cast<std::streamsize>(config.size()));
+    config.resize(static_cast<size_t>(in.gcount()));
+    decode_config_space(config, f);
+    return f;
+}
+
+}  // namespace
+
+Result<Topology> load_sysfs(const SysfsOptions& options) {
+    const fs::path root = options.root.empty() ? fs::path("/") : fs::path(options.root);
+    const fs::path bus = root / "sys/bus/pci";
+    const fs::path devices = bus / "devices";
+    std::error_code ec;
+    if (!fs::is_directory(devices, ec))
+        return make_error(Errc::bad_input, options.root + ": no sys/bus/pci/devices here (not a sysfs tree)");
+
+    Topology t;
+    t.source = "sysfs:" + root.string();
+    t.root_buses_complete = true;
+    t.has_iommu_data = fs::is_directory(root / "sys/kernel/iommu_groups", ec);
+
+    std::vector<std::string> warnings;
+    auto functions = read_libpci(LibpciSource{LibpciSource::Method::sysfs, bus.string(), options.pci_ids}, warnings);
+    if (!functions) return functions.error();
+    t.functions = std::move(*functions);
+    if (t.functions.empty()) return make_error(Errc::bad_input, devices.string() + ": no PCI functions");
+
+    for (auto& f : t.functions) read_linux_attributes(root, devices / f.address.to_string(), f, t.notes);
+    for (size_t i = 0; i < t.functions.size(); ++i) {
+        const PciFunction f = t.functions[i];
+        if (!f.parent || std::any_of(t.functions.begin(), t.functions.end(),
+                                     [&](const PciFunction& g) { return g.address == *f.parent; }))
+            continue;
+        const fs::path dir = fs::canonical(devices / f.address.to_string()).parent_path();
+        auto ghost = read_function_dir(dir, *f.parent);
+        if (!ghost) {
+            t.notes.push_back("bridge " + f.parent->to_string() + " above " + f.address.to_string() +
+                              " is not readable in this tree");
+            continue;
+        }
+        read_linux_attributes(root, dir, *ghost, t.notes);
+        t.notes.push_back(f.parent->to_string() + " is in the device tree but not in sys/bus/pci/devices "
+                          "(read from its directory)");
+        t.functions.push_back(std::move(*ghost));  // checked in turn: its own parent may be missing too
+    }
+    fill_names(t.functions, options.pci_ids);
+    unsigned partial = 0;
+    for (const auto& f : t.functions)
+        if (!f.acs_known()) ++partial;
+    if (partial)
+        t.notes.push_back(std::to_string(partial) + " of " + std::to_string(t.functions.size()) +
+                          " functions have no extended config space in this input (reading it needs root; "
+                          "saved trees often hold 64 bytes): their ACS state is unknown");
+    if (!t.has_iommu_data) t.notes.push_back("no IOMMU groups: the IOMMU is off or absent");
+    for (auto& w : warnings) t.notes.push_back("libpci: " + w);
+
+    t.cpu = read_cpuinfo(root / "proc/cpuinfo");
+    finalize(t);
+    auto hw = load_hwloc_fsroot(root.string());
+    if (hw) {
+        apply_hwloc_locality(hw->get(), t);
+        finalize(t);
+    } else {
+        t.notes.push_back("hwloc: " + hw.error().message + " (NUMA locality unknown)");
+    }
+    return t;
+}
+
+Status export_hwloc_xml(const SysfsOptions& options, const std::string& path) {
+    auto hw = load_hwloc_fsroot(options.root);
+    if (!hw) return hw.error();
+    if (hwloc_topology_export_xml(hw->get(), path.c_str(), 0) != 0)
+        return make_error(Errc::system, path + ": cannot write hwloc XML");
+    return Ok{};
+}
+
+}  // namespace p2pscope::probe

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "p2pscope/probe/topology.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <map>
+#include <tuple>
+
+namespace p2pscope::probe {
+
+std::string PciAddress::to_string() const {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%04x:%02x:%02x.%x", domain, bus, device, function);
+    return buf;
+}
+
+namespace {
+bool parse_hex(std::string_view s, unsigned max, unsigned& out) {
+    if (s.empty() || s.size() > 8) return false;
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out, 16);
+    return ec == std::errc() && ptr == s.data() + s.size() && out <= max;
+}
+}  // namespace
+
+Result<PciAddress> PciAddress::parse(std::string_view text) {
+    auto bad = [&] {
+        return make_error(Errc::invalid_argument,
+                          "'" + std::string(text) + "' is not a PCI address (DDDD:BB:DD.F or BB:DD.F)");
+    };
+    PciAddress a;
+    std::string_view rest = text;
+    // Count colons: two means a domain is present.
+    auto colons = std::count(text.begin(), text.end(), ':');
+    unsigned v = 0;
+    if (colons == 2) {
+        auto c = rest.find(':');
+        if (!parse_hex(rest.substr(0, c), 0xffffffffu, v)) return bad();
+        a.domain = v;
+        rest.remove_prefix(c + 1);
+    } else if (colons != 1) {
+        return bad();
+    }
+    auto c = rest.find(':');
+    auto dot = rest.find('.');
+    if (dot == std::string_view::npos || dot < c) return bad();
+    if (!parse_hex(rest.substr(0, c), 0xff, v)) return bad();
+    a.bus = static_cast<uint8_t>(v);
+    if (!parse_hex(rest.substr(c + 1, dot - c - 1), 0x1f, v)) return bad();
+    a.device = static_cast<uint8_t>(v);
+    if (!parse_hex(rest.substr(dot + 1), 7, v)) return bad();
+    a.function = static_cast<uint8_t>(v);
+    return a;
+}
+
+std::string_view to_string(PortType type) {
+    switch (type) {
+    case PortType::endpoint: return "endpoint";
+    case PortType::legacy_endpoint: return "legacy-endpoint";
+    case PortType::root_port: return "root-port";
+    case PortType::upstream_port: return "upstream-port";
+    case PortType::downstream_port: return "downstream-port";
+    case PortType::pcie_to_pci_bridge: return "pcie-to-pci-bridge";
+    case PortType::pci_to_pcie_bridge: return "pci-to-pcie-bridge";
+    case PortType::rc_integrated_endpoint: return "rc-integrated-endpoint";
+    case PortType::rc_event_collector: return "rc-event-collector";
+    case PortType::other: return "other";
+    }
+    return "other";
+}
+
+std::string acs_bit_names(uint16_t bits) {
+    static constexpr std::pair<uint16_t, const char*> names[] = {
+        {kAcsSourceValidation, "SrcValid"},   {kAcsTranslationBlocking, "TransBlk"},
+        {kAcsRequestRedirect, "ReqRedir"},    {kAcsCompletionRedirect, "CmpltRedir"},
+        {kAcsUpstreamForwarding, "UpstreamFwd"}, {kAcsEgressControl, "EgressCtrl"},
+        {kAcsDirectTranslated, "DirectTrans"},
+    };
+    std::string out;
+    for (auto [bit, name] : names) {
+        if (!(bits & bit)) continue;
+        if (!out.empty()) out += ' ';
+        out += name;
+    }
+    return out;
+}
+
+const PciFunction* Topology::find(const PciAddress& address) const {
+    auto it = std::lower_bound(functions.begin(), functions.end(), address,
+                               [](const PciFunction& f, const PciAddress& a) { return f.address < a; });
+    return it != functions.end() && it->address == address ? &*it : nullptr;
+}
+
+const HostBridge* Topology::find_host_bridge(const std::string& id) const {
+    for (const auto& hb : host_bridges)
+        if (hb.id == id) return &hb;
+    return nullptr;
+}
+
+const PciFunction* Topology::upstream_bridge(const PciFunction& f) const {
+    const PciFunction* self = &f;
+    if (f.physfn) {
+        if (const PciFunction* pf = find(*f.physfn)) self = pf;
+    }
+    return self->parent ? find(*self->parent) : nullptr;
+}
+
+std::optional<bool> Topology::link_degraded(const PciFunction& f) const {
+    const Link& l = f.link;
+    if (!l.speed_gts || !l.width || !l.max_speed_gts || !l.max_width) return std::nullopt;
+    double max_speed = *l.max_speed_gts;
+    int max_width = *l.max_width;
+    // The port above bounds what the link can train to.
+    if (const PciFunction* up = f.parent ? find(*f.parent) : nullptr) {
+        if (up->link.max_speed_gts) max_speed = std::min(max_speed, *up->link.max_speed_gts);
+        if (up->link.max_width) max_width = std::min(max_width, *up->link.max_width);
+    }
+    return *l.speed_gts < max_speed || *l.width < max_width;
+}
+
+void finalize(Topology& t) {
+    std::sort(t.functions.begin(), t.functions.end(),
+              [](const PciFunction& a, const PciFunction& b) { return a.address < b.address; });
+    // Host bridge of each function: the root bus at the top of its parent chain.
+    for (auto& f : t.functions) {
+        if (!f.host_bridge.empty()) continue;
+        const PciFunction* top = &f;
+        for (int guard = 0; guard < 256; ++guard) {
+            const PciFunction* up = t.upstream_bridge(*top);
+            if (!up) break;
+            top = up;
+        }
+        char id[16];
+        std::snprintf(id, sizeof id, "%04x:%02x", top->address.domain, top->address.bus);
+        f.host_bridge = id;
+    }
+    for (const auto& f : t.functions) {
+        if (t.find_host_bridge(f.host_bridge)) continue;
+        HostBridge hb;
+        hb.id = f.host_bridge;
+        unsigned d = 0, b = 0;
+        std::sscanf(f.host_bridge.c_str(), "%x:%x", &d, &b);
+        hb.domain = d;
+        hb.root_bus = static_cast<uint8_t>(b);
+        t.host_bridges.push_back(hb);
+    }
+    std::sort(t.host_bridges.begin(), t.host_bridges.end(), [](const HostBridge& a, const HostBridge& b) {
+        return std::tie(a.domain, a.root_bus) < std::tie(b.domain, b.root_bus);
+    });
+    // A function's NUMA node and package default to its host bridge's.
+    for (auto& f : t.functions) {
+        const HostBridge* hb = t.find_host_bridge(f.host_bridge);
+        if (!hb) continue;
+        if (!f.numa_node) f.numa_node = hb->numa_node;
+        if (!f.package) f.package = hb->package;
+    }
+}
+
+}  // namespace p2pscope::probe

@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The prober against topology data recorded on real servers
+// (../shared/fixtures/topology, see its README), with hwloc's and lspci's own
+// readings of the same data as the oracle.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+
+#include "p2pscope/probe/analysis.hpp"
+#include "p2pscope/probe/sources.hpp"
+
+namespace fs = std::filesystem;
+using namespace p2pscope::probe;
+
+namespace {
+
+const fs::path kFixtures = P2PSCOPE_FIXTURES;
+
+PciAddress bdf(const std::string& s) { return *PciAddress::parse(s); }
+
+const Topology& dgx2() {
+    static const Topology t = [] {
+        auto r = load_hwloc_xml((kFixtures / "hwloc-xml/nvidiaDGX2.xml").string());
+        EXPECT_TRUE(r.ok()) << r.error().message;
+        return *r;
+    }();
+    return t;
+}
+
+PathClass path(const Topology& t, const std::string& a, const std::string& b) {
+    const PciFunction* fa = t.find(bdf(a));
+    const PciFunction* fb = t.find(bdf(b));
+    EXPECT_TRUE(fa && fb) << a << " " << b;
+    return path_class(t, *fa, *fb).path;
+}
+
+// A temporary directory removed at the end of the test.
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        char tmpl[] = "/tmp/p2pscope-test-XXXXXX";
+        path = ::mkdtemp(tmpl);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+};
+
+}  // namespace
+
+TEST(Dgx2, GpuPathClassesFollowTheSwitchTree) {
+    const auto& t = dgx2();
+    // The pairs the issue names.
+    EXPECT_EQ(path(t, "0000:34:00.0", "0000:36:00.0"), PathClass::PIX);
+    EXPECT_EQ(path(t, "0000:34:00.0", "0000:39:00.0"), PathClass::PXB);
+    EXPECT_EQ(path(t, "0000:34:00.0", "0000:57:00.0"), PathClass::NODE);
+    EXPECT_EQ(path(t, "0000:34:00.0", "0000:b7:00.0"), PathClass::SYS);
+
+    // The same pattern for every group of four GPUs: {0,1} and {2,3} share a
+    // leaf switch (PIX), the group shares a switch tree (PXB), groups on one
+    // package are NODE, across packages SYS.
+    const std::vector<std::vector<std::string>> groups = {
+        {"0000:34:00.0", "0000:36:00.0", "0000:39:00.0", "0000:3b:00.0"},
+        {"0000:57:00.0", "0000:59:00.0", "0000:5c:00.0", "0000:5e:00.0"},
+        {"0000:b7:00.0", "0000:b9:00.0", "0000:bc:00.0", "0000:be:00.0"},
+        {"0000:e0:00.0", "0000:e2:00.0", "0000:e5:00.0", "0000:e7:00.0"},
+    };
+    for (size_t g = 0; g < groups.size(); ++g) {
+        const auto& q = groups[g];
+        EXPECT_EQ(path(t, q[0], q[1]), PathClass::PIX) << q[0];
+        EXPECT_EQ(path(t, q[2], q[3]), PathClass::PIX) << q[2];
+        for (int i : {0, 1})
+            for (int j : {2, 3}) EXPECT_EQ(path(t, q[i], q[j]), PathClass::PXB) << q[i] << " " << q[j];
+        for (size_t h = g + 1; h < groups.size(); ++h) {
+            const PathClass expected = (g / 2 == h / 2) ? PathClass::NODE : PathClass::SYS;
+            for (const auto& a : q)
+                for (const auto& b : groups[h]) EXPECT_EQ(path(t, a, b), expected) << a << " " << b;
+        }
+    }
+}
+
+TEST(Dgx2, VerdictsSayWhatHwlocXmlLacks) {
+    const auto& t = dgx2();
+    // Below one switch the kernel reads ACS control registers, which hwloc XML lacks.
+    auto same_switch = p2pdma_verdict(t, *t.find(bdf("0000:34:00.0")), *t.find(bdf("0000:36:00.0")));
+    EXPECT_EQ(same_switch.verdict, P2pdmaVerdict::unknown);
+    EXPECT_NE(same_switch.reason.find("ACS"), std::string::npos);
+    // Across host bridges: Skylake-SP root ports 8086:2030 at 00.0 of each root bus are whitelisted.
+    auto across = p2pdma_verdict(t, *t.find(bdf("0000:34:00.0")), *t.find(bdf("0000:b7:00.0")));
+    EXPECT_EQ(across.verdict, P2pdmaVerdict::THRU_HOST_BRIDGE) << across.reason;
+    EXPECT_NE(across.reason.find("8086:2030"), std::string::npos) << across.reason;
+}
+
+TEST(Dgx2, SelectsSixteenGpus) {
+    const auto& t = dgx2();
+    PairSelection s;
+    s.classes = {DeviceClass::gpu};
+    auto sel = select_functions(t, s);
+    ASSERT_TRUE(sel.ok());
+    EXPECT_EQ(sel->size(), 16u);
+    EXPECT_EQ(analyse_pairs(t, *sel).size(), 120u);
+    for (const auto* f : *sel) {
+        EXPECT_EQ(f->vendor_id, 0x10de);
+        EXPECT_EQ(f->device_id, 0x1db8);
+    }
+}
+
+TEST(LspciDump, AcsRedirectAtRootPortIsNamed) {
+    auto t = load_lspci_dump((kFixtures / "lspci-dump/cap-aer-root").string());
+    ASSERT_TRUE(t.ok()) << t.error().message;
+    const PciFunction* rp = t->find(bdf("0000:00:02.0"));
+    const PciFunction* nic = t->find(bdf("0000:03:00.0"));
+    ASSERT_TRUE(rp && nic);
+    ASSERT_TRUE(rp->acs);
+    // lspci -vvv of the same file: ACSCtl: SrcValid+ TransBlk+ ReqRedir+ CmpltRedir+ UpstreamFwd+ EgressCtrl- DirectTrans-
+    EXPECT_EQ(rp->acs->control, kAcsSourceValidation | kAcsTranslationBlocking | kAcsRequestRedirect |
+                                    kAcsCompletionRedirect | kAcsUpstreamForwarding);
+    EXPECT_EQ(rp->port_type, PortType::root_port);
+    EXPECT_EQ(nic->parent, rp->address);
+    auto r = p2pdma_verdict(*t, *nic, *rp);
+    EXPECT_NE(r.verdict, P2pdmaVerdict::BUS_ADDR);
+    EXPECT_NE(r.reason.find("0000:00:02.0 (ReqRedir CmpltRedir)"), std::string::npos) << r.reason;
+    // With the CPU known to be Intel and the dump lacking 00:00.0, the whitelist remains unknown.
+    VerdictOptions intel;
+    intel.assume_cpu = Cpu{"GenuineIntel", 6, ""};
+    EXPECT_EQ(p2pdma_verdict(*t, *nic, *rp, intel).verdict, P2pdmaVerdict::unknown);
+    VerdictOptions zen;
+    zen.assume_cpu = Cpu{"AuthenticAMD", 0x19, ""};
+    EXPECT_EQ(p2pdma_verdict(*t, *nic, *rp, zen).verdict, P2pdmaVerdict::THRU_HOST_BRIDGE);
+}
+
+TEST(LspciDump, LinkAndAcsCapabilitiesMatchLspci) {
+    // cap-pcie-1: X58 root port with an ACS capability and every control bit off.
+    auto t = load_lspci_dump((kFixtures / "lspci-dump/cap-pcie-1").string());
+    ASSERT_TRUE(t.ok()) << t.error().message;
+    ASSERT_EQ(t->functions.size(), 1u);
+    const auto& f = t->functions[0];
+    ASSERT_TRUE(f.acs);
+    EXPECT_EQ(f.acs->control, 0);
+    EXPECT_NE(f.acs->capability, 0);
+    EXPECT_TRUE(f.is_bridge);
+}
+
+TEST(LspciDump, WholeMachineTreeHasNf200Switch) {
+    auto t = load_lspci_dump((kFixtures / "lspci-dump/tree-asus-p6t6").string());
+    ASSERT_TRUE(t.ok()) << t.error().message;
+    EXPECT_EQ(t->functions.size(), 53u);
+    int nf200 = 0;
+    for (const auto& f : t->functions) nf200 += f.vendor_id == 0x10de && f.device_id == 0x05b1;
+    EXPECT_GT(nf200, 0);
+    // Every function below a bridge points at a bridge that holds its bus.
+    for (const auto& f : t->functions) {
+        if (!f.parent) continue;
+        const PciFunction* p = t->find(*f.parent);
+        ASSERT_TRUE(p) << f.address.to_string();
+        EXPECT_TRUE(p->is_bridge);
+        EXPECT_GE(f.address.bus, *p->secondary_bus);
+        EXPECT_LE(f.address.bus, *p->subordinate_bus);
+    }
+}
+
+namespace {
+
+struct HwlocLine {
+    std::string busid, id, cls, parent;  // parent: busid of the enclosing bridge, or "hb:0000:17"
+    double link_gbps = 0;
+    int package = -1;
+};
+
+// Reads hwloc's own expected `lstopo -v` output: PCI objects, their
+// enclosing bridge or host bridge (by indentation) and package.
+std::vector<HwlocLine> read_lstopo_output(const fs::path& p) {
+    std::ifstream in(p);
+    std::string line;
+    std::vector<std::pair<size_t, std::string>> stack;  // indent, id of open bridge/hostbridge
+    std::vector<HwlocLine> out;
+    int package = -1;
+    const std::regex pkg(R"(^\s*Package L#\d+ \(P#(\d+))");
+    const std::regex hb(R"(^(\s*)HostBridge L#\d+ \(buses=([0-9a-f]{4}):\[([0-9a-f]{2})-)");
+    const std::regex dev(R"(^(\s*)(PCIBridge|PCI) L#\d+ \(busid=([0-9a-f:.]+) id=([0-9a-f]{4}:[0-9a-f]{4}) class=([0-9a-f]{4})\([^)]*\)(?: link=([0-9.]+)GB/s)?)");
+    std::smatch m;
+    while (std::getline(in, line)) {
+        if (std::regex_search(line, m, pkg)) package = std::stoi(m[1]);
+        size_t indent = line.find_first_not_of(' ');
+        while (!stack.empty() && stack.back().first >= indent) stack.pop_back();
+        if (std::regex_search(line, m, hb)) {
+            stack.emplace_back(m[1].length(), "hb:" + m[2].str() + ":" + m[3].str());
+        } else if (std::regex_search(line, m, dev)) {
+            HwlocLine h;
+            h.busid = m[3];
+            h.id = m[4];
+            h.cls = m[5];
+            h.parent = stack.empty() ? "" : stack.back().second;
+            h.link_gbps = m[6].matched ? std::stod(m[6]) : 0;
+            h.package = package;
+            out.push_back(h);
+            if (m[2] == "PCIBridge") stack.emplace_back(m[1].length(), h.busid);
+        }
+    }
+    return out;
+}
+
+// PCIe payload bandwidth of a link in GB/s, as hwloc computes it (encoding overhead included).
+double link_gbps(double gts, int width) {
+    const double encoding = gts <= 5.0 ? 8.0 / 10.0 : 128.0 / 130.0;
+    return gts * width * encoding / 8.0;
+}
+
+}  // namespace
+
+TEST(SysfsTree, DeviceTreeMatchesHwlocsExpectedOutput) {
+    TempDir dir;
+    const std::string name = "32intel64-2p8co2t+8ve";
+    const std::string cmd = "tar -xjf '" + (kFixtures / "hwloc-sysfs" / (name + ".tar.bz2")).string() + "' -C '" +
+                            dir.path.string() + "'";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    auto t = load_sysfs(SysfsOptions{(dir.path / name).string(), ""});
+    ASSERT_TRUE(t.ok()) << t.error().message;
+    const auto expected = read_lstopo_output(kFixtures / "hwloc-sysfs" / (name + ".output"));
+    ASSERT_EQ(expected.size(), 28u);  // hwloc: 19 bridges (3 of them host bridges) and 12 devices
+    std::set<std::string> listed;
+    for (const auto& e : expected) listed.insert(e.busid);
+    for (const auto& e : expected) {
+        SCOPED_TRACE(e.busid);
+        const PciFunction* f = t->find(bdf(e.busid));
+        ASSERT_TRUE(f);
+        char id[16];
+        std::snprintf(id, sizeof id, "%04x:%04x", f->vendor_id, f->device_id);
+        EXPECT_EQ(id, e.id);
+        char cls[8];
+        std::snprintf(cls, sizeof cls, "%04x", f->class_id());
+        EXPECT_EQ(cls, e.cls);
+        // Our nearest ancestor that hwloc lists is hwloc's parent (hwloc may skip bridges).
+        const PciFunction* up = t->upstream_bridge(*f);
+        while (up && !listed.count(up->address.to_string())) up = t->upstream_bridge(*up);
+        if (e.parent.rfind("hb:", 0) == 0) {
+            // hwloc lists no host bridge device; the parent is the host bridge itself.
+            if (up == nullptr) EXPECT_EQ("hb:" + f->host_bridge, e.parent);
+            else EXPECT_EQ("hb:" + up->host_bridge, e.parent);
+            EXPECT_EQ("hb:" + f->host_bridge, e.parent);
+        } else {
+            ASSERT_TRUE(up);
+            EXPECT_EQ(up->address.to_string(), e.parent);
+        }
+        EXPECT_EQ(f->package.value_or(-1), e.package);
+        if (e.link_gbps > 0) {
+            ASSERT_TRUE(f->link.speed_gts && f->link.width);
+            EXPECT_NEAR(link_gbps(*f->link.speed_gts, *f->link.width), e.link_gbps, 0.01);
+        }
+    }
+    EXPECT_EQ(t->packages, 2);
+    EXPECT_EQ(t->numa_nodes, 2);
+    ASSERT_TRUE(t->cpu);
+    EXPECT_EQ(t->cpu->vendor, "GenuineIntel");
+}
+
+TEST(SysfsTree, LaptopSnapshotHasIommuGroups) {
+    TempDir dir;
+    const std::string cmd = "tar -xzf '" +
+                            (kFixtures / "sysfs-snapshot/linux-amd64-415ee03b8c4d1c4f07ae2e9d8b3d3d6d.tar.gz").string() +
+                            "' -C '" + dir.path.string() + "'";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    auto t = load_sysfs(SysfsOptions{dir.path.string(), ""});
+    ASSERT_TRUE(t.ok()) << t.error().message;
+    EXPECT_EQ(t->functions.size(), 23u);
+    std::set<int> groups;
+    for (const auto& f : t->functions) {
+        EXPECT_TRUE(f.iommu_group) << f.address.to_string();
+        if (f.iommu_group) groups.insert(*f.iommu_group);
+    }
+    EXPECT_EQ(groups.size(), 15u);
+}
+
+TEST(SysfsTree, HwlocXmlExportRoundTrips) {
+    TempDir dir;
+    const std::string name = "32intel64-2p8co2t+8ve";
+    const std::string cmd = "tar -xjf '" + (kFixtures / "hwloc-sysfs" / (name + ".tar.bz2")).string() + "' -C '" +
+                            dir.path.string() + "'";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    const auto xml = (dir.path / "export.xml").string();
+    auto s = export_hwloc_xml(SysfsOptions{(dir.path / name).string(), ""}, xml);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    auto from_xml = load_hwloc_xml(xml);
+    ASSERT_TRUE(from_xml.ok()) << from_xml.error().message;
+    auto from_sysfs = load_sysfs(SysfsOptions{(dir.path / name).string(), ""});
+    ASSERT_TRUE(from_sysfs.ok());
+    PairSelection all;
+    all.all_classes = true;
+    auto a = analyse_pairs(*from_xml, *select_functions(*from_xml, all));
+    auto b = analyse_pairs(*from_sysfs, *select_functions(*from_sysfs, all));
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+        EXPECT_EQ(a[i].a, b[i].a);
+        EXPECT_EQ(a[i].b, b[i].b);
+        EXPECT_EQ(a[i].path.path, b[i].path.path) << a[i].a.to_string() << " " << a[i].b.to_string();
+    }
+}
+
+TEST(BadInput, ErrorsNameTheFile) {
+    TempDir dir;
+    auto missing = load_hwloc_xml("/nonexistent/topo.xml");
+    ASSERT_FALSE(missing.ok());
+    EXPECT_NE(missing.error().message.find("/nonexistent/topo.xml"), std::string::npos);
+
+    const auto corrupt = dir.path / "corrupt.xml";
+    std::ofstream(corrupt) << "<?xml version=\"1.0\"?>\n<topology version=\"2.0\"><object type=\"Machine\"";
+    auto c = load_hwloc_xml(corrupt.string());
+    ASSERT_FALSE(c.ok());
+    EXPECT_NE(c.error().message.find(corrupt.string()), std::string::npos) << c.error().message;
+
+    // A dump cut in the middle of a device's config space.
+    std::ifstream src(kFixtures / "lspci-dump/cap-aer-root");
+    std::string text((std::istreambuf_iterator<char>(src)), std::istreambuf_iterator<char>());
+    const auto cut = dir.path / "truncated";
+    const auto at = text.find("\n40: ", text.find("03:00.0 Ethernet controller: Mellanox"));
+    ASSERT_NE(at, std::string::npos);
+    std::ofstream(cut) << text.substr(0, at + 20);
+    auto d = load_lspci_dump(cut.string());
+    ASSERT_FALSE(d.ok());
+    EXPECT_NE(d.error().message.find("truncated"), std::string::npos) << d.error().message;
+
+    auto not_sysfs = load_sysfs(SysfsOptions{dir.path.string(), ""});
+    ASSERT_FALSE(not_sysfs.ok());
+    EXPECT_NE(not_sysfs.error().message.find(dir.path.string()), std::string::npos);
+}
