@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "hwloc_view.hpp"
 
+#include <hwloc/linux.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -12,19 +14,27 @@ namespace p2pscope::probe {
 
 namespace {
 
-Result<HwlocTopology> init_topology() {
+Result<HwlocTopology> init_topology(bool with_io) {
     hwloc_topology_t raw = nullptr;
     if (hwloc_topology_init(&raw) != 0) return make_error(Errc::system, "hwloc_topology_init failed");
     HwlocTopology topo(raw);
-    // Keep every PCI device and bridge: the pair analysis needs the whole tree.
-    hwloc_topology_set_io_types_filter(topo.get(), HWLOC_TYPE_FILTER_KEEP_ALL);
+    // Only what the analysis reads: packages, NUMA nodes (always kept) and,
+    // when asked, every PCI device and bridge. Skipping caches, cores and OS
+    // devices, and
+    // the x86 backend that binds itself to each CPU in turn to run CPUID,
+    // makes a live load several times faster; /proc/cpuinfo names the CPU.
+    hwloc_topology_set_all_types_filter(topo.get(), HWLOC_TYPE_FILTER_KEEP_NONE);
+    hwloc_topology_set_type_filter(topo.get(), HWLOC_OBJ_PACKAGE, HWLOC_TYPE_FILTER_KEEP_ALL);
+    if (with_io) {
+        hwloc_topology_set_type_filter(topo.get(), HWLOC_OBJ_PCI_DEVICE, HWLOC_TYPE_FILTER_KEEP_ALL);
+        hwloc_topology_set_type_filter(topo.get(), HWLOC_OBJ_BRIDGE, HWLOC_TYPE_FILTER_KEEP_ALL);
+    }
+    hwloc_topology_set_components(topo.get(), HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST, "x86");
     return topo;
 }
 
 // hwloc 2.x takes a Linux fsroot only from the environment (HWLOC_FSROOT);
-// the variables are set for the duration of one load, under a lock, and
-// restored. HWLOC_COMPONENTS=-x86 keeps hwloc from reading this machine's
-// CPUID into another machine's tree.
+// the variable is set for the duration of one load, under a lock, and restored.
 class ScopedEnv {
 public:
     ScopedEnv(const char* name, const char* value) : name_(name) {
@@ -69,8 +79,8 @@ PciAddress address_of(const hwloc_obj_attr_u::hwloc_pcidev_attr_s& p) {
 
 }  // namespace
 
-Result<HwlocTopology> load_hwloc_fsroot(const std::string& root) {
-    auto topo = init_topology();
+Result<HwlocTopology> load_hwloc_fsroot(const std::string& root, bool with_io) {
+    auto topo = init_topology(with_io);
     if (!topo) return topo;
     if (root == "/" || root.empty()) {
         if (hwloc_topology_load(topo->get()) != 0)
@@ -79,14 +89,13 @@ Result<HwlocTopology> load_hwloc_fsroot(const std::string& root) {
     }
     std::lock_guard lock(env_mutex());
     ScopedEnv fsroot("HWLOC_FSROOT", root.c_str());
-    ScopedEnv components("HWLOC_COMPONENTS", "-x86");
     if (hwloc_topology_load(topo->get()) != 0)
         return make_error(Errc::bad_input, root + ": hwloc could not read this tree: " + std::strerror(errno));
     return topo;
 }
 
 Result<HwlocTopology> load_hwloc_xml_file(const std::string& path) {
-    auto topo = init_topology();
+    auto topo = init_topology(true);
     if (!topo) return topo;
     if (hwloc_topology_set_xml(topo->get(), path.c_str()) != 0)
         return make_error(Errc::bad_input, path + ": not a valid hwloc XML topology (" + std::strerror(errno) + ")");
@@ -95,7 +104,24 @@ Result<HwlocTopology> load_hwloc_xml_file(const std::string& path) {
     return topo;
 }
 
-void apply_hwloc_locality(hwloc_topology_t topo, Topology& t) {
+namespace {
+
+struct Locality {
+    std::optional<int> numa_node;
+    std::optional<int> package;
+};
+
+Locality locality_of(hwloc_topology_t topo, hwloc_obj_t local) {
+    Locality l;
+    if (!local) return l;
+    l.numa_node = single_index(local->nodeset);
+    hwloc_obj_t pkg =
+        local->type == HWLOC_OBJ_PACKAGE ? local : hwloc_get_ancestor_obj_by_type(topo, HWLOC_OBJ_PACKAGE, local);
+    if (pkg) l.package = static_cast<int>(pkg->os_index);
+    return l;
+}
+
+void apply_counts_and_cpu(hwloc_topology_t topo, Topology& t) {
     const int packages = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PACKAGE);
     const int nodes = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE);
     if (packages > 0) t.packages = packages;
@@ -113,28 +139,51 @@ void apply_hwloc_locality(hwloc_topology_t topo, Topology& t) {
             t.cpu = cpu;
         }
     }
+}
 
+}  // namespace
+
+void apply_hwloc_locality(hwloc_topology_t topo, Topology& t) {
+    apply_counts_and_cpu(topo, t);
     for (hwloc_obj_t o = hwloc_get_next_bridge(topo, nullptr); o; o = hwloc_get_next_bridge(topo, o)) {
         if (o->attr->bridge.upstream_type != HWLOC_OBJ_BRIDGE_HOST) continue;
         if (o->attr->bridge.downstream_type != HWLOC_OBJ_BRIDGE_PCI) continue;
         const auto& down = o->attr->bridge.downstream.pci;
-        hwloc_obj_t local = hwloc_get_non_io_ancestor_obj(topo, o);
-        std::optional<int> numa = local ? single_index(local->nodeset) : std::nullopt;
-        std::optional<int> package;
-        if (local) {
-            hwloc_obj_t pkg = local->type == HWLOC_OBJ_PACKAGE
-                                  ? local
-                                  : hwloc_get_ancestor_obj_by_type(topo, HWLOC_OBJ_PACKAGE, local);
-            if (pkg) package = static_cast<int>(pkg->os_index);
-        }
+        const Locality l = locality_of(topo, hwloc_get_non_io_ancestor_obj(topo, o));
         for (auto& hb : t.host_bridges) {
             if (hb.domain != down.domain || hb.root_bus < down.secondary_bus || hb.root_bus > down.subordinate_bus)
                 continue;
             hb.subordinate_bus = down.subordinate_bus;
-            if (numa) hb.numa_node = numa;
-            if (package) hb.package = package;
+            if (l.numa_node) hb.numa_node = l.numa_node;
+            if (l.package) hb.package = l.package;
         }
     }
+}
+
+void apply_sysfs_locality(hwloc_topology_t topo, const std::string& root, Topology& t) {
+    apply_counts_and_cpu(topo, t);
+    hwloc_bitmap_t cpus = hwloc_bitmap_alloc();
+    for (auto& hb : t.host_bridges) {
+        // Any function of the root bus carries the host bridge's local_cpus mask.
+        for (const auto& f : t.functions) {
+            if (f.host_bridge != hb.id || f.parent || f.physfn) continue;
+            const std::string path = root + "/sys/bus/pci/devices/" + f.address.to_string() + "/local_cpus";
+            if (hwloc_linux_read_path_as_cpumask(path.c_str(), cpus) != 0 || hwloc_bitmap_iszero(cpus)) continue;
+            hwloc_obj_t local = hwloc_get_obj_covering_cpuset(topo, cpus);
+            // A mask covering the whole machine says nothing about locality.
+            if (local && local->type != HWLOC_OBJ_MACHINE) {
+                const Locality l = locality_of(topo, local);
+                hb.numa_node = l.numa_node;
+                hb.package = l.package;
+            } else if (local && hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE) == 1) {
+                hb.numa_node = static_cast<int>(hwloc_get_obj_by_type(topo, HWLOC_OBJ_NUMANODE, 0)->os_index);
+                if (hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PACKAGE) == 1)
+                    hb.package = static_cast<int>(hwloc_get_obj_by_type(topo, HWLOC_OBJ_PACKAGE, 0)->os_index);
+            }
+            break;
+        }
+    }
+    hwloc_bitmap_free(cpus);
 }
 
 std::vector<PciFunction> hwloc_pci_functions(hwloc_topology_t topo) {

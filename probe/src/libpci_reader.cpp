@@ -52,17 +52,16 @@ struct AccessDeleter {
 };
 using Access = std::unique_ptr<pci_access, AccessDeleter>;
 
-Access make_access(const std::string& pci_ids) {
+Access make_access() {
     Access a(pci_alloc());
     a->error = trap_error;
     a->warning = trap_warning;
     a->debug = trap_debug;
-    if (!pci_ids.empty()) pci_set_name_list_path(a.get(), const_cast<char*>(pci_ids.c_str()), 0);
     return a;
 }
 
 // Plain data gathered inside the guarded region.
-struct RawFunction {
+struct RawFunction {  // NOLINT: plain data, filled field by field
     int domain, bus, dev, func;
     unsigned vendor, device, device_class, subsys_vendor, subsys_id, prog_if;
     bool has_subsys;
@@ -70,35 +69,42 @@ struct RawFunction {
     uint8_t config[4096];
 };
 
-void set_names(pci_access* a, PciFunction& f) {
-    char buf[256];
-    const int vendor = f.vendor_id, device = f.device_id;
-    if (const char* v = pci_lookup_name(a, buf, sizeof buf, PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_NUMBERS, vendor))
-        f.vendor_name = v;
-    if (const char* d =
-            pci_lookup_name(a, buf, sizeof buf, PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS, vendor, device))
-        f.device_name = d;
-}
-
-// A missing or broken pci.ids only leaves names empty.
-void lookup_names(pci_access* a, std::vector<PciFunction>& functions) {
-    const auto trap = std::make_unique<Trap>();
-    const auto ignored = std::make_unique<std::vector<std::string>>();
-    trap->warnings = ignored.get();
-    current_trap = trap.get();
-    if (setjmp(trap->env) != 0) {
-        current_trap = nullptr;
-        return;
+// Reads what decode_config_space() looks at, and no more: every config
+// access is a bus transaction (in a VM, a trap to the hypervisor), and a
+// whole 4 KiB extended space costs a millisecond per device. The standard
+// 256 bytes are read whole; in extended space only each capability's header
+// and the fields of ACS, ATS and SR-IOV are read, into their own offsets.
+// Returns how much of the space the input holds: 4096, 256, 64 or 0.
+unsigned read_config(pci_dev* d, uint8_t* config) {
+    if (!pci_read_block(d, 0, config, 256)) return pci_read_block(d, 0, config, 64) ? 64 : 0;
+    // The extended space exists only behind a PCI Express capability.
+    bool pcie = false;
+    if (config[0x06] & 0x10) {
+        unsigned seen = 0;
+        for (unsigned pos = config[0x34] & 0xfcu; pos >= 0x40 && seen++ < 48; pos = config[pos + 1] & 0xfcu)
+            if (config[pos] == 0x10) pcie = true;
     }
-    for (auto& f : functions)
-        if (f.vendor_name.empty() && f.device_name.empty()) set_names(a, f);
-    current_trap = nullptr;
+    if (!pcie) return 256;
+    uint8_t header[4];
+    if (!pci_read_block(d, 0x100, header, 4)) return 256;
+    unsigned pos = 0x100, seen = 0;
+    while (pos >= 0x100 && pos + 4 <= 4096 && seen++ < 256) {
+        if (pos != 0x100 && !pci_read_block(d, static_cast<int>(pos), header, 4)) break;
+        const uint32_t h = header[0] | header[1] << 8 | header[2] << 16 | static_cast<uint32_t>(header[3]) << 24;
+        std::memcpy(config + pos, header, 4);
+        if (h == 0 || h == 0xffffffff) break;
+        const unsigned id = h & 0xffff;
+        const unsigned body = id == 0x000d || id == 0x000f ? 4 : id == 0x0010 ? 0x10 : 0;
+        if (body && pos + 4 + body <= 4096) pci_read_block(d, static_cast<int>(pos + 4), config + pos + 4, static_cast<int>(body));
+        pos = (h >> 20) & 0xffc;
+    }
+    return 4096;
 }
 
 }  // namespace
 
 Result<std::vector<PciFunction>> read_libpci(const LibpciSource& source, std::vector<std::string>& warnings) {
-    Access access = make_access(source.pci_ids);
+    Access access = make_access();
     pci_access* a = access.get();
     if (source.method == LibpciSource::Method::dump) {
         a->method = PCI_ACCESS_DUMP;
@@ -136,13 +142,7 @@ Result<std::vector<PciFunction>> read_libpci(const LibpciSource& source, std::ve
         r.has_subsys = d->subsys_vendor_id != 0xffff && d->subsys_vendor_id != 0;
         r.subsys_vendor = d->subsys_vendor_id;
         r.subsys_id = d->subsys_id;
-        r.config_len = 0;
-        for (unsigned len : {4096u, 256u, 64u}) {
-            if (pci_read_block(d, 0, r.config, static_cast<int>(len))) {
-                r.config_len = len;
-                break;
-            }
-        }
+        r.config_len = read_config(d, r.config);
     }
     current_trap = nullptr;
 
@@ -162,13 +162,8 @@ Result<std::vector<PciFunction>> read_libpci(const LibpciSource& source, std::ve
         decode_config_space(std::span<const uint8_t>(r.config, r.config_len), f);
         out.push_back(std::move(f));
     }
-    lookup_names(a, out);
     return out;
 }
 
-void fill_names(std::vector<PciFunction>& functions, const std::string& pci_ids) {
-    Access access = make_access(pci_ids);
-    lookup_names(access.get(), functions);
-}
 
 }  // namespace p2pscope::probe

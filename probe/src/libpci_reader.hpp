@@ -13,15 +13,11 @@ namespace p2pscope::probe {
 
 struct LibpciSource {
     enum class Method { sysfs, dump } method;
-    std::string path;     // sysfs: the .../sys/bus/pci directory; dump: the dump file
-    std::string pci_ids;  // empty: libpci's default
+    std::string path;  // sysfs: the .../sys/bus/pci directory; dump: the dump file
 };
 
-// Functions with ids, class, names and decoded config space. Parent, host
+// Functions with ids, class and decoded config space. Names, parent, host
 // bridge and the Linux-only attributes are left to the caller.
 Result<std::vector<PciFunction>> read_libpci(const LibpciSource& source, std::vector<std::string>& warnings);
-
-// Vendor and device names from pci.ids for functions that lack them.
-void fill_names(std::vector<PciFunction>& functions, const std::string& pci_ids);
 
 }  // namespace p2pscope::probe

@@ -7,6 +7,7 @@
 
 #include "hwloc_view.hpp"
 #include "libpci_reader.hpp"
+#include "pci_ids.hpp"
 #include "p2pscope/probe/sources.hpp"
 
 namespace p2pscope::probe {
@@ -21,7 +22,7 @@ Result<Topology> load_hwloc_xml(const std::string& path) {
     t.functions = hwloc_pci_functions(hw->get());
     if (t.functions.empty())
         return make_error(Errc::bad_input, path + ": the topology holds no PCI devices (exported without I/O?)");
-    fill_names(t.functions, "");
+    fill_names(t.functions);
     finalize(t);
     apply_hwloc_locality(hw->get(), t);
     finalize(t);

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "libpci_reader.hpp"
+#include "pci_ids.hpp"
 #include "p2pscope/probe/sources.hpp"
 
 namespace p2pscope::probe {
@@ -100,12 +101,13 @@ void link_parents(std::vector<PciFunction>& fs) {
 Result<Topology> load_lspci_dump(const std::string& path) {
     if (auto s = check_dump(path); !s) return s.error();
     std::vector<std::string> warnings;
-    auto functions = read_libpci(LibpciSource{LibpciSource::Method::dump, path, ""}, warnings);
+    auto functions = read_libpci(LibpciSource{LibpciSource::Method::dump, path}, warnings);
     if (!functions) return functions.error();
     Topology t;
     t.source = "lspci-dump:" + path;
     t.functions = std::move(*functions);
     link_parents(t.functions);
+    fill_names(t.functions);
     finalize(t);
     t.notes.push_back("an lspci dump holds no NUMA locality, CPU identity or IOMMU groups, and may hold only some "
                       "of the machine's devices");

@@ -11,6 +11,7 @@
 #include "config_space.hpp"
 #include "hwloc_view.hpp"
 #include "libpci_reader.hpp"
+#include "pci_ids.hpp"
 #include "p2pscope/probe/sources.hpp"
 
 namespace fs = std::filesystem;
@@ -168,7 +169,7 @@ Result<Topology> load_sysfs(const SysfsOptions& options) {
     t.has_iommu_data = fs::is_directory(root / "sys/kernel/iommu_groups", ec);
 
     std::vector<std::string> warnings;
-    auto functions = read_libpci(LibpciSource{LibpciSource::Method::sysfs, bus.string(), options.pci_ids}, warnings);
+    auto functions = read_libpci(LibpciSource{LibpciSource::Method::sysfs, bus.string()}, warnings);
     if (!functions) return functions.error();
     t.functions = std::move(*functions);
     if (t.functions.empty()) return make_error(Errc::bad_input, devices.string() + ": no PCI functions");
@@ -191,7 +192,7 @@ Result<Topology> load_sysfs(const SysfsOptions& options) {
                           "(read from its directory)");
         t.functions.push_back(std::move(*ghost));  // checked in turn: its own parent may be missing too
     }
-    fill_names(t.functions, options.pci_ids);
+    fill_names(t.functions, options.pci_ids.empty() ? kDefaultPciIds : options.pci_ids);
     unsigned partial = 0;
     for (const auto& f : t.functions)
         if (!f.acs_known()) ++partial;
@@ -204,9 +205,9 @@ Result<Topology> load_sysfs(const SysfsOptions& options) {
 
     t.cpu = read_cpuinfo(root / "proc/cpuinfo");
     finalize(t);
-    auto hw = load_hwloc_fsroot(root.string());
+    auto hw = load_hwloc_fsroot(root.string(), false);
     if (hw) {
-        apply_hwloc_locality(hw->get(), t);
+        apply_sysfs_locality(hw->get(), root.string(), t);
         finalize(t);
     } else {
         t.notes.push_back("hwloc: " + hw.error().message + " (NUMA locality unknown)");
@@ -215,7 +216,7 @@ Result<Topology> load_sysfs(const SysfsOptions& options) {
 }
 
 Status export_hwloc_xml(const SysfsOptions& options, const std::string& path) {
-    auto hw = load_hwloc_fsroot(options.root);
+    auto hw = load_hwloc_fsroot(options.root, true);
     if (!hw) return hw.error();
     if (hwloc_topology_export_xml(hw->get(), path.c_str(), 0) != 0)
         return make_error(Errc::system, path + ": cannot write hwloc XML");

@@ -15,7 +15,7 @@ namespace p2pscope::probe {
 // packages and NUMA locality through hwloc reading the same tree.
 struct SysfsOptions {
     std::string root = "/";
-    std::string pci_ids;  // empty: libpci's default pci.ids
+    std::string pci_ids;  // empty: /usr/share/misc/pci.ids
 };
 Result<Topology> load_sysfs(const SysfsOptions& options);
 
