@@ -101,6 +101,18 @@ std::string render_text(const Report& r) {
         out << line;
     }
 
+    if (!t.switches.empty()) {
+        out << "\nSwitches (" << t.switches.size() << ")\n";
+        for (const auto& sw : t.switches) {
+            const PciFunction* up = t.find(sw.upstream);
+            out << "  " << sw.upstream.to_string() << " " << (up ? name_of(*up) : "-") << ": "
+                << sw.downstream.size() << " downstream port" << (sw.downstream.size() == 1 ? "" : "s");
+            for (size_t i = 0; i < sw.downstream.size(); ++i) out << (i ? ", " : " ") << short_bdf(sw.downstream[i]);
+            if (sw.inferred) out << " (roles inferred: no port types in the input)";
+            out << "\n";
+        }
+    }
+
     if (r.selected.size() >= 2) {
         std::map<std::pair<PciAddress, PciAddress>, const Pair*> by;
         for (const auto& p : r.pairs) {
@@ -175,6 +187,12 @@ std::string render_json(const Report& r) {
     doc["host_bridges"] = json::array();
     for (const auto& hb : t.host_bridges)
         doc["host_bridges"].push_back({{"id", hb.id}, {"numa_node", opt(hb.numa_node)}, {"package", opt(hb.package)}});
+    doc["switches"] = json::array();
+    for (const auto& sw : t.switches) {
+        json ds = json::array();
+        for (const auto& d : sw.downstream) ds.push_back(d.to_string());
+        doc["switches"].push_back({{"upstream", sw.upstream.to_string()}, {"downstream", ds}, {"inferred", sw.inferred}});
+    }
     doc["devices"] = json::array();
     for (const auto& f : t.functions) {
         json d;

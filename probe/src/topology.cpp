@@ -118,6 +118,33 @@ std::optional<bool> Topology::link_degraded(const PciFunction& f) const {
     return *l.speed_gts < max_speed || *l.width < max_width;
 }
 
+namespace {
+
+void derive_switches(Topology& t) {
+    t.switches.clear();
+    // Bridge depth below the root bus decides the role when port types are unknown.
+    auto is_upstream = [&](const PciFunction& f, bool& inferred) {
+        if (f.port_type) return *f.port_type == PortType::upstream_port;
+        inferred = true;
+        int depth = 0;  // 0: on a root bus (a root port)
+        for (const PciFunction* up = t.upstream_bridge(f); up && depth < 64; up = t.upstream_bridge(*up)) ++depth;
+        return depth % 2 == 1;
+    };
+    for (const auto& f : t.functions) {
+        if (!f.is_bridge || !f.parent) continue;
+        bool inferred = false;
+        if (!is_upstream(f, inferred)) continue;
+        Switch sw;
+        sw.upstream = f.address;
+        sw.inferred = inferred;
+        for (const auto& g : t.functions)
+            if (g.is_bridge && g.parent == f.address) sw.downstream.push_back(g.address);
+        t.switches.push_back(std::move(sw));
+    }
+}
+
+}  // namespace
+
 void finalize(Topology& t) {
     std::sort(t.functions.begin(), t.functions.end(),
               [](const PciFunction& a, const PciFunction& b) { return a.address < b.address; });
@@ -147,6 +174,7 @@ void finalize(Topology& t) {
     std::sort(t.host_bridges.begin(), t.host_bridges.end(), [](const HostBridge& a, const HostBridge& b) {
         return std::tie(a.domain, a.root_bus) < std::tie(b.domain, b.root_bus);
     });
+    derive_switches(t);
     // A function's NUMA node and package default to its host bridge's.
     for (auto& f : t.functions) {
         const HostBridge* hb = t.find_host_bridge(f.host_bridge);

@@ -329,3 +329,35 @@ TEST(BadInput, ErrorsNameTheFile) {
     ASSERT_FALSE(not_sysfs.ok());
     EXPECT_NE(not_sysfs.error().message.find(dir.path.string()), std::string::npos);
 }
+
+TEST(Dgx2, TwoLevelsOfSwitchesAreFound) {
+    const auto& t = dgx2();
+    // Each of the four GPU trees: one first-level PLX switch and two second-level ones below it.
+    std::map<std::string, const Switch*> by;
+    for (const auto& sw : t.switches) by[sw.upstream.to_string()] = &sw;
+    ASSERT_TRUE(by.count("0000:2c:00.0"));
+    ASSERT_TRUE(by.count("0000:32:00.0"));
+    EXPECT_TRUE(by["0000:32:00.0"]->inferred);
+    EXPECT_EQ(by["0000:32:00.0"]->downstream.size() >= 2, true);
+    // 34:00.0's parent is a downstream port of the 32:00.0 switch.
+    const PciFunction* gpu = t.find(bdf("0000:34:00.0"));
+    ASSERT_TRUE(gpu && gpu->parent);
+    const auto& ds = by["0000:32:00.0"]->downstream;
+    EXPECT_NE(std::find(ds.begin(), ds.end(), *gpu->parent), ds.end());
+}
+
+TEST(LspciDump, KnownPortTypesNameSwitchesDirectly) {
+    auto t = load_lspci_dump((kFixtures / "lspci-dump/tree-asus-p6t6").string());
+    ASSERT_TRUE(t.ok());
+    // The NF200 (10de:05b1) is a switch: its upstream port heads downstream ports.
+    bool found = false;
+    for (const auto& sw : t->switches) {
+        const PciFunction* up = t->find(sw.upstream);
+        if (up && up->vendor_id == 0x10de && up->device_id == 0x05b1) {
+            found = true;
+            EXPECT_FALSE(sw.inferred);
+            EXPECT_GE(sw.downstream.size(), 2u);
+        }
+    }
+    EXPECT_TRUE(found);
+}

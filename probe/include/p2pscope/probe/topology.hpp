@@ -128,6 +128,17 @@ struct HostBridge {
     std::optional<int> package;
 };
 
+// A PCIe switch: an upstream port and the downstream ports on its internal bus.
+struct Switch {
+    PciAddress upstream;
+    std::vector<PciAddress> downstream;
+    // Port types were not in the input (hwloc XML, 64-byte config space): the
+    // switch follows from PCIe's rule that below a root or downstream port the
+    // next bridge is an upstream port, and below an upstream port bridges are
+    // downstream ports.
+    bool inferred = false;
+};
+
 struct Cpu {
     std::string vendor;           // "GenuineIntel", "AuthenticAMD", ...
     std::optional<int> family;    // x86 family number
@@ -138,6 +149,7 @@ struct Topology {
     std::string source;  // "sysfs:/", "hwloc-xml:FILE", "lspci-dump:FILE"
     std::vector<PciFunction> functions;  // sorted by address
     std::vector<HostBridge> host_bridges;
+    std::vector<Switch> switches;  // derived by finalize()
     std::optional<Cpu> cpu;
     std::optional<int> packages;
     std::optional<int> numa_nodes;
@@ -159,8 +171,8 @@ struct Topology {
 };
 
 // Fills in what follows from the rest once an input has been read: sorted
-// functions, host bridge ids, packages and NUMA nodes of functions from their
-// host bridge. Shared by every input.
+// functions, host bridge ids, switches, packages and NUMA nodes of functions
+// from their host bridge. Shared by every input; idempotent.
 void finalize(Topology& topology);
 
 }  // namespace p2pscope::probe
