@@ -16,5 +16,6 @@ namespace p2pscope::cli {
 using Action = std::function<Status(std::ostream& out)>;
 
 Action add_topo_command(CLI::App& app);
+Action add_map_command(CLI::App& app);
 
 }  // namespace p2pscope::cli

@@ -33,6 +33,9 @@ int main(int argc, char** argv) {
         auto* topo = app.add_subcommand("topo", "Map the PCI topology: the DMA path of every device pair and "
                                                 "whether Linux allows P2P DMA between them, and why not");
         commands.emplace_back(topo, p2pscope::cli::add_topo_command(*topo));
+        auto* map = app.add_subcommand("map", "Measure DMA map/unmap latency of a device across APIs and memory "
+                                              "types, inside the kernel (needs the p2pscope module)");
+        commands.emplace_back(map, p2pscope::cli::add_map_command(*map));
     }
     try {
         app.parse(argc, argv);

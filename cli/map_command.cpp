@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// p2pscope map: DMA mapping latency of one device across APIs and memory
+// types, measured inside the kernel by p2pscope.ko.
+#include <cstdio>
+#include <memory>
+#include <ostream>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "p2pscope/kclient/device.hpp"
+#include "p2pscope/kclient/names.hpp"
+#include "size_option.hpp"
+
+namespace p2pscope::cli {
+
+namespace {
+
+struct MapOptions {
+    std::string device;
+    std::string peer;
+    std::vector<std::string> apis{"map_single"};
+    std::vector<std::string> mems{"ram"};
+    std::string size = "4K";
+    uint32_t segments = 1;
+    uint32_t threads = 1;
+    uint64_t iterations = 0;
+    double seconds = 0;
+    std::string direction = "bidirectional";
+    uint32_t bar = 0;
+    std::string bar_offset = "0";
+    int dmabuf_fd = -1;
+    uint32_t dma_mask_bits = 0;
+    std::string format = "text";
+    std::string node = P2PSCOPE_DEVICE_PATH;
+};
+
+struct Row {
+    kclient::MapRequest request;
+    kclient::MapResult result;
+};
+
+Result<std::vector<uint32_t>> parse_list(const std::vector<std::string>& names, const char* what,
+                                         std::optional<uint32_t> (*parse)(std::string_view),
+                                         std::vector<uint32_t> (*all)()) {
+    std::vector<uint32_t> out;
+    for (const auto& n : names) {
+        if (n == "all") return all();
+        auto v = parse(n);
+        if (!v) return make_error(Errc::invalid_argument, std::string("unknown ") + what + " '" + n + "'");
+        out.push_back(*v);
+    }
+    return out;
+}
+
+nlohmann::json summary_json(const kclient::Histogram& h) {
+    const auto s = h.summary();
+    return {{"count", s.count},   {"min_ns", s.min_ns},   {"p50_ns", s.p50_ns},   {"p90_ns", s.p90_ns},
+            {"p99_ns", s.p99_ns}, {"p999_ns", s.p999_ns}, {"max_ns", s.max_ns},   {"mean_ns", s.mean_ns}};
+}
+
+std::string status_text(const kclient::MapResult& r) {
+    if (r.complete()) return "ok";
+    return (r.ran() ? "stopped: " : "waived: ") + std::string(r.raw.reason);
+}
+
+std::string render_json(const p2pscope_version& v, const std::vector<Row>& rows) {
+    using nlohmann::json;
+    json doc;
+    doc["schema"] = "p2pscope.map/1";
+    doc["kernel_release"] = v.kernel_release;
+    doc["module_version"] = v.module_version;
+    doc["abi"] = std::to_string(v.abi_major) + "." + std::to_string(v.abi_minor);
+    doc["results"] = json::array();
+    for (const auto& row : rows) {
+        const auto& q = row.request;
+        const auto& b = row.result.raw;
+        json j{{"device", q.device.to_string()},
+               {"peer", q.peer ? json(q.peer->to_string()) : json(nullptr)},
+               {"api", kclient::api_name(q.api)},
+               {"memory", kclient::mem_name(q.mem)},
+               {"direction", kclient::dir_name(q.dir)},
+               {"size_bytes", b.size_bytes},
+               {"segments", b.segments},
+               {"threads", q.threads},
+               {"threads_run", b.threads_run},
+               {"status", row.result.complete() ? "ok" : row.result.ran() ? "stopped" : "waived"},
+               {"reason_code", kclient::reason_name(b.status)},
+               {"reason", b.reason},
+               {"error", b.error},
+               {"mode", kclient::mode_name(b.mode)},
+               {"iommu_domain_type", kclient::iommu_name(b.iommu_domain_type)},
+               {"dma_mask", b.dma_mask},
+               {"p2p_map_type", kclient::p2p_map_type_name(b.p2p_map_type)},
+               {"clock", kclient::clock_name(b.clock)},
+               {"timer_overhead_ns", b.timer_overhead_ns},
+               {"elapsed_ns", b.elapsed_ns},
+               {"bounced", (b.result_flags & P2PSCOPE_RES_F_BOUNCED) != 0},
+               {"debug_kernel", (b.result_flags & (P2PSCOPE_RES_F_DEBUG_KERNEL | P2PSCOPE_RES_F_DMA_API_DEBUG)) != 0},
+               {"kernel_release", b.kernel_release},
+               {"module_version", b.module_version}};
+        if (row.result.ran()) {
+            j["map"] = summary_json(row.result.map);
+            j["unmap"] = summary_json(row.result.unmap);
+        } else {
+            j["map"] = nullptr;
+            j["unmap"] = nullptr;
+        }
+        doc["results"].push_back(std::move(j));
+    }
+    return doc.dump(2) + "\n";
+}
+
+std::string render_text(const p2pscope_version& v, const std::vector<Row>& rows) {
+    std::string out;
+    char line[512];
+    std::snprintf(line, sizeof line, "p2pscope.ko %s (ABI %u.%u) on Linux %s\n", v.module_version, v.abi_major,
+                  v.abi_minor, v.kernel_release);
+    out += line;
+    if (!rows.empty()) {
+        const auto& b = rows.front().result.raw;
+        std::snprintf(line, sizeof line, "device %s: mode %s, IOMMU domain %s, DMA mask 0x%llx, clock %s (overhead %llu ns)\n",
+                      rows.front().request.device.to_string().c_str(), std::string(kclient::mode_name(b.mode)).c_str(),
+                      std::string(kclient::iommu_name(b.iommu_domain_type)).c_str(),
+                      static_cast<unsigned long long>(b.dma_mask), std::string(kclient::clock_name(b.clock)).c_str(),
+                      static_cast<unsigned long long>(b.timer_overhead_ns));
+        out += line;
+    }
+    out += "latencies in ns: min / p50 / p90 / p99 / p99.9 / max (mean)\n";
+    std::snprintf(line, sizeof line, "%-16s %-9s %9s %5s %3s %10s  %-52s %-52s %s\n", "API", "MEMORY", "SIZE", "SEGS",
+                  "THR", "SAMPLES", "MAP", "UNMAP", "STATUS");
+    out += line;
+    auto lat = [](const kclient::Histogram& h) {
+        const auto s = h.summary();
+        char buf[128];
+        std::snprintf(buf, sizeof buf, "%llu/%.0f/%.0f/%.0f/%.0f/%llu (%.0f)", static_cast<unsigned long long>(s.min_ns),
+                      s.p50_ns, s.p90_ns, s.p99_ns, s.p999_ns, static_cast<unsigned long long>(s.max_ns), s.mean_ns);
+        return std::string(buf);
+    };
+    for (const auto& row : rows) {
+        const auto& q = row.request;
+        const auto& b = row.result.raw;
+        const bool ran = row.result.ran();
+        std::snprintf(line, sizeof line, "%-16s %-9s %9llu %5u %3u %10llu  %-52s %-52s %s\n",
+                      std::string(kclient::api_name(q.api)).c_str(), std::string(kclient::mem_name(q.mem)).c_str(),
+                      static_cast<unsigned long long>(b.size_bytes), b.segments, q.threads,
+                      static_cast<unsigned long long>(b.map.count), ran ? lat(row.result.map).c_str() : "-",
+                      ran ? lat(row.result.unmap).c_str() : "-", status_text(row.result).c_str());
+        out += line;
+    }
+    return out;
+}
+
+Status run_map(const MapOptions& o, std::ostream& out) {
+    auto device = probe::PciAddress::parse(o.device);
+    if (!device) return device.error();
+    std::optional<probe::PciAddress> peer;
+    if (!o.peer.empty()) {
+        auto p = probe::PciAddress::parse(o.peer);
+        if (!p) return p.error();
+        peer = *p;
+    }
+    auto apis = parse_list(o.apis, "API", kclient::parse_api, kclient::all_apis);
+    if (!apis) return apis.error();
+    auto mems = parse_list(o.mems, "memory type", kclient::parse_mem, kclient::all_mems);
+    if (!mems) return mems.error();
+    auto dir = kclient::parse_dir(o.direction);
+    if (!dir) return make_error(Errc::invalid_argument, "unknown direction '" + o.direction + "'");
+    auto size = parse_size(o.size, "--size");
+    if (!size) return size.error();
+    auto bar_offset = parse_size(o.bar_offset, "--bar-offset");
+    if (!bar_offset) return bar_offset.error();
+    if (o.iterations && o.seconds > 0)
+        return make_error(Errc::invalid_argument, "--iterations and --seconds exclude each other");
+    if (o.seconds < 0 || o.seconds > 60) return make_error(Errc::invalid_argument, "--seconds must be within 0..60");
+
+    auto dev = kclient::Device::open(o.node);
+    if (!dev) return dev.error();
+
+    std::vector<Row> rows;
+    for (uint32_t api : *apis) {
+        for (uint32_t mem : *mems) {
+            kclient::MapRequest q;
+            q.device = *device;
+            q.peer = peer;
+            q.api = api;
+            q.mem = mem;
+            q.dir = *dir;
+            q.threads = o.threads;
+            q.size_bytes = *size;
+            // --segments applies to the APIs that map a list; single-range APIs
+            // take 1, and the module reports the entry count of dma-bufs and
+            // noncontiguous allocations itself.
+            const bool takes_list = api == P2PSCOPE_API_MAP_SGTABLE || api == P2PSCOPE_API_IOVA_LINK ||
+                                    api == P2PSCOPE_API_IOMMU_DOMAIN;
+            q.segments = takes_list ? o.segments
+                         : (api == P2PSCOPE_API_DMABUF || api == P2PSCOPE_API_ALLOC_NONCONTIG) ? 0
+                                                                                                 : 1;
+            q.iterations = o.iterations;
+            q.duration_ns = o.iterations ? 0 : static_cast<uint64_t>((o.seconds > 0 ? o.seconds : 1.0) * 1e9);
+            q.dma_mask_bits = o.dma_mask_bits;
+            q.bar = o.bar;
+            q.bar_offset_bytes = *bar_offset;
+            // dma-buf memory: the caller's fd, or a udmabuf made for this run.
+            std::optional<kclient::Udmabuf> udmabuf;
+            if (mem == P2PSCOPE_MEM_DMABUF) {
+                if (o.dmabuf_fd >= 0) {
+                    q.dmabuf_fd = o.dmabuf_fd;
+                } else {
+                    auto u = kclient::Udmabuf::create(*size * std::max<uint32_t>(1, o.threads));
+                    if (!u) return make_error(u.error().code, "dma-buf memory: " + u.error().message);
+                    q.dmabuf_fd = u->fd();
+                    udmabuf.emplace(std::move(*u));
+                }
+                q.size_bytes = 0;  // the module takes the size of the dma-buf itself
+            }
+            auto r = dev->map_bench(q);
+            if (!r) return make_error(r.error().code, std::string(kclient::api_name(api)) + " x " +
+                                                          std::string(kclient::mem_name(mem)) + ": " + r.error().message);
+            rows.push_back(Row{q, std::move(*r)});
+        }
+    }
+    out << (o.format == "json" ? render_json(dev->version(), rows) : render_text(dev->version(), rows));
+    size_t stopped = 0;
+    for (const auto& row : rows) stopped += row.result.ran() && !row.result.complete();
+    if (stopped)
+        return make_error(Errc::system, std::to_string(stopped) +
+                                            " measurement(s) stopped before completing (see their status); their "
+                                            "figures cover only the samples taken");
+    return Ok{};
+}
+
+}  // namespace
+
+Action add_map_command(CLI::App& app) {
+    auto o = std::make_shared<MapOptions>();
+    app.add_option("--device", o->device, "Device under test (BDF); bound to p2pscope for exclusive mode")
+        ->required()
+        ->type_name("BDF");
+    app.add_option("--api", o->apis,
+                   "Mapping APIs: map_page, map_single, map_sgtable, map_resource, alloc_coherent, "
+                   "alloc_noncontig, dmabuf, iova_link, iommu_domain, or all")
+        ->delimiter(',')
+        ->capture_default_str()
+        ->type_name("LIST");
+    app.add_option("--memory", o->mems, "Memory types: ram, ram_huge, p2pmem, bar, bounce, dmabuf, encrypted, or all")
+        ->delimiter(',')
+        ->capture_default_str()
+        ->type_name("LIST");
+    app.add_option("--size", o->size, "Bytes per map and thread (K, M, G suffixes)")->capture_default_str();
+    app.add_option("--segments", o->segments, "Scatterlist entries (map_sgtable, iova_link, iommu_domain)")
+        ->check(CLI::Range(1u, 65536u))
+        ->capture_default_str();
+    app.add_option("--threads", o->threads, "Kernel threads, each pinned to its own CPU")
+        ->check(CLI::Range(1u, 4096u))
+        ->capture_default_str();
+    app.add_option("--iterations", o->iterations, "Samples per thread (instead of --seconds)");
+    app.add_option("--seconds", o->seconds, "Duration of each measurement (default 1)");
+    app.add_option("--direction", o->direction, "bidirectional, to_device or from_device")->capture_default_str();
+    app.add_option("--peer", o->peer, "p2pmem provider (memory p2pmem) or BAR owner (memory bar)")->type_name("BDF");
+    app.add_option("--bar", o->bar, "BAR index for memory bar")->check(CLI::Range(0u, 5u))->capture_default_str();
+    app.add_option("--bar-offset", o->bar_offset, "Offset into the BAR")->capture_default_str();
+    app.add_option("--dmabuf-fd", o->dmabuf_fd, "A dma-buf to import (default: a udmabuf made for the run)");
+    app.add_option("--dma-mask-bits", o->dma_mask_bits, "Set the device's DMA mask for the run (exclusive mode)")
+        ->check(CLI::Range(24u, 64u));
+    app.add_option("--format", o->format, "Output: text or json")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
+    app.add_option("--device-node", o->node, "The module's device node")->capture_default_str();
+    app.footer(
+        "Needs the p2pscope module (kmod/, see kmod/README.md) and root. Combinations the kernel, platform or\n"
+        "device cannot run are reported as waived with the reason. Exit status: 0 done, 2 bad input, 1 other\n"
+        "failure (module missing, a measurement stopped early).");
+    return [o](std::ostream& out) { return run_map(*o, out); };
+}
+
+}  // namespace p2pscope::cli

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// User space's side of the kernel helper: /dev/p2pscope, its ABI check, and
+// each command as a call that returns a value or an Error.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "p2pscope/kclient/histogram.hpp"
+#include "p2pscope/probe/topology.hpp"
+#include "p2pscope/result.hpp"
+#include "p2pscope.h"  // kmod/uapi: the UAPI of p2pscope.ko
+
+namespace p2pscope::kclient {
+
+struct MapRequest {
+    probe::PciAddress device;
+    std::optional<probe::PciAddress> peer;  // p2pmem provider or BAR owner
+    uint32_t api = P2PSCOPE_API_MAP_SINGLE;
+    uint32_t mem = P2PSCOPE_MEM_RAM;
+    uint32_t dir = P2PSCOPE_DIR_BIDIRECTIONAL;
+    uint32_t threads = 1;
+    uint64_t size_bytes = 4096;
+    uint32_t segments = 1;
+    uint64_t iterations = 0;
+    uint64_t duration_ns = 0;
+    uint32_t dma_mask_bits = 0;
+    uint32_t bar = 0;
+    uint64_t bar_offset_bytes = 0;
+    int dmabuf_fd = -1;
+    uint32_t flags = 0;
+};
+
+struct MapResult {
+    p2pscope_map_bench raw{};  // every output field as the module wrote it
+    Histogram map, unmap;
+    bool ran() const { return raw.map.count > 0; }
+    bool complete() const { return raw.status == P2PSCOPE_REASON_NONE; }
+};
+
+class Device {
+public:
+    // Opens the device node and checks the ABI major. The error tells how to
+    // load the module when the node is missing.
+    static Result<Device> open(const std::string& path = P2PSCOPE_DEVICE_PATH);
+    Device(Device&&) noexcept;
+    Device& operator=(Device&&) noexcept;
+    Device(const Device&) = delete;
+    Device& operator=(const Device&) = delete;
+    ~Device();
+
+    const p2pscope_version& version() const { return version_; }
+    Result<p2pscope_caps> caps() const;
+    Result<p2pscope_dev_query> query(const probe::PciAddress& device,
+                                     const std::optional<probe::PciAddress>& peer = std::nullopt) const;
+    // A combination the module cannot run comes back as a result with a
+    // status and reason, not as an Error; Errors are refused requests.
+    Result<MapResult> map_bench(const MapRequest& request) const;
+
+private:
+    Device(int fd, p2pscope_version v) : fd_(fd), version_(v) {}
+    int fd_ = -1;
+    p2pscope_version version_{};
+};
+
+// A udmabuf over a memfd, for measuring dma-buf import without a GPU.
+class Udmabuf {
+public:
+    static Result<Udmabuf> create(uint64_t size_bytes);
+    Udmabuf(Udmabuf&&) noexcept;
+    Udmabuf& operator=(Udmabuf&&) = delete;
+    Udmabuf(const Udmabuf&) = delete;
+    ~Udmabuf();
+    int fd() const { return fd_; }
+
+private:
+    explicit Udmabuf(int fd) : fd_(fd) {}
+    int fd_ = -1;
+};
+
+}  // namespace p2pscope::kclient

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "p2pscope/kclient/device.hpp"
+
+#include <fcntl.h>
+#include <linux/udmabuf.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace p2pscope::kclient {
+
+namespace {
+
+p2pscope_pci_addr to_uapi(const probe::PciAddress& a) { return {a.domain, a.bus, a.device, a.function}; }
+
+Error errno_error(const char* what) {
+    const int e = errno;
+    switch (e) {
+    case EPERM:
+    case EACCES:
+        return make_error(Errc::unsupported, std::string(what) + ": permission denied (p2pscope needs root: CAP_SYS_ADMIN)");
+    case EINVAL:
+        return make_error(Errc::invalid_argument,
+                          std::string(what) + ": the module refused a field (its log line in dmesg names it)");
+    case EINTR:
+        return make_error(Errc::system, std::string(what) + ": interrupted by a signal; no result");
+    case ENODEV:
+    case ENXIO:
+        return make_error(Errc::not_found, std::string(what) + ": no such PCI device");
+    default:
+        return make_error(Errc::system, std::string(what) + ": " + std::strerror(e));
+    }
+}
+
+}  // namespace
+
+Result<Device> Device::open(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return make_error(Errc::unsupported,
+                              path + " does not exist: the p2pscope module is not loaded (as root: `insmod "
+                                     "kmod/p2pscope.ko`; on a machine that cannot load modules, run it in the "
+                                     "virtual lab: lab/run --add build/cli/p2pscope -- p2pscope map ...)");
+        return errno_error(path.c_str());
+    }
+    p2pscope_version v{};
+    if (::ioctl(fd, P2PSCOPE_IOC_VERSION, &v) != 0) {
+        auto e = errno_error("P2PSCOPE_IOC_VERSION");
+        ::close(fd);
+        return e;
+    }
+    if (v.abi_major != P2PSCOPE_ABI_MAJOR) {
+        ::close(fd);
+        return make_error(Errc::unsupported, "the loaded module speaks ABI " + std::to_string(v.abi_major) +
+                                                 ", this p2pscope ABI " + std::to_string(P2PSCOPE_ABI_MAJOR) +
+                                                 ": load the module built with this p2pscope");
+    }
+    return Device(fd, v);
+}
+
+Device::Device(Device&& o) noexcept : fd_(o.fd_), version_(o.version_) { o.fd_ = -1; }
+Device& Device::operator=(Device&& o) noexcept {
+    if (this != &o) {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = o.fd_;
+        version_ = o.version_;
+        o.fd_ = -1;
+    }
+    return *this;
+}
+Device::~Device() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+Result<p2pscope_caps> Device::caps() const {
+    p2pscope_caps c{};
+    if (::ioctl(fd_, P2PSCOPE_IOC_CAPS, &c) != 0) return errno_error("P2PSCOPE_IOC_CAPS");
+    return c;
+}
+
+Result<p2pscope_dev_query> Device::query(const probe::PciAddress& device,
+                                         const std::optional<probe::PciAddress>& peer) const {
+    p2pscope_dev_query q{};
+    q.addr = to_uapi(device);
+    if (peer) {
+        q.peer = to_uapi(*peer);
+        q.flags |= P2PSCOPE_QUERY_F_PEER;
+    }
+    if (::ioctl(fd_, P2PSCOPE_IOC_DEV_QUERY, &q) != 0) return errno_error(("query " + device.to_string()).c_str());
+    return q;
+}
+
+Result<MapResult> Device::map_bench(const MapRequest& r) const {
+    MapResult out;
+    out.map.buckets.assign(P2PSCOPE_HIST_BUCKETS, 0);
+    out.unmap.buckets.assign(P2PSCOPE_HIST_BUCKETS, 0);
+    p2pscope_map_bench& b = out.raw;
+    b.addr = to_uapi(r.device);
+    if (r.peer) {
+        b.peer = to_uapi(*r.peer);
+        b.flags |= P2PSCOPE_MAP_F_PEER;
+    }
+    b.flags |= r.flags;
+    b.api = r.api;
+    b.mem = r.mem;
+    b.dir = r.dir;
+    b.threads = r.threads;
+    b.size_bytes = r.size_bytes;
+    b.segments = r.segments;
+    b.iterations = r.iterations;
+    b.duration_ns = r.duration_ns;
+    b.clock = P2PSCOPE_CLOCK_DEFAULT;
+    b.dma_mask_bits = r.dma_mask_bits;
+    b.bar = r.bar;
+    b.bar_offset_bytes = r.bar_offset_bytes;
+    b.dmabuf_fd = r.dmabuf_fd >= 0 ? static_cast<uint32_t>(r.dmabuf_fd) : 0;
+    b.hist_buckets = P2PSCOPE_HIST_BUCKETS;
+    b.map_hist_uptr = reinterpret_cast<uintptr_t>(out.map.buckets.data());
+    b.unmap_hist_uptr = reinterpret_cast<uintptr_t>(out.unmap.buckets.data());
+    if (::ioctl(fd_, P2PSCOPE_IOC_MAP_BENCH, &b) != 0) return errno_error("P2PSCOPE_IOC_MAP_BENCH");
+    out.map.buckets.resize(std::min<size_t>(b.hist_buckets, P2PSCOPE_HIST_BUCKETS));
+    out.unmap.buckets.resize(out.map.buckets.size());
+    out.map.count = b.map.count;
+    out.map.min_ns = b.map.min_ns;
+    out.map.max_ns = b.map.max_ns;
+    out.map.sum_ns = b.map.sum_ns;
+    out.unmap.count = b.unmap.count;
+    out.unmap.min_ns = b.unmap.min_ns;
+    out.unmap.max_ns = b.unmap.max_ns;
+    out.unmap.sum_ns = b.unmap.sum_ns;
+    return out;
+}
+
+Result<Udmabuf> Udmabuf::create(uint64_t size_bytes) {
+    const long page = ::sysconf(_SC_PAGESIZE);
+    if (size_bytes == 0 || size_bytes % static_cast<uint64_t>(page) != 0)
+        return make_error(Errc::invalid_argument, "a udmabuf needs a size that is a multiple of the page size");
+    const int memfd = ::memfd_create("p2pscope-udmabuf", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+    if (memfd < 0) return errno_error("memfd_create");
+    if (::ftruncate(memfd, static_cast<off_t>(size_bytes)) != 0 || ::fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK) != 0) {
+        auto e = errno_error("memfd");
+        ::close(memfd);
+        return e;
+    }
+    const int dev = ::open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+    if (dev < 0) {
+        ::close(memfd);
+        if (errno == ENOENT)
+            return make_error(Errc::unsupported, "/dev/udmabuf does not exist: the kernel lacks CONFIG_UDMABUF");
+        return errno_error("/dev/udmabuf");
+    }
+    udmabuf_create c{};
+    c.memfd = static_cast<uint32_t>(memfd);
+    c.flags = UDMABUF_FLAGS_CLOEXEC;
+    c.offset = 0;
+    c.size = size_bytes;
+    const int fd = ::ioctl(dev, UDMABUF_CREATE, &c);
+    auto e = fd < 0 ? std::optional<Error>(errno_error("UDMABUF_CREATE")) : std::nullopt;
+    ::close(dev);
+    ::close(memfd);
+    if (e) return *e;
+    return Udmabuf(fd);
+}
+
+Udmabuf::Udmabuf(Udmabuf&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+Udmabuf::~Udmabuf() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+}  // namespace p2pscope::kclient
