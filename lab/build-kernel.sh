@@ -21,6 +21,16 @@ key=$( { echo "$srcver $variant recipe=2"; cat "${fragments[@]}"; } | sha256sum 
 obj="$cache/kernel/$variant-$key"
 if [ -f "$obj/.p2pscope-built" ]; then echo "$obj"; exit 0; fi
 
+# One build at a time (2 cores; and two builds of one variant would share a
+# directory): wait for a build that is already running, then look again.
+mkdir -p "$cache/kernel"
+exec 9>"$cache/kernel/.build.lock"
+if ! flock -n 9; then
+  echo "build-kernel.sh: another kernel build is running; waiting for it" >&2
+  flock 9
+fi
+if [ -f "$obj/.p2pscope-built" ]; then echo "$obj"; exit 0; fi
+
 src="$cache/src/linux-source-6.1-$srcver"
 if [ ! -f "$src/.p2pscope-unpacked" ]; then
   echo "build-kernel.sh: unpacking $tarball" >&2

@@ -1,0 +1,488 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * p2pscope: devices.
+ *
+ * Exclusive mode: the PCI driver "p2pscope" has no ID table, like the
+ * kernel's dma_map_benchmark, so it binds only to devices handed to it with
+ * driver_override.  Borrowed mode: a device stays with its own driver.
+ *
+ * Either way a measurement "holds" its device (and the device it takes
+ * memory from): before any of them is unbound or removed, the bus notifier
+ * (or, for exclusive devices, the driver's remove) stops the measurement and
+ * waits until it has undone every mapping and freed every buffer.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/device.h>
+#include <linux/dma-map-ops.h>
+#include <linux/iommu.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/notifier.h>
+#include <linux/pci.h>
+#include <linux/pci-p2pdma.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/swiotlb.h>
+#include <linux/uaccess.h>
+
+#include "p2pscope_internal.h"
+
+static LIST_HEAD(p2pscope_holds);
+static DEFINE_SPINLOCK(p2pscope_holds_lock);
+static DECLARE_WAIT_QUEUE_HEAD(p2pscope_holds_wq);
+
+static struct pci_driver p2pscope_pci_driver;
+
+struct pci_dev *p2pscope_pci_get(const struct p2pscope_pci_addr *a)
+{
+	return pci_get_domain_bus_and_slot(a->domain, a->bus,
+					   PCI_DEVFN(a->device, a->function));
+}
+
+static bool p2pscope_is_ours(struct pci_dev *pdev)
+{
+	return pdev->dev.driver == &p2pscope_pci_driver.driver;
+}
+
+/* Which mode a measurement on @pdev gets; call with the device locked. */
+u32 p2pscope_mode_of(struct pci_dev *pdev, struct p2pscope_outcome *out)
+{
+	if (!pdev->dev.driver) {
+		p2pscope_refuse(out, P2PSCOPE_REASON_DEVICE_UNBOUND, 0,
+				"%s has no driver: bind it to p2pscope with driver_override (exclusive), or to its own driver (borrowed)",
+				pci_name(pdev));
+		return P2PSCOPE_MODE_NONE;
+	}
+	if (p2pscope_is_ours(pdev))
+		return P2PSCOPE_MODE_EXCLUSIVE;
+	if (!READ_ONCE(p2pscope_allow_borrowed)) {
+		p2pscope_refuse(out, P2PSCOPE_REASON_BORROWED_DISABLED, 0,
+				"%s is bound to %s; borrowed mode is off (load p2pscope with allow_borrowed=1)",
+				pci_name(pdev), pdev->dev.driver->name);
+		return P2PSCOPE_MODE_NONE;
+	}
+	return P2PSCOPE_MODE_BORROWED;
+}
+
+static bool p2pscope_held(struct pci_dev *pdev, bool as_dut_only)
+{
+	struct p2pscope_hold *h;
+	bool found = false;
+
+	spin_lock(&p2pscope_holds_lock);
+	list_for_each_entry(h, &p2pscope_holds, node) {
+		if (h->pdev == pdev || (!as_dut_only && h->peer == pdev)) {
+			found = true;
+			break;
+		}
+	}
+	spin_unlock(&p2pscope_holds_lock);
+	return found;
+}
+
+int p2pscope_hold_dut(struct p2pscope_hold *hold, struct pci_dev *pdev,
+		      u32 *mode, struct p2pscope_outcome *out)
+{
+	int ret = 0;
+
+	/*
+	 * With the device locked its driver cannot change; once the hold is
+	 * on the list, an unbind stops the measurement before the driver goes.
+	 */
+	device_lock(&pdev->dev);
+	*mode = p2pscope_mode_of(pdev, out);
+	if (*mode == P2PSCOPE_MODE_NONE) {
+		ret = P2PSCOPE_REFUSED;
+		goto unlock;
+	}
+	if (p2pscope_held(pdev, true)) {
+		pr_warn_ratelimited("%s[%d]: %s: a measurement is already running on this device\n",
+				    current->comm, task_pid_nr(current),
+				    pci_name(pdev));
+		ret = -EBUSY;
+		goto unlock;
+	}
+	hold->pdev = pdev;
+	hold->peer = NULL;
+	hold->gone = 0;
+	spin_lock(&p2pscope_holds_lock);
+	list_add_tail(&hold->node, &p2pscope_holds);
+	hold->registered = true;
+	spin_unlock(&p2pscope_holds_lock);
+unlock:
+	device_unlock(&pdev->dev);
+	return ret;
+}
+
+/*
+ * Hold the device a run takes memory from.  A p2pmem provider must have its
+ * driver (its p2pmem goes with it); a BAR owner need not.
+ */
+int p2pscope_hold_peer(struct p2pscope_hold *hold, struct pci_dev *peer,
+		       struct p2pscope_outcome *out)
+{
+	bool lock = peer != hold->pdev;
+	int ret = 0;
+
+	if (lock)
+		device_lock(&peer->dev);
+	spin_lock(&p2pscope_holds_lock);
+	if (READ_ONCE(hold->gone))
+		ret = p2pscope_refuse(out, P2PSCOPE_REASON_DEVICE_GONE, 0,
+				      "%s was unbound or removed",
+				      pci_name(hold->pdev));
+	else
+		hold->peer = peer;
+	spin_unlock(&p2pscope_holds_lock);
+	if (lock)
+		device_unlock(&peer->dev);
+	return ret;
+}
+
+void p2pscope_release(struct p2pscope_hold *hold)
+{
+	if (!hold->registered)
+		return;
+	spin_lock(&p2pscope_holds_lock);
+	list_del(&hold->node);
+	hold->registered = false;
+	spin_unlock(&p2pscope_holds_lock);
+	wake_up_all(&p2pscope_holds_wq);
+}
+
+/* @pdev is about to lose its driver or disappear: stop what uses it. */
+static void p2pscope_stop_holders(struct pci_dev *pdev)
+{
+	struct p2pscope_hold *h;
+	bool busy = false;
+
+	spin_lock(&p2pscope_holds_lock);
+	list_for_each_entry(h, &p2pscope_holds, node) {
+		if (h->pdev == pdev || h->peer == pdev) {
+			WRITE_ONCE(h->gone, 1);
+			busy = true;
+		}
+	}
+	spin_unlock(&p2pscope_holds_lock);
+	if (!busy)
+		return;
+	pci_info(pdev, "p2pscope: stopping the measurement that uses this device\n");
+	wait_event(p2pscope_holds_wq, !p2pscope_held(pdev, false));
+	pci_info(pdev, "p2pscope: measurement stopped, all mappings undone\n");
+}
+
+static int p2pscope_bus_notify(struct notifier_block *nb,
+			       unsigned long action, void *data)
+{
+	struct device *dev = data;
+
+	switch (action) {
+	case BUS_NOTIFY_UNBIND_DRIVER:
+	case BUS_NOTIFY_DEL_DEVICE:
+		p2pscope_stop_holders(to_pci_dev(dev));
+		break;
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block p2pscope_bus_nb = {
+	.notifier_call = p2pscope_bus_notify,
+};
+
+/* What an exclusive device had before p2pscope changed it. */
+struct p2pscope_xdev {
+	u64 dma_mask;
+	u64 coherent_dma_mask;
+	unsigned int max_seg_size;
+};
+
+static int p2pscope_pci_probe(struct pci_dev *pdev,
+			      const struct pci_device_id *id)
+{
+	struct p2pscope_xdev *x;
+
+	/* Taking a bridge from its port driver would cut off what is below. */
+	if (pdev->subordinate || pci_is_bridge(pdev)) {
+		pci_warn(pdev, "p2pscope: refusing to bind to a bridge\n");
+		return -ENODEV;
+	}
+	x = kzalloc(sizeof(*x), GFP_KERNEL);
+	if (!x)
+		return -ENOMEM;
+	x->dma_mask = dma_get_mask(&pdev->dev);
+	x->coherent_dma_mask = pdev->dev.coherent_dma_mask;
+	x->max_seg_size = dma_get_max_seg_size(&pdev->dev);
+
+	/*
+	 * The device never does DMA for p2pscope; give it what a modern device
+	 * has, so that the mask does not decide what is measured (a run can
+	 * still ask for another mask).
+	 */
+	if (dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64)))
+		pci_warn(pdev, "p2pscope: cannot set a 64-bit DMA mask, keeping 0x%llx\n",
+			 dma_get_mask(&pdev->dev));
+	if (pdev->dev.dma_parms)
+		dma_set_max_seg_size(&pdev->dev, UINT_MAX);
+	pci_set_drvdata(pdev, x);
+	pci_info(pdev, "p2pscope: bound (exclusive mode), DMA mask 0x%llx\n",
+		 dma_get_mask(&pdev->dev));
+	return 0;
+}
+
+static void p2pscope_pci_remove(struct pci_dev *pdev)
+{
+	struct p2pscope_xdev *x = pci_get_drvdata(pdev);
+
+	/* The bus notifier has normally done this already: it is cheap. */
+	p2pscope_stop_holders(pdev);
+	dma_set_mask(&pdev->dev, x->dma_mask);
+	dma_set_coherent_mask(&pdev->dev, x->coherent_dma_mask);
+	if (pdev->dev.dma_parms)
+		dma_set_max_seg_size(&pdev->dev, x->max_seg_size);
+	pci_set_drvdata(pdev, NULL);
+	kfree(x);
+	pci_info(pdev, "p2pscope: unbound\n");
+}
+
+static struct pci_driver p2pscope_pci_driver = {
+	.name		= "p2pscope",
+	.id_table	= NULL,		/* driver_override only */
+	.probe		= p2pscope_pci_probe,
+	.remove		= p2pscope_pci_remove,
+};
+
+int p2pscope_dev_init(void)
+{
+	int ret;
+
+	ret = bus_register_notifier(&pci_bus_type, &p2pscope_bus_nb);
+	if (ret)
+		return ret;
+	ret = pci_register_driver(&p2pscope_pci_driver);
+	if (ret)
+		bus_unregister_notifier(&pci_bus_type, &p2pscope_bus_nb);
+	return ret;
+}
+
+void p2pscope_dev_exit(void)
+{
+	pci_unregister_driver(&p2pscope_pci_driver);
+	bus_unregister_notifier(&pci_bus_type, &p2pscope_bus_nb);
+}
+
+u32 p2pscope_iommu_domain_type(struct device *dev)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
+
+	if (!domain)
+		return P2PSCOPE_IOMMU_NONE;
+	switch (domain->type) {
+	case IOMMU_DOMAIN_BLOCKED:
+		return P2PSCOPE_IOMMU_BLOCKED;
+	case IOMMU_DOMAIN_IDENTITY:
+		return P2PSCOPE_IOMMU_IDENTITY;
+	case IOMMU_DOMAIN_UNMANAGED:
+		return P2PSCOPE_IOMMU_UNMANAGED;
+	case IOMMU_DOMAIN_DMA:
+		return P2PSCOPE_IOMMU_DMA;
+	case IOMMU_DOMAIN_DMA_FQ:
+		return P2PSCOPE_IOMMU_DMA_FQ;
+	default:
+		return P2PSCOPE_IOMMU_OTHER;
+	}
+}
+
+const char *p2pscope_iommu_domain_name(u32 type)
+{
+	static const char * const names[] = {
+		[P2PSCOPE_IOMMU_NONE]		= "none",
+		[P2PSCOPE_IOMMU_BLOCKED]	= "blocked",
+		[P2PSCOPE_IOMMU_IDENTITY]	= "identity",
+		[P2PSCOPE_IOMMU_UNMANAGED]	= "unmanaged",
+		[P2PSCOPE_IOMMU_DMA]		= "DMA",
+		[P2PSCOPE_IOMMU_DMA_FQ]		= "DMA-FQ",
+		[P2PSCOPE_IOMMU_OTHER]		= "other",
+	};
+
+	return type < ARRAY_SIZE(names) ? names[type] : "?";
+}
+
+u32 p2pscope_dma_path(struct device *dev)
+{
+	u32 type = p2pscope_iommu_domain_type(dev);
+
+	/*
+	 * dma-iommu is reached through dma_map_ops up to 6.11 and directly
+	 * later; either way the device's domain is a DMA API domain.
+	 */
+	if (type == P2PSCOPE_IOMMU_DMA || type == P2PSCOPE_IOMMU_DMA_FQ)
+		return P2PSCOPE_DMA_PATH_IOMMU;
+	if (get_dma_ops(dev))
+		return P2PSCOPE_DMA_PATH_OPS;
+	return P2PSCOPE_DMA_PATH_DIRECT;
+}
+
+static int p2pscope_count_dev(struct device *dev, void *data)
+{
+	(*(u32 *)data)++;
+	return 0;
+}
+
+static void p2pscope_query_bars(struct pci_dev *pdev, struct p2pscope_bar *bars)
+{
+	int i;
+
+	for (i = 0; i < PCI_STD_NUM_BARS; i++) {
+		struct resource *r = &pdev->resource[i];
+		struct p2pscope_bar *b = &bars[i];
+
+		if (!r->flags || !pci_resource_len(pdev, i))
+			continue;
+		b->start_phys = pci_resource_start(pdev, i);
+		b->bus_addr = pci_bus_address(pdev, i);
+		b->len_bytes = pci_resource_len(pdev, i);
+		if (r->flags & IORESOURCE_MEM)
+			b->flags |= P2PSCOPE_BAR_F_MEM;
+		if (r->flags & IORESOURCE_IO)
+			b->flags |= P2PSCOPE_BAR_F_IO;
+		if (r->flags & IORESOURCE_PREFETCH)
+			b->flags |= P2PSCOPE_BAR_F_PREFETCH;
+		if (r->flags & IORESOURCE_MEM_64)
+			b->flags |= P2PSCOPE_BAR_F_64BIT;
+		if ((r->flags & IORESOURCE_MEM) &&
+		    pfn_valid(PHYS_PFN(b->start_phys)))
+			b->flags |= P2PSCOPE_BAR_F_PAGES;
+	}
+}
+
+int p2pscope_check_pci_addr(const char *cmd, const char *field,
+			    const struct p2pscope_pci_addr *a)
+{
+	if (a->domain > 0x7fffffff || a->bus > 0xff || a->device > 0x1f ||
+	    a->function > 7)
+		return p2pscope_einval(cmd, field,
+				       "%x:%x:%x.%x (domain <= 0x7fffffff, bus <= 0xff, device <= 0x1f, function <= 7)",
+				       a->domain, a->bus, a->device, a->function);
+	return 0;
+}
+
+long p2pscope_ioctl_dev_query(void __user *argp)
+{
+	struct p2pscope_outcome why = { };
+	struct p2pscope_dev_query *q;
+	struct pci_dev *pdev, *peer = NULL;
+	struct iommu_group *group;
+	struct device *dev;
+	long ret;
+
+	q = memdup_user(argp, sizeof(*q));
+	if (IS_ERR(q))
+		return PTR_ERR(q);
+	ret = p2pscope_check_pci_addr("DEV_QUERY", "addr", &q->addr);
+	if (ret)
+		goto out;
+	if (q->flags & ~P2PSCOPE_QUERY_F_PEER) {
+		ret = p2pscope_einval("DEV_QUERY", "flags", "0x%x (known: 0x%x)",
+				      q->flags, P2PSCOPE_QUERY_F_PEER);
+		goto out;
+	}
+	if (q->flags & P2PSCOPE_QUERY_F_PEER)
+		ret = p2pscope_check_pci_addr("DEV_QUERY", "peer", &q->peer);
+	else if (memchr_inv(&q->peer, 0, sizeof(q->peer)))
+		ret = p2pscope_einval("DEV_QUERY", "peer", "%s",
+				      "set without P2PSCOPE_QUERY_F_PEER (must be zero)");
+	if (ret)
+		goto out;
+	if (q->reserved0 || memchr_inv(q->reserved, 0, sizeof(q->reserved))) {
+		ret = p2pscope_einval("DEV_QUERY", "reserved", "%s",
+				      "non-zero (must be zero)");
+		goto out;
+	}
+
+	pdev = p2pscope_pci_get(&q->addr);
+	if (!pdev) {
+		ret = -ENODEV;
+		goto out;
+	}
+	if (q->flags & P2PSCOPE_QUERY_F_PEER) {
+		peer = p2pscope_pci_get(&q->peer);
+		if (!peer) {
+			ret = -ENODEV;
+			goto put;
+		}
+	}
+	dev = &pdev->dev;
+
+	memset((u8 *)q + offsetof(struct p2pscope_dev_query, mode), 0,
+	       offsetof(struct p2pscope_dev_query, reserved) -
+	       offsetof(struct p2pscope_dev_query, mode));
+
+	device_lock(dev);
+	q->mode = p2pscope_mode_of(pdev, &why);
+	q->mode_reason = why.status;
+	if (dev->driver) {
+		q->dev_flags |= P2PSCOPE_DEV_F_BOUND;
+		strscpy(q->driver, dev->driver->name, sizeof(q->driver));
+	}
+	device_unlock(dev);
+	if (p2pscope_held(pdev, true))
+		q->dev_flags |= P2PSCOPE_DEV_F_RUNNING;
+
+	q->vendor_id = pdev->vendor;
+	q->device_id = pdev->device;
+	q->class_code = pdev->class;
+	q->numa_node = dev_to_node(dev) == NUMA_NO_NODE ? P2PSCOPE_NONE_U32 :
+		       dev_to_node(dev);
+	q->iommu_domain_type = p2pscope_iommu_domain_type(dev);
+	q->iommu_group = P2PSCOPE_NONE_U32;
+	group = iommu_group_get(dev);
+	if (group) {
+		q->iommu_group = iommu_group_id(group);
+		iommu_group_for_each_dev(group, &q->iommu_group_devices,
+					 p2pscope_count_dev);
+		iommu_group_put(group);
+	}
+	if (device_iommu_mapped(dev))
+		q->dev_flags |= P2PSCOPE_DEV_F_IOMMU_MAPPED;
+	q->dma_path = p2pscope_dma_path(dev);
+	q->dma_mask = dev->dma_mask ? dma_get_mask(dev) : 0;
+	q->coherent_dma_mask = dev->coherent_dma_mask;
+	q->max_mapping_size_bytes = dma_max_mapping_size(dev);
+	q->opt_mapping_size_bytes = dma_opt_mapping_size(dev);
+	q->max_segment_size_bytes = dma_get_max_seg_size(dev);
+	q->segment_boundary_mask = dma_get_seg_boundary(dev);
+	q->merge_boundary_mask = dma_get_merge_boundary(dev);
+	if (dev_is_dma_coherent(dev))
+		q->dev_flags |= P2PSCOPE_DEV_F_DMA_COHERENT;
+#ifdef P2PSCOPE_HAVE_SWIOTLB_QUERY
+	if (is_swiotlb_active(dev))
+		q->dev_flags |= P2PSCOPE_DEV_F_SWIOTLB_ACTIVE;
+	if (is_swiotlb_force_bounce(dev))
+		q->dev_flags |= P2PSCOPE_DEV_F_SWIOTLB_FORCE;
+#endif
+#ifdef P2PSCOPE_HAVE_DMA_PCI_P2PDMA_SUPPORTED
+	if (dma_pci_p2pdma_supported(dev))
+		q->dev_flags |= P2PSCOPE_DEV_F_P2PDMA_CLIENT;
+#endif
+	q->p2p_distance = P2PSCOPE_NONE_U32;
+#ifdef P2PSCOPE_HAVE_PCI_P2PDMA
+	if (pci_has_p2pmem(pdev))
+		q->dev_flags |= P2PSCOPE_DEV_F_P2PMEM_PUBLISHED;
+	if (peer) {
+		int dist = pci_p2pdma_distance(peer, dev, false);
+
+		if (dist >= 0)
+			q->p2p_distance = dist;
+	}
+#endif
+	p2pscope_query_bars(pdev, q->bars);
+
+	ret = copy_to_user(argp, q, sizeof(*q)) ? -EFAULT : 0;
+	pci_dev_put(peer);
+put:
+	pci_dev_put(pdev);
+out:
+	kfree(q);
+	return ret;
+}

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * p2pscope: declarations shared by the module's source files.
+ */
+#ifndef P2PSCOPE_INTERNAL_H
+#define P2PSCOPE_INTERNAL_H
+
+#include <linux/atomic.h>
+#include <linux/completion.h>
+#include <linux/dma-mapping.h>
+#include <linux/list.h>
+#include <linux/pci.h>
+#include <linux/scatterlist.h>
+#include <linux/sched.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+
+#include "p2pscope_features.h"
+#include "uapi/p2pscope.h"
+
+#define P2PSCOPE_MODULE_VERSION	"0.1.0"
+
+extern bool p2pscope_allow_borrowed;
+
+/*
+ * A bad field: log which field and value, ratelimited, name the process, and
+ * give -EINVAL.  fmt describes the value and what was expected.
+ */
+#define p2pscope_einval(cmd, field, fmt, ...)				\
+({									\
+	pr_warn_ratelimited("%s[%d] %s: invalid %s=" fmt "\n",		\
+			    current->comm, task_pid_nr(current), cmd,	\
+			    field, ##__VA_ARGS__);			\
+	-EINVAL;							\
+})
+
+/*
+ * Why something did not run: a P2PSCOPE_REASON_* code, the errno of the
+ * failing call (or 0) and a line of text for people.
+ */
+struct p2pscope_outcome {
+	u32 status;
+	u32 error;
+	char text[P2PSCOPE_REASON_LEN];
+};
+
+/* Returned by helpers that filled in a p2pscope_outcome instead of running. */
+#define P2PSCOPE_REFUSED	1
+
+__printf(4, 5)
+int p2pscope_refuse(struct p2pscope_outcome *out, u32 status, int err,
+		    const char *fmt, ...);
+
+/*
+ * device.c: the device under test and the devices a run borrows memory from
+ * are "held": registered so that unbinding or removing any of them first
+ * stops the run and waits for it to undo every mapping.
+ */
+struct p2pscope_hold {
+	struct list_head node;
+	struct pci_dev *pdev;		/* device under test */
+	struct pci_dev *peer;		/* p2pmem provider or BAR owner, or NULL */
+	int gone;			/* set (WRITE_ONCE) when either goes away */
+	bool registered;
+};
+
+int p2pscope_dev_init(void);
+void p2pscope_dev_exit(void);
+struct pci_dev *p2pscope_pci_get(const struct p2pscope_pci_addr *addr);
+int p2pscope_check_pci_addr(const char *cmd, const char *field,
+			    const struct p2pscope_pci_addr *addr);
+u32 p2pscope_mode_of(struct pci_dev *pdev, struct p2pscope_outcome *out);
+int p2pscope_hold_dut(struct p2pscope_hold *hold, struct pci_dev *pdev,
+		      u32 *mode, struct p2pscope_outcome *out);
+int p2pscope_hold_peer(struct p2pscope_hold *hold, struct pci_dev *peer,
+		       struct p2pscope_outcome *out);
+void p2pscope_release(struct p2pscope_hold *hold);
+u32 p2pscope_iommu_domain_type(struct device *dev);
+const char *p2pscope_iommu_domain_name(u32 type);
+u32 p2pscope_dma_path(struct device *dev);
+long p2pscope_ioctl_dev_query(void __user *argp);
+
+/* Names for messages. */
+const char *p2pscope_api_name(u32 api);
+const char *p2pscope_mem_name(u32 mem);
+
+/* One range of memory a thread maps: a segment. */
+struct p2pscope_seg {
+	struct page *page;		/* NULL for BAR memory */
+	unsigned int offset;		/* into page */
+	unsigned int len;
+	phys_addr_t phys;		/* CPU physical address */
+};
+
+struct p2pscope_run;
+
+/* Per-thread state.  Everything a thread maps, it allocates and frees. */
+struct p2pscope_thread {
+	struct p2pscope_run *run;
+	struct task_struct *task;
+	unsigned int idx;
+	unsigned int cpu;
+
+	/* memory (mem.c) */
+	struct p2pscope_seg *segs;
+	unsigned int nsegs;
+	struct page **chunks;		/* page allocations to free */
+	unsigned int nchunks;
+	unsigned int chunk_order;
+	struct sg_table sgt;		/* MAP_SGTABLE: built from segs */
+	bool sgt_built;
+
+	/* API state (api.c) */
+	dma_addr_t addr;
+	void *cpu_addr;
+	struct sg_table *sgt_out;
+	void *attach;			/* struct dma_buf_attachment */
+	void *iova_state;		/* struct dma_iova_state */
+	unsigned long iommu_iova;
+	bool unmap_failed;
+
+	/* results */
+	u64 *map_hist;
+	u64 *unmap_hist;
+	struct p2pscope_stats map;
+	struct p2pscope_stats unmap;
+	u64 timer_cost_ps;
+	u64 timer_min_delta_ns;
+	u32 mapped_segments;
+	u32 p2p_map_type;
+	bool bounce_checked;
+	bool bounced;
+	bool time_limited;
+	struct p2pscope_outcome out;
+};
+
+/* A mapping API, as an ops table (api.c). */
+struct p2pscope_api {
+	u32 id;
+	const char *name;
+	u32 mem_mask;			/* BIT(P2PSCOPE_MEM_x) it can map */
+	const char *takes;		/* what it maps, for messages */
+	bool single_range;		/* segments must be 1 */
+	bool allocates;			/* memory comes from the DMA allocator */
+	bool exclusive_only;
+	bool page_segments;		/* segments must be whole pages */
+	/* run-level checks and setup in the ioctl's context; may refuse */
+	int (*run_setup)(struct p2pscope_run *run);
+	void (*run_teardown)(struct p2pscope_run *run);
+	/* per thread, in the thread, around the samples; prepare may refuse */
+	int (*prepare)(struct p2pscope_thread *t);
+	int (*map)(struct p2pscope_thread *t);
+	void (*unmap)(struct p2pscope_thread *t);
+	void (*unprepare)(struct p2pscope_thread *t);
+	/* after the first map: what the mapping looks like */
+	void (*inspect)(struct p2pscope_thread *t);
+};
+
+const struct p2pscope_api *p2pscope_api_get(u32 id);
+/* 0 when this kernel build has the API, else why not. */
+u32 p2pscope_api_unavailable(u32 id, const char **why);
+u32 p2pscope_mem_unavailable(u32 mem, const char **why);
+
+/* One measurement (run.c). */
+struct p2pscope_run {
+	struct p2pscope_map_bench *req;
+	const struct p2pscope_api *api;
+	struct pci_dev *pdev;
+	struct device *dev;
+	struct pci_dev *peer;		/* provider / BAR owner, referenced */
+	struct p2pscope_hold hold;
+	u32 mode;
+	enum dma_data_direction dir;
+	unsigned long attrs;
+	u32 clock;
+	u32 nsegs;
+	u32 seg_len;
+	u64 size;
+
+	/* memory setup */
+	phys_addr_t bar_phys;		/* MEM_BAR: first byte */
+	u64 bounce_mask;		/* MEM_BOUNCE: pages must lie above */
+	bool bounce_any;		/* swiotlb=force: any RAM bounces */
+	void *dmabuf;			/* struct dma_buf, referenced */
+	bool dmabuf_reattach;		/* exporter caches: attach per sample */
+	u32 p2p_distance;
+
+	/* DMA mask changed for the run (exclusive only) */
+	bool mask_changed;
+	u64 saved_mask;
+	u64 saved_coherent_mask;
+
+	/* IOMMU_DOMAIN */
+	void *domain;			/* struct iommu_domain */
+	bool domain_attached;
+	unsigned long iova_base;
+	unsigned long iova_stride;
+	int iommu_prot;
+
+	/* threads */
+	unsigned int nthreads;
+	struct p2pscope_thread **threads;
+	atomic_t unready;
+	atomic_t running;
+	struct completion ready;
+	struct completion done;
+	wait_queue_head_t go_wq;
+	int go;
+	int stop;
+	u64 deadline_ns;		/* duration per thread */
+	u64 limit_ns;			/* the hard limit */
+
+	struct p2pscope_outcome out;
+};
+
+/* mem.c */
+int p2pscope_mem_run_setup(struct p2pscope_run *run);
+void p2pscope_mem_run_teardown(struct p2pscope_run *run);
+int p2pscope_mem_alloc(struct p2pscope_thread *t);
+void p2pscope_mem_free(struct p2pscope_thread *t);
+void p2pscope_mem_dirty(struct p2pscope_thread *t);
+
+/* run.c */
+long p2pscope_ioctl_map_bench(void __user *argp);
+u64 p2pscope_clock_read(u32 clock);
+u64 p2pscope_timer_overhead_ps(u32 clock);
+
+/* Bounce detection on a DMA address of @dev; false when not detectable. */
+bool p2pscope_check_bounce(struct device *dev, dma_addr_t addr, bool *bounced);
+
+#endif /* P2PSCOPE_INTERNAL_H */

@@ -1,0 +1,857 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * p2pscope: MAP_BENCH, the measurement engine.
+ *
+ * The ioctl's context validates the request, holds the device, sets up
+ * what the whole run shares, and starts one kernel thread per CPU.  Each
+ * thread allocates its own memory on its own node, reads the clock's cost,
+ * then repeats map/unmap, timing each call into its own log-linear
+ * histogram: nothing is shared while sampling.  The threads stop at their
+ * iteration count or deadline, when one of them fails, when the device goes
+ * away, or when the caller gets a fatal signal; then they undo everything
+ * and the caller merges their histograms.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cc_platform.h>
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/math64.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/sched/clock.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/swiotlb.h>
+#include <linux/timekeeping.h>
+#include <linux/topology.h>
+#include <linux/uaccess.h>
+#include <linux/utsname.h>
+
+#include "p2pscope_internal.h"
+
+#define CMD			"MAP_BENCH"
+#define HIST_BYTES		(P2PSCOPE_HIST_BUCKETS * sizeof(u64))
+#define CALIBRATE_ROUNDS	5
+#define CALIBRATE_READS		200
+#define CALIBRATE_PAIRS		100
+
+static __always_inline u64 p2pscope_now(u32 clock)
+{
+	switch (clock) {
+	case P2PSCOPE_CLOCK_MONOTONIC:
+		return ktime_get_ns();
+	case P2PSCOPE_CLOCK_MONOTONIC_FAST:
+		return ktime_get_mono_fast_ns();
+	default:
+		return local_clock();
+	}
+}
+
+u64 p2pscope_clock_read(u32 clock)
+{
+	return p2pscope_now(clock);
+}
+
+/* Mean cost of one read of @clock in picoseconds, over @reads reads. */
+static u64 p2pscope_timer_cost_ps(u32 clock, unsigned int reads)
+{
+	unsigned int i;
+	u64 a, b;
+
+	preempt_disable();
+	a = p2pscope_now(clock);
+	for (i = 0; i < reads; i++)
+		p2pscope_now(clock);
+	b = p2pscope_now(clock);
+	preempt_enable();
+	return div_u64((b - a) * 1000, reads + 1);
+}
+
+/*
+ * Cost of one clock read: the best of a few rounds, so that an interrupt
+ * (or, in an emulator, a slow translation) in one round does not count.
+ */
+u64 p2pscope_timer_overhead_ps(u32 clock)
+{
+	u64 best = U64_MAX;
+	unsigned int i;
+
+	for (i = 0; i < CALIBRATE_ROUNDS; i++)
+		best = min(best, p2pscope_timer_cost_ps(clock, CALIBRATE_READS));
+	return best;
+}
+
+static void p2pscope_calibrate(struct p2pscope_thread *t)
+{
+	u32 clock = t->run->clock;
+	u64 a, b, min = U64_MAX;
+	unsigned int i;
+
+	t->timer_cost_ps = p2pscope_timer_overhead_ps(clock);
+	for (i = 0; i < CALIBRATE_PAIRS; i++) {
+		a = p2pscope_now(clock);
+		b = p2pscope_now(clock);
+		if (b >= a && b - a < min)
+			min = b - a;
+	}
+	t->timer_min_delta_ns = min == U64_MAX ? 0 : min;
+}
+
+/* Log-linear bucket of @v; see P2PSCOPE_HIST_* in the UAPI header. */
+static __always_inline u32 p2pscope_hist_index(u64 v)
+{
+	u32 shift;
+
+	if (v < P2PSCOPE_HIST_SUB_COUNT)
+		return v;
+	shift = fls64(v) - 1 - P2PSCOPE_HIST_SUB_BITS;
+	if (shift > P2PSCOPE_HIST_MAX_EXP - P2PSCOPE_HIST_SUB_BITS)
+		return P2PSCOPE_HIST_BUCKETS - 1;
+	return P2PSCOPE_HIST_SUB_COUNT + (shift << P2PSCOPE_HIST_SUB_BITS) +
+	       (u32)(v >> shift) - P2PSCOPE_HIST_SUB_COUNT;
+}
+
+static __always_inline void p2pscope_record(struct p2pscope_stats *s,
+					    u64 *hist, u64 v)
+{
+	hist[p2pscope_hist_index(v)]++;
+	s->count++;
+	s->sum_ns += v;
+	if (v < s->min_ns)
+		s->min_ns = v;
+	if (v > s->max_ns)
+		s->max_ns = v;
+}
+
+static void p2pscope_map_failed(struct p2pscope_thread *t, int err, u64 n)
+{
+	struct p2pscope_run *run = t->run;
+
+	if (err == -EREMOTEIO && run->req->mem == P2PSCOPE_MEM_P2PMEM) {
+		t->p2p_map_type = P2PSCOPE_P2P_NOT_SUPPORTED;
+		p2pscope_refuse(&t->out, P2PSCOPE_REASON_P2P_NOT_SUPPORTED, err,
+				"%s: -EREMOTEIO: the kernel allows no P2PDMA from %s's memory to %s (pci_p2pdma_distance %d)",
+				run->api->name, pci_name(run->peer),
+				pci_name(run->pdev), (int)run->p2p_distance);
+	} else {
+		p2pscope_refuse(&t->out, P2PSCOPE_REASON_MAP_FAILED, err,
+				"%s failed (%d) after %llu samples on CPU %u",
+				run->api->name, err, n, t->cpu);
+	}
+	WRITE_ONCE(run->stop, 1);
+}
+
+/* The timed loop.  Everything between t0 and t1, and t2 and t3, is measured. */
+static void p2pscope_sample(struct p2pscope_thread *t)
+{
+	struct p2pscope_run *run = t->run;
+	const struct p2pscope_api *api = run->api;
+	const u32 clock = run->clock;
+	const bool dirty = run->req->flags & P2PSCOPE_MAP_F_DIRTY;
+	const u32 hold_ns = run->req->hold_ns;
+	const u64 limit = run->req->iterations ?: U64_MAX;
+	u64 n = 0, t0, t1, t2, t3, deadline;
+	int ret;
+
+	deadline = p2pscope_now(clock) + run->limit_ns;
+	for (;;) {
+		if (dirty)
+			p2pscope_mem_dirty(t);
+		t0 = p2pscope_now(clock);
+		ret = api->map(t);
+		t1 = p2pscope_now(clock);
+		if (unlikely(ret)) {
+			p2pscope_map_failed(t, ret, n);
+			break;
+		}
+		if (unlikely(!n) && api->inspect)
+			api->inspect(t);
+		if (hold_ns)
+			ndelay(hold_ns);
+		t2 = p2pscope_now(clock);
+		api->unmap(t);
+		t3 = p2pscope_now(clock);
+
+		/* A thread moved off an unplugged CPU may see time step back. */
+		p2pscope_record(&t->map, t->map_hist, t1 > t0 ? t1 - t0 : 0);
+		p2pscope_record(&t->unmap, t->unmap_hist, t3 > t2 ? t3 - t2 : 0);
+		if (++n >= limit)
+			break;
+		if (t3 >= deadline) {
+			t->time_limited = run->req->iterations != 0;
+			break;
+		}
+		if (READ_ONCE(run->stop) || READ_ONCE(run->hold.gone))
+			break;
+		cond_resched();
+	}
+	if (t->unmap_failed)
+		p2pscope_refuse(&t->out, P2PSCOPE_REASON_MAP_FAILED, -EIO,
+				"%s: an unmap undid less than was mapped",
+				api->name);
+}
+
+static int p2pscope_thread_fn(void *data)
+{
+	struct p2pscope_thread *t = data;
+	struct p2pscope_run *run = t->run;
+	const struct p2pscope_api *api = run->api;
+	int ret;
+
+	ret = p2pscope_mem_alloc(t);
+	if (!ret && api->prepare)
+		ret = api->prepare(t);
+	if (ret)
+		p2pscope_refuse(&t->out, P2PSCOPE_REASON_NO_MEMORY, ret,
+				"preparing thread %u failed (%d)", t->idx, ret);
+	if (atomic_dec_and_test(&run->unready))
+		complete(&run->ready);
+
+	wait_event_idle(run->go_wq, READ_ONCE(run->go));
+	if (!ret && !READ_ONCE(run->stop)) {
+		p2pscope_calibrate(t);
+		p2pscope_sample(t);
+	}
+
+	if (api->unprepare)
+		api->unprepare(t);
+	p2pscope_mem_free(t);
+	if (atomic_dec_and_test(&run->running))
+		complete(&run->done);
+
+	/* Wait for the caller to collect the results and stop us. */
+	set_current_state(TASK_IDLE);
+	while (!kthread_should_stop()) {
+		schedule();
+		set_current_state(TASK_IDLE);
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+/*
+ * Wait for @c.  A fatal signal stops the run, then waits on: the threads
+ * must undo their mappings before the caller may go.  Waking every second
+ * keeps a 60 s run from looking like a hung task.
+ */
+static int p2pscope_wait(struct p2pscope_run *run, struct completion *c)
+{
+	long left;
+
+	for (;;) {
+		left = wait_for_completion_killable_timeout(c, HZ);
+		if (left > 0)
+			return 0;
+		if (left < 0) {
+			WRITE_ONCE(run->stop, 1);
+			wait_for_completion(c);
+			return -EINTR;
+		}
+	}
+}
+
+/* Thread i runs on the i-th online CPU, the device's node first if asked. */
+static void p2pscope_pick_cpus(struct p2pscope_run *run, unsigned int *cpus)
+{
+	int node = dev_to_node(run->dev);
+	unsigned int n = 0, found, cpu;
+
+	if ((run->req->flags & P2PSCOPE_MAP_F_NEAR_CPUS) && node != NUMA_NO_NODE) {
+		for_each_cpu_and(cpu, cpumask_of_node(node), cpu_online_mask) {
+			if (n == run->nthreads)
+				return;
+			cpus[n++] = cpu;
+		}
+	}
+	for_each_online_cpu(cpu) {
+		unsigned int i;
+
+		if (n == run->nthreads)
+			return;
+		for (i = 0; i < n && cpus[i] != cpu; i++)
+			;
+		if (i == n)
+			cpus[n++] = cpu;
+	}
+	/* CPUs went offline since the request was checked: double up. */
+	for (found = n; n < run->nthreads; n++)
+		cpus[n] = found ? cpus[n % found] : 0;
+}
+
+static int p2pscope_new_thread(struct p2pscope_run *run, unsigned int idx,
+			       unsigned int cpu)
+{
+	int node = cpu_to_node(cpu);
+	struct p2pscope_thread *t;
+	struct task_struct *task;
+
+	t = kzalloc_node(sizeof(*t), GFP_KERNEL, node);
+	if (!t)
+		return -ENOMEM;
+	run->threads[idx] = t;
+	t->run = run;
+	t->idx = idx;
+	t->cpu = cpu;
+	t->map.min_ns = U64_MAX;
+	t->unmap.min_ns = U64_MAX;
+	t->map_hist = kvzalloc_node(HIST_BYTES, GFP_KERNEL, node);
+	t->unmap_hist = kvzalloc_node(HIST_BYTES, GFP_KERNEL, node);
+	if (!t->map_hist || !t->unmap_hist)
+		return -ENOMEM;
+	task = kthread_create_on_node(p2pscope_thread_fn, t, node,
+				      "p2pscope/%u", cpu);
+	if (IS_ERR(task))
+		return PTR_ERR(task);
+	kthread_bind(task, cpu);
+	get_task_struct(task);
+	t->task = task;
+	return 0;
+}
+
+static int p2pscope_run_threads(struct p2pscope_run *run)
+{
+	unsigned int *cpus, i;
+	u64 start;
+	int ret;
+
+	run->threads = kcalloc(run->nthreads, sizeof(*run->threads),
+			       GFP_KERNEL);
+	cpus = kcalloc(run->nthreads, sizeof(*cpus), GFP_KERNEL);
+	if (!run->threads || !cpus) {
+		kfree(cpus);
+		return -ENOMEM;
+	}
+	p2pscope_pick_cpus(run, cpus);
+	atomic_set(&run->unready, run->nthreads);
+	atomic_set(&run->running, run->nthreads);
+	init_completion(&run->ready);
+	init_completion(&run->done);
+	init_waitqueue_head(&run->go_wq);
+
+	for (i = 0; i < run->nthreads; i++) {
+		ret = p2pscope_new_thread(run, i, cpus[i]);
+		if (ret)
+			break;
+	}
+	kfree(cpus);
+	if (ret) {
+		/* None has run: kthread_stop() makes them exit at once. */
+		for (i = 0; i < run->nthreads; i++) {
+			struct p2pscope_thread *t = run->threads[i];
+
+			if (t && t->task) {
+				kthread_stop(t->task);
+				put_task_struct(t->task);
+				t->task = NULL;
+			}
+		}
+		return ret;
+	}
+
+	for (i = 0; i < run->nthreads; i++)
+		wake_up_process(run->threads[i]->task);
+	ret = p2pscope_wait(run, &run->ready);
+	for (i = 0; i < run->nthreads; i++)
+		if (run->threads[i]->out.status)
+			WRITE_ONCE(run->stop, 1);
+
+	start = ktime_get_ns();
+	WRITE_ONCE(run->go, 1);
+	wake_up_all(&run->go_wq);
+	if (p2pscope_wait(run, &run->done))
+		ret = -EINTR;
+	run->req->elapsed_ns = ktime_get_ns() - start;
+
+	for (i = 0; i < run->nthreads; i++) {
+		struct p2pscope_thread *t = run->threads[i];
+
+		kthread_stop(t->task);
+		put_task_struct(t->task);
+		t->task = NULL;
+	}
+	return ret;
+}
+
+static void p2pscope_merge_stats(struct p2pscope_stats *to,
+				 const struct p2pscope_stats *from)
+{
+	if (!from->count)
+		return;
+	if (!to->count || from->min_ns < to->min_ns)
+		to->min_ns = from->min_ns;
+	if (from->max_ns > to->max_ns)
+		to->max_ns = from->max_ns;
+	to->count += from->count;
+	to->sum_ns += from->sum_ns;
+}
+
+static void p2pscope_finish(struct p2pscope_run *run, u64 *map_hist,
+			    u64 *unmap_hist)
+{
+	struct p2pscope_map_bench *req = run->req;
+	u64 cost_ps = 0, min_delta = U64_MAX;
+	unsigned int i, j, calibrated = 0;
+	u32 mapped = 0;
+
+	if (READ_ONCE(run->hold.gone))
+		p2pscope_refuse(&run->out, P2PSCOPE_REASON_DEVICE_GONE, 0,
+				"%s or the device it takes memory from was unbound or removed during the run",
+				pci_name(run->pdev));
+	for (i = 0; run->threads && i < run->nthreads; i++) {
+		struct p2pscope_thread *t = run->threads[i];
+
+		if (!t)
+			continue;
+		if (t->out.status && !run->out.status)
+			run->out = t->out;
+		if (t->map.count)
+			req->threads_run++;
+		p2pscope_merge_stats(&req->map, &t->map);
+		p2pscope_merge_stats(&req->unmap, &t->unmap);
+		for (j = 0; j < P2PSCOPE_HIST_BUCKETS; j++) {
+			map_hist[j] += t->map_hist[j];
+			unmap_hist[j] += t->unmap_hist[j];
+		}
+		if (t->bounce_checked)
+			req->result_flags |= P2PSCOPE_RES_F_BOUNCE_CHECKED;
+		if (t->bounced)
+			req->result_flags |= P2PSCOPE_RES_F_BOUNCED;
+		if (t->time_limited)
+			req->result_flags |= P2PSCOPE_RES_F_TIME_LIMIT;
+		if (t->p2p_map_type && !req->p2p_map_type)
+			req->p2p_map_type = t->p2p_map_type;
+		mapped = max(mapped, t->mapped_segments);
+		if (t->timer_cost_ps) {
+			cost_ps += t->timer_cost_ps;
+			min_delta = min(min_delta, t->timer_min_delta_ns);
+			calibrated++;
+		}
+	}
+	if (calibrated) {
+		req->timer_overhead_ns = DIV_ROUND_CLOSEST_ULL(cost_ps,
+							       calibrated * 1000ULL);
+		req->timer_min_delta_ns = min_delta;
+	}
+	if (req->api == P2PSCOPE_API_DMABUF ||
+	    req->api == P2PSCOPE_API_ALLOC_NONCONTIG)
+		req->segments = mapped;
+	if (req->mem == P2PSCOPE_MEM_DMABUF)
+		req->size_bytes = run->size;
+	if (run->dmabuf_reattach)
+		req->result_flags |= P2PSCOPE_RES_F_CACHED_SGT;
+	req->p2p_distance = run->p2p_distance;
+	req->status = run->out.status;
+	req->error = run->out.error;
+	memcpy(req->reason, run->out.text, sizeof(req->reason));
+}
+
+static void p2pscope_describe(struct p2pscope_run *run)
+{
+	struct p2pscope_map_bench *req = run->req;
+
+	req->mode = run->mode;
+	req->iommu_domain_type = p2pscope_iommu_domain_type(run->dev);
+	req->dma_path = p2pscope_dma_path(run->dev);
+	req->dma_mask = dma_get_mask(run->dev);
+#ifdef P2PSCOPE_HAVE_SWIOTLB_QUERY
+	if (is_swiotlb_force_bounce(run->dev))
+		req->result_flags |= P2PSCOPE_RES_F_SWIOTLB_FORCE;
+#endif
+#ifdef P2PSCOPE_HAVE_CC_PLATFORM
+	if (cc_platform_has(CC_ATTR_MEM_ENCRYPT))
+		req->result_flags |= P2PSCOPE_RES_F_MEM_ENCRYPT;
+#endif
+	if (IS_ENABLED(CONFIG_DMA_API_DEBUG))
+		req->result_flags |= P2PSCOPE_RES_F_DMA_API_DEBUG;
+	if (IS_ENABLED(CONFIG_KASAN) || IS_ENABLED(CONFIG_PROVE_LOCKING) ||
+	    IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))
+		req->result_flags |= P2PSCOPE_RES_F_DEBUG_KERNEL;
+}
+
+/* What can be decided from the request, the kernel and the mode alone. */
+static int p2pscope_check_request(struct p2pscope_run *run)
+{
+	const struct p2pscope_api *api = run->api;
+	u32 mem = run->req->mem;
+	const char *why = "";
+	u32 reason;
+
+	reason = p2pscope_api_unavailable(api->id, &why);
+	if (reason)
+		return p2pscope_refuse(&run->out, reason, 0, "%s: %s",
+				       api->name, why);
+	reason = p2pscope_mem_unavailable(mem, &why);
+	if (reason)
+		return p2pscope_refuse(&run->out, reason, 0, "%s memory: %s",
+				       p2pscope_mem_name(mem), why);
+	if (!(api->mem_mask & BIT(mem)))
+		return p2pscope_refuse(&run->out, P2PSCOPE_REASON_COMBINATION, 0,
+				       "%s does not take %s memory: it takes %s",
+				       api->name, p2pscope_mem_name(mem),
+				       api->takes);
+	if ((run->req->flags & P2PSCOPE_MAP_F_DIRTY) &&
+	    (api->allocates || mem == P2PSCOPE_MEM_P2PMEM ||
+	     mem == P2PSCOPE_MEM_BAR || mem == P2PSCOPE_MEM_DMABUF))
+		return p2pscope_refuse(&run->out, P2PSCOPE_REASON_COMBINATION, 0,
+				       "P2PSCOPE_MAP_F_DIRTY needs RAM that p2pscope allocates, not %s memory with %s",
+				       p2pscope_mem_name(mem), api->name);
+	if (api->page_segments && run->seg_len % PAGE_SIZE)
+		return p2pscope_refuse(&run->out, P2PSCOPE_REASON_COMBINATION, 0,
+				       "%s links whole pages: a segment of %u bytes is not a multiple of %lu",
+				       api->name, run->seg_len, PAGE_SIZE);
+	if (run->mode == P2PSCOPE_MODE_BORROWED && api->exclusive_only)
+		return p2pscope_refuse(&run->out, P2PSCOPE_REASON_NEEDS_EXCLUSIVE, 0,
+				       "%s attaches its own IOMMU domain to the device: bind %s to p2pscope (exclusive mode)",
+				       api->name, pci_name(run->pdev));
+	return 0;
+}
+
+/* Set the DMA mask the run asks for (exclusive devices only). */
+static int p2pscope_set_mask(struct p2pscope_run *run)
+{
+	struct device *dev = run->dev;
+	u32 bits = run->req->dma_mask_bits;
+	u64 mask;
+	int ret;
+
+	if (!bits && run->req->mem == P2PSCOPE_MEM_BOUNCE && !run->bounce_any)
+		bits = 32;
+	if (!bits)
+		return 0;
+	mask = DMA_BIT_MASK(bits);
+	if (mask == dma_get_mask(dev) && mask == dev->coherent_dma_mask)
+		return 0;
+	if (run->mode != P2PSCOPE_MODE_EXCLUSIVE)
+		return p2pscope_refuse(&run->out, P2PSCOPE_REASON_NEEDS_EXCLUSIVE, 0,
+				       "a %u-bit DMA mask means changing %s's mask, which its driver owns: bind it to p2pscope (exclusive mode)",
+				       bits, pci_name(run->pdev));
+	run->saved_mask = dma_get_mask(dev);
+	run->saved_coherent_mask = dev->coherent_dma_mask;
+	ret = dma_set_mask_and_coherent(dev, mask);
+	if (ret) {
+		dma_set_mask(dev, run->saved_mask);
+		dma_set_coherent_mask(dev, run->saved_coherent_mask);
+		return p2pscope_refuse(&run->out, P2PSCOPE_REASON_DMA_MASK, ret,
+				       "dma_set_mask(%u bits) failed for %s (%d)",
+				       bits, pci_name(run->pdev), ret);
+	}
+	run->mask_changed = true;
+	return 0;
+}
+
+static void p2pscope_restore_mask(struct p2pscope_run *run)
+{
+	if (!run->mask_changed)
+		return;
+	dma_set_mask(run->dev, run->saved_mask);
+	dma_set_coherent_mask(run->dev, run->saved_coherent_mask);
+	run->mask_changed = false;
+}
+
+/* Limits of the device's DMA, known once the mask is set. */
+static int p2pscope_check_limits(struct p2pscope_run *run)
+{
+	const struct p2pscope_api *api = run->api;
+	struct device *dev = run->dev;
+	size_t max;
+
+	if (api->single_range && !api->allocates &&
+	    api->id != P2PSCOPE_API_MAP_RESOURCE) {
+		max = dma_max_mapping_size(dev);
+		if (run->size > max)
+			return p2pscope_refuse(&run->out, P2PSCOPE_REASON_DEVICE_LIMIT, 0,
+					       "%llu bytes is more than %s maps at once for %s (dma_max_mapping_size %zu)",
+					       run->size, api->name,
+					       pci_name(run->pdev), max);
+	}
+	if (api->id == P2PSCOPE_API_MAP_SGTABLE &&
+	    run->seg_len > dma_get_max_seg_size(dev))
+		return p2pscope_refuse(&run->out, P2PSCOPE_REASON_DEVICE_LIMIT, 0,
+				       "a %u-byte segment is longer than %s takes (dma_get_max_seg_size %u)",
+				       run->seg_len, pci_name(run->pdev),
+				       dma_get_max_seg_size(dev));
+	return 0;
+}
+
+static int p2pscope_run(struct p2pscope_run *run)
+{
+	struct p2pscope_map_bench *req = run->req;
+	int ret;
+
+	run->pdev = p2pscope_pci_get(&req->addr);
+	if (!run->pdev) {
+		pr_warn_ratelimited("%s[%d] %s: no PCI device %04x:%02x:%02x.%x\n",
+				    current->comm, task_pid_nr(current), CMD,
+				    req->addr.domain, req->addr.bus,
+				    req->addr.device, req->addr.function);
+		return -ENODEV;
+	}
+	run->dev = &run->pdev->dev;
+	if (req->flags & P2PSCOPE_MAP_F_PEER) {
+		run->peer = p2pscope_pci_get(&req->peer);
+		if (!run->peer) {
+			pr_warn_ratelimited("%s[%d] %s: no PCI device %04x:%02x:%02x.%x (peer)\n",
+					    current->comm, task_pid_nr(current),
+					    CMD, req->peer.domain, req->peer.bus,
+					    req->peer.device, req->peer.function);
+			return -ENODEV;
+		}
+	}
+
+	ret = p2pscope_hold_dut(&run->hold, run->pdev, &run->mode, &run->out);
+	if (ret < 0)
+		return ret;
+	p2pscope_describe(run);
+	if (ret)
+		goto out;
+
+	ret = p2pscope_check_request(run);
+	if (!ret)
+		ret = p2pscope_mem_run_setup(run);
+	if (!ret)
+		ret = p2pscope_set_mask(run);
+	req->dma_mask = dma_get_mask(run->dev);
+	if (!ret)
+		ret = p2pscope_check_limits(run);
+	if (!ret && run->api->run_setup)
+		ret = run->api->run_setup(run);
+	if (!ret)
+		ret = p2pscope_run_threads(run);
+
+	if (run->api->run_teardown)
+		run->api->run_teardown(run);
+	p2pscope_restore_mask(run);
+	p2pscope_mem_run_teardown(run);
+out:
+	p2pscope_release(&run->hold);
+	return ret < 0 ? ret : 0;
+}
+
+static void p2pscope_run_free(struct p2pscope_run *run)
+{
+	unsigned int i;
+
+	for (i = 0; run->threads && i < run->nthreads; i++) {
+		struct p2pscope_thread *t = run->threads[i];
+
+		if (!t)
+			continue;
+		kvfree(t->map_hist);
+		kvfree(t->unmap_hist);
+		kfree(t);
+	}
+	kfree(run->threads);
+	pci_dev_put(run->peer);
+	pci_dev_put(run->pdev);
+	kfree(run);
+}
+
+static bool p2pscope_zero(const void *p, size_t len)
+{
+	return !memchr_inv(p, 0, len);
+}
+
+static int p2pscope_validate(const struct p2pscope_map_bench *r)
+{
+	const struct p2pscope_api *api = p2pscope_api_get(r->api);
+	unsigned int cpus = num_online_cpus();
+	int ret;
+
+	ret = p2pscope_check_pci_addr(CMD, "addr", &r->addr);
+	if (ret)
+		return ret;
+	if (r->flags & ~P2PSCOPE_MAP_F_ALL)
+		return p2pscope_einval(CMD, "flags", "0x%x (known: 0x%x)",
+				       r->flags, P2PSCOPE_MAP_F_ALL);
+	if (r->flags & P2PSCOPE_MAP_F_PEER) {
+		ret = p2pscope_check_pci_addr(CMD, "peer", &r->peer);
+		if (ret)
+			return ret;
+	} else if (!p2pscope_zero(&r->peer, sizeof(r->peer))) {
+		return p2pscope_einval(CMD, "peer", "%x:%x:%x.%x (set without P2PSCOPE_MAP_F_PEER: must be zero)",
+				       r->peer.domain, r->peer.bus,
+				       r->peer.device, r->peer.function);
+	}
+	if (!api)
+		return p2pscope_einval(CMD, "api", "%u (1..%u)", r->api,
+				       P2PSCOPE_API_COUNT - 1);
+	if (!r->mem || r->mem >= P2PSCOPE_MEM_COUNT)
+		return p2pscope_einval(CMD, "mem", "%u (1..%u)", r->mem,
+				       P2PSCOPE_MEM_COUNT - 1);
+	if (r->dir > P2PSCOPE_DIR_FROM_DEVICE)
+		return p2pscope_einval(CMD, "dir", "%u (0..2)", r->dir);
+	if (r->api == P2PSCOPE_API_ALLOC_COHERENT &&
+	    r->dir != P2PSCOPE_DIR_BIDIRECTIONAL)
+		return p2pscope_einval(CMD, "dir", "%u (dma_alloc_coherent has no direction: must be P2PSCOPE_DIR_BIDIRECTIONAL)",
+				       r->dir);
+	if (!r->threads || r->threads > cpus)
+		return p2pscope_einval(CMD, "threads", "%u (1..%u, the online CPUs)",
+				       r->threads, cpus);
+	if (r->mem == P2PSCOPE_MEM_DMABUF) {
+		if (r->size_bytes)
+			return p2pscope_einval(CMD, "size_bytes", "%llu (must be 0 with mem=DMABUF: the dma-buf has a size)",
+					       r->size_bytes);
+	} else if (!r->size_bytes || r->size_bytes > P2PSCOPE_MAX_SIZE_BYTES) {
+		return p2pscope_einval(CMD, "size_bytes", "%llu (1..%llu)",
+				       r->size_bytes, P2PSCOPE_MAX_SIZE_BYTES);
+	}
+	if (r->api == P2PSCOPE_API_DMABUF ||
+	    r->api == P2PSCOPE_API_ALLOC_NONCONTIG) {
+		if (r->segments)
+			return p2pscope_einval(CMD, "segments", "%u (must be 0 with %s: it decides the segments)",
+					       r->segments, api->name);
+	} else if (api->single_range) {
+		if (r->segments != 1)
+			return p2pscope_einval(CMD, "segments", "%u (%s maps one range: must be 1)",
+					       r->segments, api->name);
+	} else if (!r->segments || r->segments > P2PSCOPE_MAX_SEGMENTS) {
+		return p2pscope_einval(CMD, "segments", "%u (1..%u)",
+				       r->segments, P2PSCOPE_MAX_SEGMENTS);
+	} else if (r->mem != P2PSCOPE_MEM_DMABUF &&
+		   r->size_bytes % r->segments) {
+		return p2pscope_einval(CMD, "segments", "%u (must divide size_bytes %llu)",
+				       r->segments, r->size_bytes);
+	}
+	if (r->iterations > P2PSCOPE_MAX_ITERATIONS)
+		return p2pscope_einval(CMD, "iterations", "%llu (at most %llu)",
+				       r->iterations, P2PSCOPE_MAX_ITERATIONS);
+	if (r->duration_ns > P2PSCOPE_MAX_DURATION_NS)
+		return p2pscope_einval(CMD, "duration_ns", "%llu (at most %llu)",
+				       r->duration_ns, P2PSCOPE_MAX_DURATION_NS);
+	if (!r->iterations && !r->duration_ns)
+		return p2pscope_einval(CMD, "iterations", "%s",
+				       "0 with duration_ns 0 (set one or both)");
+	if (r->clock >= P2PSCOPE_CLOCK_COUNT)
+		return p2pscope_einval(CMD, "clock", "%u (0..%u)", r->clock,
+				       P2PSCOPE_CLOCK_COUNT - 1);
+	if (r->dma_mask_bits && (r->dma_mask_bits < 24 || r->dma_mask_bits > 64))
+		return p2pscope_einval(CMD, "dma_mask_bits", "%u (0, or 24..64)",
+				       r->dma_mask_bits);
+	if (r->mem == P2PSCOPE_MEM_BAR) {
+		if (!(r->flags & P2PSCOPE_MAP_F_PEER))
+			return p2pscope_einval(CMD, "flags", "0x%x (mem=BAR needs P2PSCOPE_MAP_F_PEER and the BAR's device in peer)",
+					       r->flags);
+		if (r->bar >= PCI_STD_NUM_BARS)
+			return p2pscope_einval(CMD, "bar", "%u (0..%u)", r->bar,
+					       PCI_STD_NUM_BARS - 1);
+	} else if (r->bar) {
+		return p2pscope_einval(CMD, "bar", "%u (must be 0 unless mem=BAR)",
+				       r->bar);
+	} else if (r->bar_offset_bytes) {
+		return p2pscope_einval(CMD, "bar_offset_bytes", "%llu (must be 0 unless mem=BAR)",
+				       r->bar_offset_bytes);
+	}
+	if (r->mem == P2PSCOPE_MEM_DMABUF) {
+		if (r->dmabuf_fd > INT_MAX)
+			return p2pscope_einval(CMD, "dmabuf_fd", "%u (not a file descriptor)",
+					       r->dmabuf_fd);
+	} else if (r->dmabuf_fd) {
+		return p2pscope_einval(CMD, "dmabuf_fd", "%u (must be 0 unless mem=DMABUF)",
+				       r->dmabuf_fd);
+	}
+	if (r->hold_ns > P2PSCOPE_MAX_HOLD_NS)
+		return p2pscope_einval(CMD, "hold_ns", "%u (at most %u)",
+				       r->hold_ns, P2PSCOPE_MAX_HOLD_NS);
+	if (r->map_hist_uptr || r->unmap_hist_uptr) {
+		if (r->hist_buckets < P2PSCOPE_HIST_BUCKETS)
+			return p2pscope_einval(CMD, "hist_buckets", "%u (at least %u with a histogram address)",
+					       r->hist_buckets,
+					       P2PSCOPE_HIST_BUCKETS);
+	} else if (r->hist_buckets) {
+		return p2pscope_einval(CMD, "hist_buckets", "%u (must be 0 without histogram addresses)",
+				       r->hist_buckets);
+	}
+	if (!p2pscope_zero(r->reserved_in, sizeof(r->reserved_in)))
+		return p2pscope_einval(CMD, "reserved_in", "%s",
+				       "non-zero (must be zero)");
+	if (r->reserved_out0 ||
+	    !p2pscope_zero(r->reserved_out, sizeof(r->reserved_out)))
+		return p2pscope_einval(CMD, "reserved_out", "%s",
+				       "non-zero (must be zero)");
+	return 0;
+}
+
+static bool p2pscope_hist_ok(u64 uptr)
+{
+	return !uptr || access_ok(u64_to_user_ptr(uptr), HIST_BYTES);
+}
+
+static int p2pscope_copy_hist(u64 uptr, const u64 *hist)
+{
+	if (!uptr)
+		return 0;
+	return copy_to_user(u64_to_user_ptr(uptr), hist, HIST_BYTES) ?
+		-EFAULT : 0;
+}
+
+long p2pscope_ioctl_map_bench(void __user *argp)
+{
+	struct p2pscope_map_bench *req;
+	struct p2pscope_run *run = NULL;
+	u64 *hist = NULL;
+	long ret;
+
+	req = memdup_user(argp, sizeof(*req));
+	if (IS_ERR(req))
+		return PTR_ERR(req);
+	ret = p2pscope_validate(req);
+	if (ret)
+		goto out;
+	if (!p2pscope_hist_ok(req->map_hist_uptr) ||
+	    !p2pscope_hist_ok(req->unmap_hist_uptr)) {
+		ret = -EFAULT;
+		goto out;
+	}
+
+	/* Outputs start from zero whatever the caller left there. */
+	memset((u8 *)req + offsetof(struct p2pscope_map_bench, status), 0,
+	       sizeof(*req) - offsetof(struct p2pscope_map_bench, status));
+	strscpy(req->kernel_release, utsname()->release,
+		sizeof(req->kernel_release));
+	strscpy(req->module_version, P2PSCOPE_MODULE_VERSION,
+		sizeof(req->module_version));
+	req->clock = req->clock ?: P2PSCOPE_CLOCK_LOCAL;
+	req->p2p_distance = P2PSCOPE_NONE_U32;
+
+	hist = kvcalloc(2 * P2PSCOPE_HIST_BUCKETS, sizeof(u64), GFP_KERNEL);
+	run = kzalloc(sizeof(*run), GFP_KERNEL);
+	if (!hist || !run) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	run->req = req;
+	run->api = p2pscope_api_get(req->api);
+	run->nthreads = req->threads;
+	run->clock = req->clock;
+	run->size = req->size_bytes;
+	run->nsegs = req->segments ?: 1;
+	run->seg_len = div_u64(req->size_bytes, run->nsegs);
+	run->limit_ns = req->duration_ns ?: P2PSCOPE_MAX_DURATION_NS;
+	run->p2p_distance = P2PSCOPE_NONE_U32;
+	run->attrs = req->flags & P2PSCOPE_MAP_F_SKIP_CPU_SYNC ?
+		     DMA_ATTR_SKIP_CPU_SYNC : 0;
+	run->dir = req->dir == P2PSCOPE_DIR_TO_DEVICE ? DMA_TO_DEVICE :
+		   req->dir == P2PSCOPE_DIR_FROM_DEVICE ? DMA_FROM_DEVICE :
+		   DMA_BIDIRECTIONAL;
+
+	ret = p2pscope_run(run);
+	if (ret)
+		goto out;
+	p2pscope_finish(run, hist, hist + P2PSCOPE_HIST_BUCKETS);
+	if (req->map_hist_uptr || req->unmap_hist_uptr)
+		req->hist_buckets = P2PSCOPE_HIST_BUCKETS;
+	ret = p2pscope_copy_hist(req->map_hist_uptr, hist);
+	if (!ret)
+		ret = p2pscope_copy_hist(req->unmap_hist_uptr,
+					 hist + P2PSCOPE_HIST_BUCKETS);
+	if (!ret && copy_to_user(argp, req, sizeof(*req)))
+		ret = -EFAULT;
+out:
+	if (run)
+		p2pscope_run_free(run);
+	kvfree(hist);
+	kfree(req);
+	return ret;
+}

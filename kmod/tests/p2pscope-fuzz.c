@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * p2pscope-fuzz: random and malformed ioctls on /dev/p2pscope.
+ *
+ *   p2pscope-fuzz [-n COUNT] [-s SEED] [-d BDF] [-j JOBS]
+ *
+ * COUNT (default 100000) ioctls per job: unknown command numbers, bad and
+ * half-mapped pointers, random bytes, and MAP_BENCH requests that start
+ * valid (on BDF, when given, with short bounds) and get one to three fields
+ * mutated.  Every answer must be one of the errnos the ABI documents, and
+ * some must be exactly the documented one (-ENOTTY for unknown commands,
+ * -EFAULT for bad pointers, -EINVAL for non-zero reserved fields); every
+ * MAP_BENCH result must be self-consistent (histograms sum to the counts).
+ * Exit status 0 when all of that held, 1 otherwise.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <inttypes.h>
+#include <linux/udmabuf.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include "p2pscope_test.h"
+
+static uint64_t rng;
+static long failures;
+static long by_errno[256];
+static long by_status[P2PSCOPE_REASON_COUNT + 1];
+static long runs_with_samples;
+
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static uint64_t pick(uint64_t n)
+{
+	return n ? rnd() % n : 0;
+}
+
+static void fail(const char *what, long i, int ret, int err)
+{
+	if (failures++ < 20)
+		fprintf(stderr, "FAIL #%ld: %s (ret %d, errno %d %s)\n", i, what,
+			ret, err, strerror(err));
+}
+
+static int do_ioctl(int fd, unsigned long cmd, void *arg, int *err)
+{
+	int ret = ioctl(fd, cmd, arg);
+
+	*err = ret ? errno : 0;
+	by_errno[*err & 255]++;
+	if (ret && *err != EINVAL && *err != ENOTTY && *err != EFAULT &&
+	    *err != ENODEV && *err != EBUSY && *err != ENOMEM)
+		fail("unexpected errno", -1, ret, *err);
+	return ret;
+}
+
+static const uint64_t interesting[] = {
+	0, 1, 2, 3, 7, 8, 63, 64, 4095, 4096, 4097, 65536, 0x7fffffff,
+	0x80000000, 0xffffffff, 0x100000000ULL, 1ULL << 40, (1ULL << 40) + 1,
+	60000000000ULL, 60000000001ULL, ~0ULL, ~0ULL >> 1,
+};
+
+static uint64_t interesting_value(void)
+{
+	if (pick(4) == 0)
+		return rnd();
+	return interesting[pick(sizeof(interesting) / sizeof(interesting[0]))];
+}
+
+/* A buffer whose last bytes run into an inaccessible page. */
+static uint8_t *guard_base;
+static long page;
+
+static void *straddling(size_t size)
+{
+	size_t readable = 1 + pick(size - 1);
+
+	return guard_base + page - readable;
+}
+
+static void *bad_pointer(size_t size)
+{
+	switch (pick(5)) {
+	case 0: return NULL;
+	case 1: return (void *)1;
+	case 2: return (void *)0xffffffff81000000ULL;
+	case 3: return guard_base + page;	/* PROT_NONE */
+	default: return straddling(size);
+	}
+}
+
+static void check_result(const struct p2pscope_map_bench *r,
+			 const uint64_t *mh, const uint64_t *uh, long i)
+{
+	uint64_t sm = 0, su = 0;
+	uint32_t b;
+
+	by_status[r->status < P2PSCOPE_REASON_COUNT ? r->status :
+		  P2PSCOPE_REASON_COUNT]++;
+	if (r->status >= P2PSCOPE_REASON_COUNT)
+		fail("status out of range", i, 0, 0);
+	if (!memchr(r->reason, 0, sizeof(r->reason)) ||
+	    !memchr(r->kernel_release, 0, sizeof(r->kernel_release)) ||
+	    !memchr(r->module_version, 0, sizeof(r->module_version)))
+		fail("text not NUL-terminated", i, 0, 0);
+	if (r->status && !r->reason[0])
+		fail("status without a reason text", i, 0, 0);
+	if (r->map.count) {
+		runs_with_samples++;
+		if (r->map.min_ns > r->map.max_ns ||
+		    r->map.sum_ns < r->map.count * r->map.min_ns)
+			fail("inconsistent map stats", i, 0, 0);
+	}
+	if (!mh || !uh)
+		return;
+	for (b = 0; b < P2PSCOPE_HIST_BUCKETS; b++) {
+		sm += mh[b];
+		su += uh[b];
+	}
+	if (sm != r->map.count || su != r->unmap.count)
+		fail("histogram does not sum to the count", i, 0, 0);
+}
+
+static void template(struct p2pscope_map_bench *r,
+		     const struct p2pscope_pci_addr *dev, int udmabuf_fd,
+		     unsigned int cpus)
+{
+	memset(r, 0, sizeof(*r));
+	r->addr = *dev;
+	r->api = 1 + (uint32_t)pick(P2PSCOPE_API_COUNT - 1);
+	r->mem = 1 + (uint32_t)pick(P2PSCOPE_MEM_COUNT - 1);
+	r->dir = (uint32_t)pick(3);
+	if (r->api == P2PSCOPE_API_ALLOC_COHERENT)
+		r->dir = P2PSCOPE_DIR_BIDIRECTIONAL;
+	r->threads = 1 + (uint32_t)pick(cpus);
+	r->size_bytes = 4096ULL << pick(6);
+	r->segments = 1;
+	if (r->api == P2PSCOPE_API_MAP_SGTABLE ||
+	    r->api == P2PSCOPE_API_IOVA_LINK ||
+	    r->api == P2PSCOPE_API_IOMMU_DOMAIN)
+		r->segments = 1U << pick(4);
+	if (r->api == P2PSCOPE_API_DMABUF ||
+	    r->api == P2PSCOPE_API_ALLOC_NONCONTIG)
+		r->segments = 0;
+	if (r->mem == P2PSCOPE_MEM_DMABUF) {
+		r->size_bytes = 0;
+		r->dmabuf_fd = udmabuf_fd >= 0 && pick(2) ? (uint32_t)udmabuf_fd :
+			       (uint32_t)pick(8);
+	}
+	if (r->mem == P2PSCOPE_MEM_BAR) {
+		r->flags |= P2PSCOPE_MAP_F_PEER;
+		r->peer = *dev;
+		r->bar = (uint32_t)pick(6);
+	}
+	r->iterations = 1 + pick(32);
+	r->duration_ns = 1 + pick(2000000);
+	r->clock = (uint32_t)pick(P2PSCOPE_CLOCK_COUNT);
+	r->flags |= (uint32_t)pick(16) & ~P2PSCOPE_MAP_F_PEER;
+	if (pick(2))
+		r->flags &= ~P2PSCOPE_MAP_F_DIRTY;
+}
+
+/* Change one field to something odd; keep the run short if it stays valid. */
+static void mutate(struct p2pscope_map_bench *r)
+{
+	uint64_t v = interesting_value();
+
+	switch (pick(22)) {
+	case 0: r->addr.domain = (uint32_t)v; break;
+	case 1: r->addr.bus = (uint32_t)v; break;
+	case 2: r->addr.device = (uint32_t)v; break;
+	case 3: r->addr.function = (uint32_t)v; break;
+	case 4: r->peer.bus = (uint32_t)v; break;
+	case 5: r->api = (uint32_t)v; break;
+	case 6: r->mem = (uint32_t)v; break;
+	case 7: r->dir = (uint32_t)v; break;
+	case 8: r->threads = (uint32_t)v; break;
+	case 9: r->size_bytes = v; break;
+	case 10: r->segments = (uint32_t)v; break;
+	case 11: r->flags = (uint32_t)v; break;
+	case 12: r->iterations = v; break;
+	case 13:
+		r->duration_ns = v;
+		if (v <= P2PSCOPE_MAX_DURATION_NS && v > 5000000)
+			r->duration_ns = 5000000;
+		break;
+	case 14: r->clock = (uint32_t)v; break;
+	case 15: r->dma_mask_bits = (uint32_t)v; break;
+	case 16: r->bar = (uint32_t)v; break;
+	case 17: r->dmabuf_fd = (uint32_t)v; break;
+	case 18: r->bar_offset_bytes = v; break;
+	case 19: r->hold_ns = (uint32_t)v; break;
+	case 20: r->reserved_in[pick(8)] = v | 1; break;
+	default: r->reserved_out[pick(8)] = v | 1; break;
+	}
+	/* Never a long run: bound the time whatever else changed. */
+	if (!r->duration_ns || r->duration_ns > 5000000) {
+		if (r->duration_ns <= P2PSCOPE_MAX_DURATION_NS)
+			r->duration_ns = 1 + pick(5000000);
+	}
+	if (r->hold_ns > 100000 && r->hold_ns <= P2PSCOPE_MAX_HOLD_NS)
+		r->hold_ns = 1000;
+}
+
+static int make_udmabuf(void)
+{
+	struct udmabuf_create c = { 0 };
+	int memfd, dev, fd;
+
+	dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+	memfd = memfd_create("p2pscope-fuzz", MFD_ALLOW_SEALING);
+	if (dev < 0 || memfd < 0 || ftruncate(memfd, 1 << 20) ||
+	    fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK) < 0)
+		return -1;
+	c.memfd = (uint32_t)memfd;
+	c.size = 1 << 20;
+	fd = ioctl(dev, UDMABUF_CREATE, &c);
+	close(memfd);
+	close(dev);
+	return fd;
+}
+
+static void fuzz(int fd, long count, const struct p2pscope_pci_addr *dev,
+		 int have_dev)
+{
+	static const unsigned long cmds[] = {
+		P2PSCOPE_IOC_VERSION, P2PSCOPE_IOC_CAPS,
+		P2PSCOPE_IOC_DEV_QUERY, P2PSCOPE_IOC_MAP_BENCH,
+	};
+	static uint64_t mh[P2PSCOPE_HIST_BUCKETS], uh[P2PSCOPE_HIST_BUCKETS];
+	static uint8_t buf[8192] __attribute__((aligned(64)));
+	unsigned int cpus = (unsigned int)sysconf(_SC_NPROCESSORS_ONLN);
+	struct p2pscope_pci_addr nodev = { 0xabcd, 0x12, 3, 4 };
+	struct p2pscope_map_bench r;
+	struct p2pscope_version v;
+	int udmabuf_fd = make_udmabuf();
+	int ret, err;
+	long i;
+	size_t k;
+
+	for (i = 0; i < count; i++) {
+		unsigned int kind = (unsigned int)pick(100);
+
+		if (kind < 10) {
+			/* An unknown command number: -ENOTTY, always. */
+			unsigned long cmd = (unsigned long)rnd() & 0xffffffffUL;
+
+			if (pick(2))
+				cmd = _IOC(pick(4), P2PSCOPE_IOC_TYPE, pick(256),
+					   pick(1 << 14));
+			for (k = 0; k < 4 && cmd != cmds[k]; k++)
+				;
+			if (k < 4)
+				continue;
+			ret = do_ioctl(fd, cmd, buf, &err);
+			if (!ret || err != ENOTTY)
+				fail("unknown command not -ENOTTY", i, ret, err);
+		} else if (kind < 20) {
+			/* A known command, a bad pointer: -EFAULT. */
+			unsigned long cmd = cmds[pick(4)];
+
+			ret = do_ioctl(fd, cmd, bad_pointer(_IOC_SIZE(cmd)), &err);
+			if (!ret || err != EFAULT)
+				fail("bad pointer not -EFAULT", i, ret, err);
+		} else if (kind < 30) {
+			/* VERSION: clean, or a reserved word set. */
+			int dirty = (int)pick(2);
+
+			memset(&v, 0, sizeof(v));
+			if (dirty)
+				v.reserved[pick(8)] = rnd() | 1;
+			ret = do_ioctl(fd, P2PSCOPE_IOC_VERSION, &v, &err);
+			if (dirty ? (!ret || err != EINVAL) :
+			    (ret || v.abi_major != P2PSCOPE_ABI_MAJOR))
+				fail("VERSION", i, ret, err);
+		} else if (kind < 40) {
+			/* Random bytes into every command. */
+			for (k = 0; k < sizeof(buf); k += 8)
+				*(uint64_t *)(buf + k) = rnd();
+			do_ioctl(fd, cmds[pick(4)], buf, &err);
+		} else if (kind < 50) {
+			/* DEV_QUERY of real and imaginary devices. */
+			struct p2pscope_dev_query *q = (void *)buf;
+
+			memset(q, 0, sizeof(*q));
+			q->addr = have_dev && pick(2) ? *dev : nodev;
+			if (pick(4) == 0) {
+				q->flags = P2PSCOPE_QUERY_F_PEER;
+				q->peer = q->addr;
+			}
+			if (pick(4) == 0)
+				q->addr.bus = (uint32_t)interesting_value();
+			if (pick(8) == 0)
+				q->reserved[pick(8)] = 1;
+			if (pick(8) == 0)
+				q->flags = (uint32_t)rnd();
+			do_ioctl(fd, P2PSCOPE_IOC_DEV_QUERY, q, &err);
+		} else if (kind < 55) {
+			/* CAPS, sometimes with a reserved field set. */
+			struct p2pscope_caps *c = (void *)buf;
+			int dirty = pick(2) == 0;
+
+			memset(c, 0, sizeof(*c));
+			if (dirty)
+				c->reserved[pick(16)] = 1;
+			ret = do_ioctl(fd, P2PSCOPE_IOC_CAPS, c, &err);
+			if (dirty ? (!ret || err != EINVAL) : ret)
+				fail("CAPS", i, ret, err);
+		} else {
+			/* MAP_BENCH: near-valid requests, mutated. */
+			int muts = 1 + (int)pick(3), hist = (int)pick(3);
+			int reserved_set;
+
+			template(&r, have_dev && pick(4) ? dev : &nodev,
+				 udmabuf_fd, cpus);
+			/* A valid request on the real device now and then. */
+			if (!(have_dev && pick(10) == 0))
+				while (muts--)
+					mutate(&r);
+			if (hist) {
+				r.map_hist_uptr = (uintptr_t)mh;
+				r.unmap_hist_uptr = (uintptr_t)uh;
+				r.hist_buckets = P2PSCOPE_HIST_BUCKETS;
+				if (hist == 2 && pick(4) == 0)
+					r.unmap_hist_uptr = (uintptr_t)bad_pointer(8);
+			}
+			reserved_set = 0;
+			for (k = 0; k < 8; k++)
+				if (r.reserved_in[k] || r.reserved_out[k])
+					reserved_set = 1;
+			memset(mh, 0, sizeof(mh));
+			memset(uh, 0, sizeof(uh));
+			ret = do_ioctl(fd, P2PSCOPE_IOC_MAP_BENCH, &r, &err);
+			if (reserved_set && (!ret || err != EINVAL))
+				fail("reserved field set but not -EINVAL", i, ret,
+				     err);
+			if (!ret)
+				check_result(&r, hist ? mh : NULL,
+					     r.unmap_hist_uptr == (uintptr_t)uh ?
+					     uh : NULL, i);
+		}
+	}
+	if (udmabuf_fd >= 0)
+		close(udmabuf_fd);
+}
+
+int main(int argc, char **argv)
+{
+	struct p2pscope_pci_addr dev = { 0 };
+	long count = 100000;
+	int c, jobs = 1, have_dev = 0, fd, j, status, bad = 0;
+	uint64_t seed = 0x5eed;
+	unsigned int e;
+
+	while ((c = getopt(argc, argv, "n:s:d:j:")) != -1) {
+		switch (c) {
+		case 'n': count = strtol(optarg, NULL, 0); break;
+		case 's': seed = strtoull(optarg, NULL, 0); break;
+		case 'd':
+			if (parse_bdf(optarg, &dev)) {
+				fprintf(stderr, "bad BDF %s\n", optarg);
+				return 2;
+			}
+			have_dev = 1;
+			break;
+		case 'j': jobs = atoi(optarg); break;
+		default:
+			fprintf(stderr, "usage: p2pscope-fuzz [-n COUNT] [-s SEED] [-d BDF] [-j JOBS]\n");
+			return 2;
+		}
+	}
+	page = sysconf(_SC_PAGESIZE);
+	guard_base = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (guard_base == MAP_FAILED || mprotect(guard_base + page, page, PROT_NONE)) {
+		perror("mmap");
+		return 2;
+	}
+	for (j = 1; j < jobs; j++)
+		if (fork() == 0)
+			break;
+	if (j == jobs)
+		j = 0;
+	rng = seed * 2654435761ULL + (uint64_t)j * 0x9e3779b97f4a7c15ULL + 1;
+	fd = open_dev();
+	fuzz(fd, count, &dev, have_dev);
+	close(fd);
+
+	printf("job %d: %ld ioctls, seed 0x%" PRIx64 ":", j, count, seed);
+	for (e = 0; e < 256; e++)
+		if (by_errno[e])
+			printf(" %s=%ld", e ? strerror((int)e) : "ok", by_errno[e]);
+	printf("\njob %d: MAP_BENCH results by status:", j);
+	for (e = 0; e <= P2PSCOPE_REASON_COUNT; e++)
+		if (by_status[e])
+			printf(" %s=%ld", e < P2PSCOPE_REASON_COUNT ?
+			       reason_names[e] : "out_of_range", by_status[e]);
+	printf("; with samples: %ld\njob %d: %ld failure(s)\n",
+	       runs_with_samples, j, failures);
+	if (j)
+		return failures ? 1 : 0;
+	while (wait(&status) > 0)
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			bad = 1;
+	return failures || bad ? 1 : 0;
+}

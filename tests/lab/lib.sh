@@ -1,0 +1,41 @@
+# Helpers for the lab's tests (sourced). Each test prints one line per check
+# ("ok: ..." or "FAIL: ...") and exits 0 only when every check passed.
+# Lab output lands in $P2PSCOPE_TEST_OUT/<test> when that is set, else in a
+# temporary directory that is removed after a pass and kept after a failure.
+tl_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+LAB=$tl_repo/lab/run
+HMP=$tl_repo/lab/hmp
+tl_name=$(basename "$0" .sh)
+tl_failed=0
+if [ -n "${P2PSCOPE_TEST_OUT:-}" ]; then
+  tl_dir=$P2PSCOPE_TEST_OUT/$tl_name; rm -rf "$tl_dir"; mkdir -p "$tl_dir"; tl_keep=1
+else
+  tl_dir=$(mktemp -d "${TMPDIR:-/tmp}/p2pscope-test-$tl_name.XXXXXX"); tl_keep=0
+fi
+tl_finish() {
+  if [ $tl_failed = 0 ]; then
+    echo "PASS: $tl_name"
+    [ $tl_keep = 1 ] || rm -rf "$tl_dir"
+    exit 0
+  fi
+  echo "FAILED: $tl_name (lab output kept in $tl_dir)"
+  exit 1
+}
+ok() { echo "ok: $*"; }
+notok() { echo "FAIL: $*"; tl_failed=1; }
+# check DESCRIPTION COMMAND...: runs COMMAND, reports by its status
+check() { local d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; fi; }
+# expect_eq DESCRIPTION ACTUAL EXPECTED
+expect_eq() { if [ "$2" = "$3" ]; then ok "$1 ($2)"; else notok "$1: got '$2', expected '$3'"; fi; }
+# jget FILE JQ-FILTER
+jget() { jq -r "$2" "$1" 2>/dev/null; }
+# lab_timings OUTDIR: one line with the run's measured times
+lab_timings() {
+  jq -r '"timings: boot to init \(.timings.guest_boot_to_init_s) s, command start at \(.timings.guest_command_start_s) s, command \(.timings.command_s) s, QEMU \(.timings.qemu_wall_s) s, lab/run total \(.timings.total_wall_s) s"' "$1/lab.json" 2>/dev/null
+}
+command -v jq >/dev/null || { echo "FAIL: $tl_name needs jq on the host"; exit 1; }
+# no_qemu_left OUTDIR: true when no QEMU started by lab/run --out OUTDIR runs
+# (the [q] keeps pgrep from matching the shell that runs this very check)
+no_qemu_left() { ! pgrep -f "[q]emu-system-x86_64 .*file:$1/console.log" >/dev/null; }
+# jcheck DESCRIPTION FILE JQ-FILTER: passes when the filter yields true
+jcheck() { if jq -e "$3" "$2" >/dev/null 2>&1; then ok "$1"; else notok "$1 ($3 on ${2##*/})"; fi; }
