@@ -8,17 +8,21 @@
 
 namespace {
 
+// 0 done; 1 a regression or failed check (the answer is "no"); 2 bad input
+// (the user can fix it); 3 the job could not be done here.
 int exit_status(p2pscope::Errc code) {
     switch (code) {
+    case p2pscope::Errc::regression:
+        return 1;
     case p2pscope::Errc::invalid_argument:
     case p2pscope::Errc::bad_input:
     case p2pscope::Errc::not_found:
-        return 2;  // the user can fix the input
+        return 2;
     case p2pscope::Errc::unsupported:
     case p2pscope::Errc::system:
-        return 1;
+        return 3;
     }
-    return 1;
+    return 3;
 }
 
 }  // namespace
@@ -36,6 +40,9 @@ int main(int argc, char** argv) {
         auto* map = app.add_subcommand("map", "Measure DMA map/unmap latency of a device across APIs and memory "
                                               "types, inside the kernel (needs the p2pscope module)");
         commands.emplace_back(map, p2pscope::cli::add_map_command(*map));
+        auto* cmp = app.add_subcommand("compare", "Compare two Google Benchmark JSON reports and fail on a "
+                                                  "significant regression");
+        commands.emplace_back(cmp, p2pscope::cli::add_compare_command(*cmp));
     }
     try {
         app.parse(argc, argv);
@@ -59,7 +66,7 @@ int main(int argc, char** argv) {
         }
         if (!std::cout) {
             std::cerr << "p2pscope: cannot write the output\n";
-            return 1;
+            return 3;
         }
     }
     return 0;

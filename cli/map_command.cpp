@@ -269,8 +269,8 @@ Action add_map_command(CLI::App& app) {
     app.add_option("--device-node", o->node, "The module's device node")->capture_default_str();
     app.footer(
         "Needs the p2pscope module (kmod/, see kmod/README.md) and root. Combinations the kernel, platform or\n"
-        "device cannot run are reported as waived with the reason. Exit status: 0 done, 2 bad input, 1 other\n"
-        "failure (module missing, a measurement stopped early).");
+        "device cannot run are reported as waived with the reason. Exit status: 0 done, 2 bad input, 3 could\n"
+        "not run here (module missing, a measurement stopped early).");
     return [o](std::ostream& out) { return run_map(*o, out); };
 }
 

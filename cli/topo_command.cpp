@@ -131,7 +131,7 @@ Action add_topo_command(CLI::App& app) {
     app.footer(
         "Inputs: the live machine by default (run as root to read extended config space: ACS);\n"
         "--sysfs-root, --hwloc-xml or --lspci-dump read data saved elsewhere.\n"
-        "JSON keys are documented in docs/topo-json.md. Exit status: 0 done, 2 bad input, 1 other failure.");
+        "JSON keys are documented in docs/topo-json.md. Exit status: 0 done, 2 bad input, 3 could not run here.");
     return [o](std::ostream& out) { return run_topo(*o, out); };
 }
 

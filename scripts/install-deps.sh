@@ -9,7 +9,7 @@ packages=(
   libhwloc-dev libpci-dev libpapi-dev libbenchmark-dev prometheus-cpp-dev libimgui-dev libglfw3-dev
   googletest libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev
   # references the tests and benchmarks compare against
-  hwloc pciutils pci.ids jq
+  hwloc pciutils pci.ids jq python3-scipy
   # the virtual lab: kernel source and headers, kernel build tools, QEMU, guest userland
   linux-source-6.1 linux-headers-amd64 bc bison flex libelf-dev libssl-dev cpio xz-utils kmod
   qemu-system-x86 busybox-static fio

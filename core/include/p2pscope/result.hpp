@@ -16,6 +16,7 @@ enum class Errc {
     not_found,         // a named thing (device, file) does not exist
     unsupported,       // this system or build cannot do it; the message says why
     system,            // a system call failed for a reason outside the caller's control
+    regression,        // a measurement is worse than allowed (compare, qualify)
 };
 
 struct Error {

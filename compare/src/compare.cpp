@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "p2pscope/compare/compare.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <numeric>
+
+#include <nlohmann/json.hpp>
+
+namespace p2pscope::compare {
+
+namespace {
+
+double to_ns(double v, const std::string& unit) {
+    if (unit == "ns" || unit.empty()) return v;
+    if (unit == "us") return v * 1e3;
+    if (unit == "ms") return v * 1e6;
+    if (unit == "s") return v * 1e9;
+    return std::nan("");
+}
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+double mean(const std::vector<double>& v) {
+    return v.empty() ? 0 : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+}
+
+std::string fmt(const char* f, double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, f, v);
+    return buf;
+}
+
+}  // namespace
+
+std::string_view to_string(Verdict v) {
+    switch (v) {
+    case Verdict::unchanged: return "unchanged";
+    case Verdict::improved: return "improved";
+    case Verdict::regressed: return "regressed";
+    case Verdict::regressed_untested: return "regressed (untested)";
+    case Verdict::missing_old: return "new";
+    case Verdict::missing_new: return "missing";
+    }
+    return "unchanged";
+}
+
+Result<Report> load_report(const std::string& path, const std::string& metric) {
+    std::ifstream in(path);
+    if (!in) return make_error(Errc::bad_input, path + ": cannot open");
+    nlohmann::json doc;
+    try {
+        doc = nlohmann::json::parse(in);
+    } catch (const nlohmann::json::exception& e) {
+        return make_error(Errc::bad_input, path + ": not JSON (" + std::string(e.what()) + ")");
+    }
+    if (!doc.is_object() || !doc.contains("benchmarks") || !doc["benchmarks"].is_array())
+        return make_error(Errc::bad_input, path + ": not a Google Benchmark JSON report (no \"benchmarks\" array)");
+    Report r;
+    r.path = path;
+    std::map<std::string, size_t> index;
+    const bool is_time = metric == "real_time" || metric == "cpu_time";
+    for (const auto& b : doc["benchmarks"]) {
+        if (!b.is_object() || !b.contains("name")) return make_error(Errc::bad_input, path + ": a benchmark entry has no name");
+        if (b.value("run_type", "iteration") != "iteration") continue;
+        if (b.contains("error_occurred") && b["error_occurred"].is_boolean() && b["error_occurred"].get<bool>()) continue;
+        const std::string name = b.value("run_name", b["name"].get<std::string>());
+        if (!b.contains(metric) || !b[metric].is_number()) {
+            if (is_time) return make_error(Errc::bad_input, path + ": benchmark '" + name + "' has no " + metric);
+            continue;  // a counter only some benchmarks carry
+        }
+        double v = b[metric].get<double>();
+        if (is_time) {
+            v = to_ns(v, b.value("time_unit", "ns"));
+            if (std::isnan(v))
+                return make_error(Errc::bad_input, path + ": benchmark '" + name + "' has an unknown time_unit");
+        }
+        auto [it, fresh] = index.try_emplace(name, r.series.size());
+        if (fresh) r.series.push_back(Series{name, {}});
+        r.series[it->second].values.push_back(v);
+    }
+    if (r.series.empty()) return make_error(Errc::bad_input, path + ": no benchmark carries " + metric);
+    return r;
+}
+
+size_t Comparison::regressions() const {
+    size_t n = 0;
+    for (const auto& r : rows) n += r.verdict == Verdict::regressed || r.verdict == Verdict::regressed_untested;
+    return n;
+}
+
+Comparison compare(const Report& old_report, const Report& new_report, const Options& options) {
+    Comparison c;
+    c.options = options;
+    c.higher_is_better = options.higher_is_better.value_or(
+        ends_with(options.metric, "per_second") || ends_with(options.metric, "_per_s"));
+    std::map<std::string, const Series*> old_by;
+    for (const auto& s : old_report.series) old_by[s.name] = &s;
+    std::map<std::string, bool> seen;
+    for (const auto& s : new_report.series) {
+        Row row;
+        row.name = s.name;
+        row.new_n = s.values.size();
+        row.new_mean = mean(s.values);
+        seen[s.name] = true;
+        auto it = old_by.find(s.name);
+        if (it == old_by.end()) {
+            row.verdict = Verdict::missing_old;
+            c.rows.push_back(row);
+            continue;
+        }
+        const Series& o = *it->second;
+        row.old_n = o.values.size();
+        row.old_mean = mean(o.values);
+        row.change = row.old_mean != 0 ? (row.new_mean - row.old_mean) / std::fabs(row.old_mean) : 0;
+        const double worse = c.higher_is_better ? -row.change : row.change;  // > 0: got worse
+        if (row.old_n >= 2 && row.new_n >= 2) row.p_value = mann_whitney_p(o.values, s.values);
+        const bool significant = !row.p_value || *row.p_value < options.alpha;
+        if (worse > options.threshold && significant)
+            row.verdict = row.p_value ? Verdict::regressed : Verdict::regressed_untested;
+        else if (-worse > options.threshold && significant)
+            row.verdict = Verdict::improved;
+        else
+            row.verdict = Verdict::unchanged;
+        c.rows.push_back(row);
+    }
+    for (const auto& s : old_report.series) {
+        if (seen.count(s.name)) continue;
+        Row row;
+        row.name = s.name;
+        row.old_n = s.values.size();
+        row.old_mean = mean(s.values);
+        row.verdict = Verdict::missing_new;
+        c.rows.push_back(row);
+    }
+    return c;
+}
+
+std::string render_markdown(const Comparison& c, const std::string& old_path, const std::string& new_path) {
+    std::string out = "### p2pscope compare: " + c.options.metric + " (" +
+                      (c.higher_is_better ? "higher is better" : "lower is better") + ")\n\n";
+    out += "`" + old_path + "` → `" + new_path + "`; regression: worse by more than " +
+           fmt("%.1f", c.options.threshold * 100) + " % with U-test p < " + fmt("%g", c.options.alpha) + "\n\n";
+    out += "| benchmark | old | new | change | p-value | reps | verdict |\n|---|---:|---:|---:|---:|---:|---|\n";
+    for (const auto& r : c.rows) {
+        const bool both = r.verdict != Verdict::missing_old && r.verdict != Verdict::missing_new;
+        out += "| " + r.name + " | " + (r.old_n ? fmt("%.4g", r.old_mean) : "-") + " | " +
+               (r.new_n ? fmt("%.4g", r.new_mean) : "-") + " | " + (both ? fmt("%+.1f %%", r.change * 100) : "-") +
+               " | " + (r.p_value ? fmt("%.4f", *r.p_value) : "-") + " | " + std::to_string(r.old_n) + " vs " +
+               std::to_string(r.new_n) + " | " + std::string(to_string(r.verdict)) + " |\n";
+    }
+    out += "\n" + std::to_string(c.regressions()) + " regression(s) in " + std::to_string(c.rows.size()) +
+           " benchmark(s).";
+    for (const auto& r : c.rows)
+        if (r.verdict == Verdict::regressed_untested) {
+            out += " Some regressions had fewer than 2 repetitions a side and no significance test (run with "
+                   "--benchmark_repetitions=9 or more).";
+            break;
+        }
+    return out + "\n";
+}
+
+std::string render_json(const Comparison& c, const std::string& old_path, const std::string& new_path) {
+    nlohmann::json doc;
+    doc["schema"] = "p2pscope.compare/1";
+    doc["old"] = old_path;
+    doc["new"] = new_path;
+    doc["metric"] = c.options.metric;
+    doc["higher_is_better"] = c.higher_is_better;
+    doc["threshold"] = c.options.threshold;
+    doc["alpha"] = c.options.alpha;
+    doc["regressions"] = c.regressions();
+    doc["benchmarks"] = nlohmann::json::array();
+    for (const auto& r : c.rows) {
+        doc["benchmarks"].push_back({{"name", r.name},
+                                     {"old_repetitions", r.old_n},
+                                     {"new_repetitions", r.new_n},
+                                     {"old_mean", r.old_n ? nlohmann::json(r.old_mean) : nlohmann::json(nullptr)},
+                                     {"new_mean", r.new_n ? nlohmann::json(r.new_mean) : nlohmann::json(nullptr)},
+                                     {"change", r.old_n && r.new_n ? nlohmann::json(r.change) : nlohmann::json(nullptr)},
+                                     {"p_value", r.p_value ? nlohmann::json(*r.p_value) : nlohmann::json(nullptr)},
+                                     {"verdict", std::string(to_string(r.verdict))}});
+    }
+    return doc.dump(2) + "\n";
+}
+
+}  // namespace p2pscope::compare
