@@ -6,26 +6,6 @@
 
 #include "commands.hpp"
 
-namespace {
-
-// 0 done; 1 a regression or failed check (the answer is "no"); 2 bad input
-// (the user can fix it); 3 the job could not be done here.
-int exit_status(p2pscope::Errc code) {
-    switch (code) {
-    case p2pscope::Errc::regression:
-        return 1;
-    case p2pscope::Errc::invalid_argument:
-    case p2pscope::Errc::bad_input:
-    case p2pscope::Errc::not_found:
-        return 2;
-    case p2pscope::Errc::unsupported:
-    case p2pscope::Errc::system:
-        return 3;
-    }
-    return 3;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"p2pscope: characterize PCIe peer-to-peer DMA paths on this machine or from saved topology data.",
@@ -62,7 +42,7 @@ int main(int argc, char** argv) {
         std::cout.flush();
         if (!status) {
             std::cerr << "p2pscope " << sub->get_name() << ": " << status.error().message << "\n";
-            return exit_status(status.error().code);
+            return p2pscope::exit_status(status.error().code);
         }
         if (!std::cout) {
             std::cerr << "p2pscope: cannot write the output\n";

@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "p2pscope/kclient/device.hpp"
+#include "p2pscope/kclient/map_run.hpp"
 #include "p2pscope/kclient/names.hpp"
 #include "size_option.hpp"
 
@@ -53,61 +54,19 @@ Result<std::vector<uint32_t>> parse_list(const std::vector<std::string>& names, 
     return out;
 }
 
-nlohmann::json summary_json(const kclient::Histogram& h) {
-    const auto s = h.summary();
-    return {{"count", s.count},   {"min_ns", s.min_ns},   {"p50_ns", s.p50_ns},   {"p90_ns", s.p90_ns},
-            {"p99_ns", s.p99_ns}, {"p999_ns", s.p999_ns}, {"max_ns", s.max_ns},   {"mean_ns", s.mean_ns}};
-}
-
 std::string status_text(const kclient::MapResult& r) {
     if (r.complete()) return "ok";
     return (r.ran() ? "stopped: " : "waived: ") + std::string(r.raw.reason);
 }
 
 std::string render_json(const p2pscope_version& v, const std::vector<Row>& rows) {
-    using nlohmann::json;
-    json doc;
+    nlohmann::json doc;
     doc["schema"] = "p2pscope.map/1";
     doc["kernel_release"] = v.kernel_release;
     doc["module_version"] = v.module_version;
     doc["abi"] = std::to_string(v.abi_major) + "." + std::to_string(v.abi_minor);
-    doc["results"] = json::array();
-    for (const auto& row : rows) {
-        const auto& q = row.request;
-        const auto& b = row.result.raw;
-        json j{{"device", q.device.to_string()},
-               {"peer", q.peer ? json(q.peer->to_string()) : json(nullptr)},
-               {"api", kclient::api_name(q.api)},
-               {"memory", kclient::mem_name(q.mem)},
-               {"direction", kclient::dir_name(q.dir)},
-               {"size_bytes", b.size_bytes},
-               {"segments", b.segments},
-               {"threads", q.threads},
-               {"threads_run", b.threads_run},
-               {"status", row.result.complete() ? "ok" : row.result.ran() ? "stopped" : "waived"},
-               {"reason_code", kclient::reason_name(b.status)},
-               {"reason", b.reason},
-               {"error", b.error},
-               {"mode", kclient::mode_name(b.mode)},
-               {"iommu_domain_type", kclient::iommu_name(b.iommu_domain_type)},
-               {"dma_mask", b.dma_mask},
-               {"p2p_map_type", kclient::p2p_map_type_name(b.p2p_map_type)},
-               {"clock", kclient::clock_name(b.clock)},
-               {"timer_overhead_ns", b.timer_overhead_ns},
-               {"elapsed_ns", b.elapsed_ns},
-               {"bounced", (b.result_flags & P2PSCOPE_RES_F_BOUNCED) != 0},
-               {"debug_kernel", (b.result_flags & (P2PSCOPE_RES_F_DEBUG_KERNEL | P2PSCOPE_RES_F_DMA_API_DEBUG)) != 0},
-               {"kernel_release", b.kernel_release},
-               {"module_version", b.module_version}};
-        if (row.result.ran()) {
-            j["map"] = summary_json(row.result.map);
-            j["unmap"] = summary_json(row.result.unmap);
-        } else {
-            j["map"] = nullptr;
-            j["unmap"] = nullptr;
-        }
-        doc["results"].push_back(std::move(j));
-    }
+    doc["results"] = nlohmann::json::array();
+    for (const auto& row : rows) doc["results"].push_back(kclient::map_result_json(row.request, row.result));
     return doc.dump(2) + "\n";
 }
 
@@ -188,33 +147,10 @@ Status run_map(const MapOptions& o, std::ostream& out) {
             q.dir = *dir;
             q.threads = o.threads;
             q.size_bytes = *size;
-            // --segments applies to the APIs that map a list; single-range APIs
-            // take 1, and the module reports the entry count of dma-bufs and
-            // noncontiguous allocations itself.
-            const bool takes_list = api == P2PSCOPE_API_MAP_SGTABLE || api == P2PSCOPE_API_IOVA_LINK ||
-                                    api == P2PSCOPE_API_IOMMU_DOMAIN;
-            q.segments = takes_list ? o.segments
-                         : (api == P2PSCOPE_API_DMABUF || api == P2PSCOPE_API_ALLOC_NONCONTIG) ? 0
-                                                                                                 : 1;
-            q.iterations = o.iterations;
-            q.duration_ns = o.iterations ? 0 : static_cast<uint64_t>((o.seconds > 0 ? o.seconds : 1.0) * 1e9);
-            q.dma_mask_bits = o.dma_mask_bits;
-            q.bar = o.bar;
-            q.bar_offset_bytes = *bar_offset;
-            // dma-buf memory: the caller's fd, or a udmabuf made for this run.
-            std::optional<kclient::Udmabuf> udmabuf;
-            if (mem == P2PSCOPE_MEM_DMABUF) {
-                if (o.dmabuf_fd >= 0) {
-                    q.dmabuf_fd = o.dmabuf_fd;
-                } else {
-                    auto u = kclient::Udmabuf::create(*size * std::max<uint32_t>(1, o.threads));
-                    if (!u) return make_error(u.error().code, "dma-buf memory: " + u.error().message);
-                    q.dmabuf_fd = u->fd();
-                    udmabuf.emplace(std::move(*u));
-                }
-                q.size_bytes = 0;  // the module takes the size of the dma-buf itself
-            }
-            auto r = dev->map_bench(q);
+            q.segments = o.segments;
+            q.dmabuf_fd = o.dmabuf_fd;
+            q = kclient::normalize(q);
+            auto r = kclient::run_map(*dev, q);
             if (!r) return make_error(r.error().code, std::string(kclient::api_name(api)) + " x " +
                                                           std::string(kclient::mem_name(mem)) + ": " + r.error().message);
             rows.push_back(Row{q, std::move(*r)});

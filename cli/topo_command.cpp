@@ -16,21 +16,13 @@ namespace p2pscope::cli {
 namespace {
 
 struct TopoOptions {
-    std::string sysfs_root = "/";
-    std::string hwloc_xml;
-    std::string lspci_dump;
+    probe::TopologyInput input;
     std::string export_hwloc_xml;
     std::vector<std::string> classes;
     std::vector<std::string> devices;
     std::string format = "text";
     std::string assume_cpu;
 };
-
-Result<probe::Topology> load(const TopoOptions& o) {
-    if (!o.hwloc_xml.empty()) return probe::load_hwloc_xml(o.hwloc_xml);
-    if (!o.lspci_dump.empty()) return probe::load_lspci_dump(o.lspci_dump);
-    return probe::load_sysfs(probe::SysfsOptions{o.sysfs_root, ""});
-}
 
 Result<probe::PairSelection> parse_selection(const TopoOptions& o) {
     probe::PairSelection s;
@@ -82,11 +74,12 @@ Status run_topo(const TopoOptions& o, std::ostream& out) {
         verdict_options.assume_cpu = *cpu;
     }
     if (!o.export_hwloc_xml.empty()) {
-        if (!o.hwloc_xml.empty() || !o.lspci_dump.empty())
+        if (!o.input.hwloc_xml.empty() || !o.input.lspci_dump.empty())
             return make_error(Errc::invalid_argument, "--export-hwloc-xml reads the live system or --sysfs-root only");
-        if (auto s = probe::export_hwloc_xml(probe::SysfsOptions{o.sysfs_root, ""}, o.export_hwloc_xml); !s) return s;
+        if (auto s = probe::export_hwloc_xml(probe::SysfsOptions{o.input.sysfs_root, ""}, o.export_hwloc_xml); !s)
+            return s;
     }
-    auto topology = load(o);
+    auto topology = probe::load_topology(o.input);
     if (!topology) return topology.error();
     auto selected = probe::select_functions(*topology, *selection);
     if (!selected) return selected.error();
@@ -104,12 +97,12 @@ Status run_topo(const TopoOptions& o, std::ostream& out) {
 
 Action add_topo_command(CLI::App& app) {
     auto o = std::make_shared<TopoOptions>();
-    auto* sysfs = app.add_option("--sysfs-root", o->sysfs_root,
+    auto* sysfs = app.add_option("--sysfs-root", o->input.sysfs_root,
                                  "Read sys/ and proc/ under DIR instead of this machine's (an unpacked copy)")
                       ->type_name("DIR");
-    auto* xml = app.add_option("--hwloc-xml", o->hwloc_xml, "Read an hwloc XML topology from any machine")
+    auto* xml = app.add_option("--hwloc-xml", o->input.hwloc_xml, "Read an hwloc XML topology from any machine")
                     ->type_name("FILE");
-    auto* dump = app.add_option("--lspci-dump", o->lspci_dump, "Read an `lspci -xxxx` dump")->type_name("FILE");
+    auto* dump = app.add_option("--lspci-dump", o->input.lspci_dump, "Read an `lspci -xxxx` dump")->type_name("FILE");
     sysfs->excludes(xml)->excludes(dump);
     xml->excludes(dump);
     app.add_option("--export-hwloc-xml", o->export_hwloc_xml,

@@ -215,6 +215,14 @@ Result<Topology> load_sysfs(const SysfsOptions& options) {
     return t;
 }
 
+Result<Topology> load_topology(const TopologyInput& input) {
+    if (!input.hwloc_xml.empty() && !input.lspci_dump.empty())
+        return make_error(Errc::invalid_argument, "name one input: an hwloc XML file or an lspci dump, not both");
+    if (!input.hwloc_xml.empty()) return load_hwloc_xml(input.hwloc_xml);
+    if (!input.lspci_dump.empty()) return load_lspci_dump(input.lspci_dump);
+    return load_sysfs(SysfsOptions{input.sysfs_root, ""});
+}
+
 Status export_hwloc_xml(const SysfsOptions& options, const std::string& path) {
     auto hw = load_hwloc_fsroot(options.root, true);
     if (!hw) return hw.error();

@@ -53,4 +53,19 @@ using Status = Result<Ok>;
 
 inline Error make_error(Errc code, std::string message) { return Error{code, std::move(message)}; }
 
+// The exit status every p2pscope program's main() gives an error: 1 a
+// regression or failed check (the answer is "no"), 2 bad input (the user can
+// fix it), 3 the job could not be done here. 0 is success.
+inline int exit_status(Errc code) {
+    switch (code) {
+    case Errc::regression: return 1;
+    case Errc::invalid_argument:
+    case Errc::bad_input:
+    case Errc::not_found: return 2;
+    case Errc::unsupported:
+    case Errc::system: return 3;
+    }
+    return 3;
+}
+
 }  // namespace p2pscope

@@ -25,6 +25,15 @@ Result<Topology> load_hwloc_xml(const std::string& path);
 // `lspci -xxxx` output (with or without -v text), read by libpci's dump method.
 Result<Topology> load_lspci_dump(const std::string& path);
 
+// The input a front end names (p2pscope topo, p2pscoped, the GUI): at most one
+// of hwloc_xml and lspci_dump; neither means the sysfs tree at sysfs_root.
+struct TopologyInput {
+    std::string sysfs_root = "/";
+    std::string hwloc_xml;
+    std::string lspci_dump;
+};
+Result<Topology> load_topology(const TopologyInput& input);
+
 // Writes the hwloc view of a live system (or sysfs root) as hwloc XML.
 Status export_hwloc_xml(const SysfsOptions& options, const std::string& path);
 

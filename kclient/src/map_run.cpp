@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "p2pscope/kclient/map_run.hpp"
+
+#include <algorithm>
+#include <optional>
+
+#include "p2pscope/kclient/names.hpp"
+
+namespace p2pscope::kclient {
+
+namespace {
+
+using nlohmann::json;
+
+json summary_json(const Histogram& h) {
+    const auto s = h.summary();
+    return {{"count", s.count},   {"min_ns", s.min_ns},   {"p50_ns", s.p50_ns}, {"p90_ns", s.p90_ns},
+            {"p99_ns", s.p99_ns}, {"p999_ns", s.p999_ns}, {"max_ns", s.max_ns}, {"mean_ns", s.mean_ns}};
+}
+
+}  // namespace
+
+MapRequest normalize(MapRequest q) {
+    const bool takes_list =
+        q.api == P2PSCOPE_API_MAP_SGTABLE || q.api == P2PSCOPE_API_IOVA_LINK || q.api == P2PSCOPE_API_IOMMU_DOMAIN;
+    if (!takes_list) q.segments = (q.api == P2PSCOPE_API_DMABUF || q.api == P2PSCOPE_API_ALLOC_NONCONTIG) ? 0 : 1;
+    return q;
+}
+
+Result<MapResult> run_map(const Device& device, MapRequest request) {
+    MapRequest q = normalize(std::move(request));
+    std::optional<Udmabuf> udmabuf;
+    if (q.mem == P2PSCOPE_MEM_DMABUF) {
+        if (q.dmabuf_fd < 0) {
+            auto u = Udmabuf::create(q.size_bytes * std::max<uint32_t>(1, q.threads));
+            if (!u) return make_error(u.error().code, "dma-buf memory: " + u.error().message);
+            q.dmabuf_fd = u->fd();
+            udmabuf.emplace(std::move(*u));
+        }
+        q.size_bytes = 0;
+    }
+    return device.map_bench(q);
+}
+
+json map_request_json(const MapRequest& q) {
+    return {{"device", q.device.to_string()},
+            {"peer", q.peer ? json(q.peer->to_string()) : json(nullptr)},
+            {"api", api_name(q.api)},
+            {"memory", mem_name(q.mem)},
+            {"direction", dir_name(q.dir)},
+            {"size_bytes", q.size_bytes},
+            {"segments", q.segments},
+            {"threads", q.threads},
+            {"map", nullptr},
+            {"unmap", nullptr}};
+}
+
+json map_result_json(const MapRequest& q, const MapResult& r) {
+    const auto& b = r.raw;
+    json j = map_request_json(q);
+    j["size_bytes"] = b.size_bytes;
+    j["segments"] = b.segments;
+    j["threads_run"] = b.threads_run;
+    j["status"] = r.complete() ? "ok" : r.ran() ? "stopped" : "waived";
+    j["reason_code"] = reason_name(b.status);
+    j["reason"] = b.reason;
+    j["error"] = b.error;
+    j["mode"] = mode_name(b.mode);
+    j["iommu_domain_type"] = iommu_name(b.iommu_domain_type);
+    j["dma_mask"] = b.dma_mask;
+    j["p2p_map_type"] = p2p_map_type_name(b.p2p_map_type);
+    j["clock"] = clock_name(b.clock);
+    j["timer_overhead_ns"] = b.timer_overhead_ns;
+    j["elapsed_ns"] = b.elapsed_ns;
+    j["bounced"] = (b.result_flags & P2PSCOPE_RES_F_BOUNCED) != 0;
+    j["debug_kernel"] = (b.result_flags & (P2PSCOPE_RES_F_DEBUG_KERNEL | P2PSCOPE_RES_F_DMA_API_DEBUG)) != 0;
+    j["kernel_release"] = b.kernel_release;
+    j["module_version"] = b.module_version;
+    if (r.ran()) {
+        j["map"] = summary_json(r.map);
+        j["unmap"] = summary_json(r.unmap);
+    }
+    return j;
+}
+
+}  // namespace p2pscope::kclient
