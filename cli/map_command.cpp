@@ -148,6 +148,11 @@ Status run_map(const MapOptions& o, std::ostream& out) {
             q.threads = o.threads;
             q.size_bytes = *size;
             q.segments = o.segments;
+            q.iterations = o.iterations;
+            q.duration_ns = o.iterations ? 0 : static_cast<uint64_t>((o.seconds > 0 ? o.seconds : 1.0) * 1e9);
+            q.dma_mask_bits = o.dma_mask_bits;
+            q.bar = o.bar;
+            q.bar_offset_bytes = *bar_offset;
             q.dmabuf_fd = o.dmabuf_fd;
             q = kclient::normalize(q);
             auto r = kclient::run_map(*dev, q);

@@ -585,7 +585,7 @@ static void p2pscope_unmanaged_unmap(struct p2pscope_thread *t)
 }
 #endif
 
-static void p2pscope_inspect_linked(struct p2pscope_thread *t)
+static void __maybe_unused p2pscope_inspect_linked(struct p2pscope_thread *t)
 {
 	t->mapped_segments = t->nsegs;
 }

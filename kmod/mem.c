@@ -9,6 +9,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cache.h>
 #include <linux/cc_platform.h>
 #include <linux/dma-buf.h>
 #include <linux/err.h>
@@ -16,6 +17,7 @@
 #include <linux/mm.h>
 #include <linux/pci.h>
 #include <linux/pci-p2pdma.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/swiotlb.h>
 #include <linux/topology.h>
@@ -71,16 +73,20 @@ static int p2pscope_setup_bar(struct p2pscope_run *run)
 	struct resource *r = &owner->resource[req->bar];
 	u64 len = pci_resource_len(owner, req->bar);
 	unsigned long pfn, first, last;
+	u64 span;
 
 	if (!(r->flags & IORESOURCE_MEM) || !len)
 		return p2pscope_refuse(&run->out, P2PSCOPE_REASON_BAR_UNSUITABLE, 0,
 				       "BAR%u of %s is not a memory BAR",
 				       req->bar, pci_name(owner));
-	if (off >= len || run->size > len - off)
+	/* Like RAM, every thread maps its own range: consecutive slices. */
+	run->bar_stride = run->nthreads > 1 ? PAGE_ALIGN(run->size) : run->size;
+	span = run->bar_stride * (run->nthreads - 1) + run->size;
+	if (off >= len || span > len - off)
 		return p2pscope_refuse(&run->out, P2PSCOPE_REASON_BAR_UNSUITABLE, 0,
-				       "BAR%u of %s has %llu bytes: offset %llu + size %llu does not fit",
+				       "BAR%u of %s has %llu bytes: offset %llu + %u thread(s) x %llu bytes does not fit",
 				       req->bar, pci_name(owner), len, off,
-				       run->size);
+				       run->nthreads, run->size);
 	run->bar_phys = pci_resource_start(owner, req->bar) + off;
 	if (run->api->page_segments && (run->bar_phys & ~PAGE_MASK))
 		return p2pscope_refuse(&run->out, P2PSCOPE_REASON_BAR_UNSUITABLE, 0,
@@ -93,13 +99,15 @@ static int p2pscope_setup_bar(struct p2pscope_run *run)
 	 */
 	if (run->api->id == P2PSCOPE_API_MAP_RESOURCE) {
 		first = PHYS_PFN(run->bar_phys);
-		last = PHYS_PFN(run->bar_phys + run->size - 1);
-		for (pfn = first; pfn <= last; pfn++)
-			if (pfn_valid(pfn))
-				return p2pscope_refuse(&run->out, P2PSCOPE_REASON_BAR_UNSUITABLE, 0,
-						       "BAR%u of %s has struct pages at %#llx (p2pmem?): dma_map_resource takes only page-less MMIO; use mem=P2PMEM",
-						       req->bar, pci_name(owner),
-						       (u64)PFN_PHYS(pfn));
+		last = PHYS_PFN(run->bar_phys + span - 1);
+		for (pfn = first; pfn <= last; pfn++) {
+			if (!pfn_valid(pfn))
+				continue;
+			return p2pscope_refuse(&run->out, P2PSCOPE_REASON_BAR_UNSUITABLE, 0,
+					       "BAR%u of %s has struct pages at %#llx (p2pmem?): dma_map_resource takes only page-less MMIO; use mem=P2PMEM",
+					       req->bar, pci_name(owner),
+					       (u64)PFN_PHYS(pfn));
+		}
 	}
 	return p2pscope_hold_peer(&run->hold, owner, &run->out);
 }
@@ -239,12 +247,19 @@ static int p2pscope_alloc_ram(struct p2pscope_thread *t)
 {
 	struct p2pscope_run *run = t->run;
 	bool huge = run->req->mem == P2PSCOPE_MEM_RAM_HUGE;
-	unsigned int per_chunk, i;
+	unsigned int per_chunk, stride, i;
 	size_t chunk_len;
 
+	/*
+	 * Segments carved from one huge page start on cache lines of their
+	 * own: two mappings sharing a cache line break the DMA API's rules
+	 * (and DMA-API debugging says so).
+	 */
+	stride = ALIGN(run->seg_len, max_t(unsigned int, L1_CACHE_BYTES,
+					   dma_get_cache_alignment()));
 	if (huge) {
 		t->chunk_order = P2PSCOPE_HUGE_ORDER;
-		per_chunk = P2PSCOPE_HUGE_SIZE / run->seg_len;
+		per_chunk = P2PSCOPE_HUGE_SIZE / stride;
 	} else if (run->api->single_range) {
 		t->chunk_order = get_order(run->size);
 		per_chunk = 1;
@@ -258,6 +273,7 @@ static int p2pscope_alloc_ram(struct p2pscope_thread *t)
 	if (!t->chunks)
 		return -ENOMEM;
 	for (i = 0; i < t->nchunks; i++) {
+		cond_resched();
 		t->chunks[i] = p2pscope_alloc_chunk(t, t->chunk_order);
 		if (t->chunks[i])
 			continue;
@@ -271,7 +287,7 @@ static int p2pscope_alloc_ram(struct p2pscope_thread *t)
 	}
 	for (i = 0; i < t->nsegs; i++) {
 		struct p2pscope_seg *s = &t->segs[i];
-		size_t off = (size_t)(i % per_chunk) * run->seg_len;
+		size_t off = (size_t)(i % per_chunk) * stride;
 
 		s->page = t->chunks[i / per_chunk] + (off >> PAGE_SHIFT);
 		s->offset = off & ~PAGE_MASK;
@@ -289,7 +305,10 @@ static int p2pscope_alloc_p2pmem(struct p2pscope_thread *t)
 
 	for (i = 0; i < t->nsegs; i++) {
 		struct p2pscope_seg *s = &t->segs[i];
-		void *addr = pci_alloc_p2pmem(run->peer, run->seg_len);
+		void *addr;
+
+		cond_resched();
+		addr = pci_alloc_p2pmem(run->peer, run->seg_len);
 
 		if (!addr)
 			return p2pscope_refuse(&t->out, P2PSCOPE_REASON_NO_MEMORY, -ENOMEM,
@@ -328,7 +347,9 @@ int p2pscope_mem_alloc(struct p2pscope_thread *t)
 		break;
 	case P2PSCOPE_MEM_BAR:
 		for (i = 0; i < t->nsegs; i++) {
-			t->segs[i].phys = run->bar_phys + (u64)i * run->seg_len;
+			t->segs[i].phys = run->bar_phys +
+					  (u64)t->idx * run->bar_stride +
+					  (u64)i * run->seg_len;
 			t->segs[i].len = run->seg_len;
 		}
 		break;

@@ -179,6 +179,7 @@ struct p2pscope_run {
 
 	/* memory setup */
 	phys_addr_t bar_phys;		/* MEM_BAR: first byte */
+	u64 bar_stride;			/* MEM_BAR: distance between threads */
 	u64 bounce_mask;		/* MEM_BOUNCE: pages must lie above */
 	bool bounce_any;		/* swiotlb=force: any RAM bounces */
 	void *dmabuf;			/* struct dma_buf, referenced */
@@ -224,6 +225,7 @@ void p2pscope_mem_dirty(struct p2pscope_thread *t);
 long p2pscope_ioctl_map_bench(void __user *argp);
 u64 p2pscope_clock_read(u32 clock);
 u64 p2pscope_timer_overhead_ps(u32 clock);
+u32 p2pscope_default_clock(void);
 
 /* Bounce detection on a DMA address of @dev; false when not detectable. */
 bool p2pscope_check_bounce(struct device *dev, dma_addr_t addr, bool *bounced);

@@ -36,6 +36,7 @@
 #define CALIBRATE_ROUNDS	5
 #define CALIBRATE_READS		200
 #define CALIBRATE_PAIRS		100
+#define CLOCK_CHECK_PAIRS	200
 
 static __always_inline u64 p2pscope_now(u32 clock)
 {
@@ -45,7 +46,7 @@ static __always_inline u64 p2pscope_now(u32 clock)
 	case P2PSCOPE_CLOCK_MONOTONIC_FAST:
 		return ktime_get_mono_fast_ns();
 	default:
-		return local_clock();
+		return sched_clock();
 	}
 }
 
@@ -81,6 +82,40 @@ u64 p2pscope_timer_overhead_ps(u32 clock)
 	for (i = 0; i < CALIBRATE_ROUNDS; i++)
 		best = min(best, p2pscope_timer_cost_ps(clock, CALIBRATE_READS));
 	return best;
+}
+
+/*
+ * Whether back-to-back reads of @clock nearly always differ.  sched_clock()
+ * falls back to jiffies where there is no usable cycle counter, which would
+ * record real calls as 0 ns.
+ */
+static bool p2pscope_clock_fine(u32 clock)
+{
+	unsigned int i, same = 0;
+	u64 a, b;
+
+	preempt_disable();
+	for (i = 0; i < CLOCK_CHECK_PAIRS; i++) {
+		a = p2pscope_now(clock);
+		b = p2pscope_now(clock);
+		if (b <= a)
+			same++;
+	}
+	preempt_enable();
+	return same < CLOCK_CHECK_PAIRS / 10;
+}
+
+/*
+ * P2PSCOPE_CLOCK_DEFAULT: sched_clock(), unless it does not tick finely.
+ * Not local_clock(): where the kernel found the TSCs unsynchronised, that
+ * stitches sched_clock() to the tick and can stand still for a while (seen
+ * in QEMU with an AMD CPU model); the threads are pinned, so the CPU's own
+ * monotonic sched_clock() is what they need.
+ */
+u32 p2pscope_default_clock(void)
+{
+	return p2pscope_clock_fine(P2PSCOPE_CLOCK_LOCAL) ?
+	       P2PSCOPE_CLOCK_LOCAL : P2PSCOPE_CLOCK_MONOTONIC;
 }
 
 static void p2pscope_calibrate(struct p2pscope_thread *t)
@@ -497,6 +532,15 @@ static int p2pscope_check_request(struct p2pscope_run *run)
 		return p2pscope_refuse(&run->out, P2PSCOPE_REASON_COMBINATION, 0,
 				       "P2PSCOPE_MAP_F_DIRTY needs RAM that p2pscope allocates, not %s memory with %s",
 				       p2pscope_mem_name(mem), api->name);
+	/*
+	 * All threads map the same dma-buf.  DMA-API debugging counts such
+	 * overlapping mappings (and complains about them unless the exporter
+	 * skips CPU syncs, and beyond 7 in any case): keep to one thread.
+	 */
+	if (IS_ENABLED(CONFIG_DMA_API_DEBUG) && mem == P2PSCOPE_MEM_DMABUF &&
+	    run->nthreads > 1)
+		return p2pscope_refuse(&run->out, P2PSCOPE_REASON_COMBINATION, 0,
+				       "with DMA-API debugging on, one thread at a time maps a dma-buf (its mappings would overlap)");
 	if (api->page_segments && run->seg_len % PAGE_SIZE)
 		return p2pscope_refuse(&run->out, P2PSCOPE_REASON_COMBINATION, 0,
 				       "%s links whole pages: a segment of %u bytes is not a multiple of %lu",
@@ -812,7 +856,7 @@ long p2pscope_ioctl_map_bench(void __user *argp)
 		sizeof(req->kernel_release));
 	strscpy(req->module_version, P2PSCOPE_MODULE_VERSION,
 		sizeof(req->module_version));
-	req->clock = req->clock ?: P2PSCOPE_CLOCK_LOCAL;
+	req->clock = req->clock ?: p2pscope_default_clock();
 	req->p2p_distance = P2PSCOPE_NONE_U32;
 
 	hist = kvcalloc(2 * P2PSCOPE_HIST_BUCKETS, sizeof(u64), GFP_KERNEL);

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the lab's scripts (sourced, not run).
 # Paths follow lab/build-kernel.sh: everything built lives under $P2PSCOPE_CACHE
 # (default ~/.cache/p2pscope), keyed by content, never inside the repository.

@@ -6,8 +6,7 @@
  */
 #include <linux/dma-buf.h>
 
-int p2pscope_probe(const struct dma_buf *buf);
-int p2pscope_probe(const struct dma_buf *buf)
+static int __maybe_unused p2pscope_probe(const struct dma_buf *buf)
 {
 	return buf->ops->cache_sgt_mapping;
 }

@@ -2,7 +2,9 @@
 /*
  * P2PSCOPE_HAVE_IOMMU_PAGING_DOMAIN_ALLOC: unmanaged IOMMU domains from
  * iommu_paging_domain_alloc(dev), which returns an ERR_PTR (Linux 6.11).
- * p2pscope-probe-symbols: iommu_paging_domain_alloc_flags iommu_domain_free iommu_attach_device iommu_detach_device iommu_map iommu_unmap */
+ * p2pscope-probe-symbols: iommu_paging_domain_alloc_flags iommu_domain_free
+ * p2pscope-probe-symbols: iommu_attach_device iommu_detach_device iommu_map iommu_unmap
+ */
 #include <linux/err.h>
 #include <linux/iommu.h>
 
@@ -10,8 +12,7 @@
 #error "kernel built without CONFIG_IOMMU_API"
 #endif
 
-int p2pscope_probe(struct device *dev);
-int p2pscope_probe(struct device *dev)
+static int __maybe_unused p2pscope_probe(struct device *dev)
 {
 	struct iommu_domain *domain = iommu_paging_domain_alloc(dev);
 	int ret;

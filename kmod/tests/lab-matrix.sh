@@ -47,10 +47,12 @@ case_ "excl map_single ram 4K to-device dirty" --dev "$t" --api map_single --mem
 case_ "excl map_sgtable ram 64K/1" --dev "$t" --api map_sgtable --mem ram --size 64K --segments 1
 case_ "excl map_sgtable ram 64K/16" --dev "$t" --api map_sgtable --mem ram --size 64K --segments 16
 case_ "excl map_sgtable ram_huge 2M/512" --dev "$t" --api map_sgtable --mem ram_huge --size 2M --segments 512
+case_ "excl map_sgtable ram_huge 4000/40" --dev "$t" --api map_sgtable --mem ram_huge --size 4000 --segments 40
 case_ "excl map_sgtable bounce 64K/16" --dev "$t" --api map_sgtable --mem bounce --size 64K --segments 16
 case_ "excl map_sgtable p2pmem(auto) 64K/16" --dev "$t" --api map_sgtable --mem p2pmem --size 64K --segments 16
 case_ "excl map_sgtable p2pmem(cmb) 64K/16" --dev "$t" --api map_sgtable --mem p2pmem --size 64K --segments 16 --peer "$cmb"
 case_ "excl map_resource bar cmb BAR0 16K" --dev "$t" --api map_resource --mem bar --peer "$cmb" --bar 0 --size 16K
+case_ "excl map_resource bar cmb BAR0 4K 2 threads" --dev "$t" --api map_resource --mem bar --peer "$cmb" --bar 0 --size 4K --threads 2
 case_ "excl map_resource bar cmb BAR2 (pages)" --dev "$t" --api map_resource --mem bar --peer "$cmb" --bar 2 --size 64K
 case_ "excl map_resource ram (refused)" --dev "$t" --api map_resource --mem ram --size 4K
 case_ "excl alloc_coherent ram 4K" --dev "$t" --api alloc_coherent --mem ram --size 4K

@@ -87,11 +87,15 @@ static void *straddling(size_t size)
 static void *bad_pointer(size_t size)
 {
 	switch (pick(5)) {
-	case 0: return NULL;
-	case 1: return (void *)1;
-	case 2: return (void *)0xffffffff81000000ULL;
+	case 0:
+		return NULL;
+	case 1:
+		return (void *)1;
+	case 2:
+		return (void *)0xffffffff81000000ULL;
 	case 3: return guard_base + page;	/* PROT_NONE */
-	default: return straddling(size);
+	default:
+		return straddling(size);
 	}
 }
 
@@ -172,32 +176,74 @@ static void mutate(struct p2pscope_map_bench *r)
 	uint64_t v = interesting_value();
 
 	switch (pick(22)) {
-	case 0: r->addr.domain = (uint32_t)v; break;
-	case 1: r->addr.bus = (uint32_t)v; break;
-	case 2: r->addr.device = (uint32_t)v; break;
-	case 3: r->addr.function = (uint32_t)v; break;
-	case 4: r->peer.bus = (uint32_t)v; break;
-	case 5: r->api = (uint32_t)v; break;
-	case 6: r->mem = (uint32_t)v; break;
-	case 7: r->dir = (uint32_t)v; break;
-	case 8: r->threads = (uint32_t)v; break;
-	case 9: r->size_bytes = v; break;
-	case 10: r->segments = (uint32_t)v; break;
-	case 11: r->flags = (uint32_t)v; break;
-	case 12: r->iterations = v; break;
+	case 0:
+		r->addr.domain = (uint32_t)v;
+		break;
+	case 1:
+		r->addr.bus = (uint32_t)v;
+		break;
+	case 2:
+		r->addr.device = (uint32_t)v;
+		break;
+	case 3:
+		r->addr.function = (uint32_t)v;
+		break;
+	case 4:
+		r->peer.bus = (uint32_t)v;
+		break;
+	case 5:
+		r->api = (uint32_t)v;
+		break;
+	case 6:
+		r->mem = (uint32_t)v;
+		break;
+	case 7:
+		r->dir = (uint32_t)v;
+		break;
+	case 8:
+		r->threads = (uint32_t)v;
+		break;
+	case 9:
+		r->size_bytes = v;
+		break;
+	case 10:
+		r->segments = (uint32_t)v;
+		break;
+	case 11:
+		r->flags = (uint32_t)v;
+		break;
+	case 12:
+		r->iterations = v;
+		break;
 	case 13:
 		r->duration_ns = v;
 		if (v <= P2PSCOPE_MAX_DURATION_NS && v > 5000000)
 			r->duration_ns = 5000000;
 		break;
-	case 14: r->clock = (uint32_t)v; break;
-	case 15: r->dma_mask_bits = (uint32_t)v; break;
-	case 16: r->bar = (uint32_t)v; break;
-	case 17: r->dmabuf_fd = (uint32_t)v; break;
-	case 18: r->bar_offset_bytes = v; break;
-	case 19: r->hold_ns = (uint32_t)v; break;
-	case 20: r->reserved_in[pick(8)] = v | 1; break;
-	default: r->reserved_out[pick(8)] = v | 1; break;
+	case 14:
+		r->clock = (uint32_t)v;
+		break;
+	case 15:
+		r->dma_mask_bits = (uint32_t)v;
+		break;
+	case 16:
+		r->bar = (uint32_t)v;
+		break;
+	case 17:
+		r->dmabuf_fd = (uint32_t)v;
+		break;
+	case 18:
+		r->bar_offset_bytes = v;
+		break;
+	case 19:
+		r->hold_ns = (uint32_t)v;
+		break;
+	case 20:
+		r->reserved_in[pick(8)] = v | 1;
+		break;
+	default:
+		r->reserved_out[pick(8)] = v | 1;
+		break;
 	}
 	/* Never a long run: bound the time whatever else changed. */
 	if (!r->duration_ns || r->duration_ns > 5000000) {
@@ -234,7 +280,7 @@ static void fuzz(int fd, long count, const struct p2pscope_pci_addr *dev,
 		P2PSCOPE_IOC_DEV_QUERY, P2PSCOPE_IOC_MAP_BENCH,
 	};
 	static uint64_t mh[P2PSCOPE_HIST_BUCKETS], uh[P2PSCOPE_HIST_BUCKETS];
-	static uint8_t buf[8192] __attribute__((aligned(64)));
+	static uint8_t buf[8192] __attribute__((aligned(64))) /* user space */;
 	unsigned int cpus = (unsigned int)sysconf(_SC_NPROCESSORS_ONLN);
 	struct p2pscope_pci_addr nodev = { 0xabcd, 0x12, 3, 4 };
 	struct p2pscope_map_bench r;
@@ -360,8 +406,12 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "n:s:d:j:")) != -1) {
 		switch (c) {
-		case 'n': count = strtol(optarg, NULL, 0); break;
-		case 's': seed = strtoull(optarg, NULL, 0); break;
+		case 'n':
+			count = strtol(optarg, NULL, 0);
+			break;
+		case 's':
+			seed = strtoull(optarg, NULL, 0);
+			break;
 		case 'd':
 			if (parse_bdf(optarg, &dev)) {
 				fprintf(stderr, "bad BDF %s\n", optarg);
@@ -369,7 +419,9 @@ int main(int argc, char **argv)
 			}
 			have_dev = 1;
 			break;
-		case 'j': jobs = atoi(optarg); break;
+		case 'j':
+			jobs = atoi(optarg);
+			break;
 		default:
 			fprintf(stderr, "usage: p2pscope-fuzz [-n COUNT] [-s SEED] [-d BDF] [-j JOBS]\n");
 			return 2;

@@ -40,9 +40,21 @@ static uint64_t parse_size(const char *s)
 	uint64_t v = strtoull(s, &end, 0);
 
 	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
+	case 'k':
+	case 'K':
+		v <<= 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		v <<= 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		v <<= 30;
+		end++;
+		break;
 	}
 	if (*end) {
 		fprintf(stderr, "bad number '%s'\n", s);
@@ -237,11 +249,21 @@ static int cmd_run(int fd, int argc, char **argv)
 				usage();
 			r.mem = (uint32_t)c;
 			break;
-		case 's': r.size_bytes = parse_size(optarg); break;
-		case 'g': r.segments = (uint32_t)parse_size(optarg); break;
-		case 't': r.threads = (uint32_t)parse_size(optarg); break;
-		case 'i': r.iterations = parse_size(optarg); break;
-		case 'D': r.duration_ns = parse_size(optarg) * 1000000ULL; break;
+		case 's':
+			r.size_bytes = parse_size(optarg);
+			break;
+		case 'g':
+			r.segments = (uint32_t)parse_size(optarg);
+			break;
+		case 't':
+			r.threads = (uint32_t)parse_size(optarg);
+			break;
+		case 'i':
+			r.iterations = parse_size(optarg);
+			break;
+		case 'D':
+			r.duration_ns = parse_size(optarg) * 1000000ULL;
+			break;
 		case 'r':
 			r.dir = !strcmp(optarg, "to") ? P2PSCOPE_DIR_TO_DEVICE :
 				!strcmp(optarg, "from") ? P2PSCOPE_DIR_FROM_DEVICE :
@@ -253,22 +275,43 @@ static int cmd_run(int fd, int argc, char **argv)
 				usage();
 			r.clock = (uint32_t)c;
 			break;
-		case 'M': r.dma_mask_bits = (uint32_t)parse_size(optarg); break;
+		case 'M':
+			r.dma_mask_bits = (uint32_t)parse_size(optarg);
+			break;
 		case 'p':
 			if (parse_bdf(optarg, &r.peer))
 				usage();
 			r.flags |= P2PSCOPE_MAP_F_PEER;
 			break;
-		case 'b': r.bar = (uint32_t)parse_size(optarg); break;
-		case 'o': r.bar_offset_bytes = parse_size(optarg); break;
-		case 'H': r.hold_ns = (uint32_t)parse_size(optarg); break;
-		case 'S': r.flags |= P2PSCOPE_MAP_F_SKIP_CPU_SYNC; break;
-		case 'y': r.flags |= P2PSCOPE_MAP_F_DIRTY; break;
-		case 'n': r.flags |= P2PSCOPE_MAP_F_NEAR_CPUS; break;
-		case 'u': udmabuf = parse_size(optarg); break;
-		case 'F': r.dmabuf_fd = (uint32_t)parse_size(optarg); break;
-		case 'h': show_hist = 1; break;
-		default: usage();
+		case 'b':
+			r.bar = (uint32_t)parse_size(optarg);
+			break;
+		case 'o':
+			r.bar_offset_bytes = parse_size(optarg);
+			break;
+		case 'H':
+			r.hold_ns = (uint32_t)parse_size(optarg);
+			break;
+		case 'S':
+			r.flags |= P2PSCOPE_MAP_F_SKIP_CPU_SYNC;
+			break;
+		case 'y':
+			r.flags |= P2PSCOPE_MAP_F_DIRTY;
+			break;
+		case 'n':
+			r.flags |= P2PSCOPE_MAP_F_NEAR_CPUS;
+			break;
+		case 'u':
+			udmabuf = parse_size(optarg);
+			break;
+		case 'F':
+			r.dmabuf_fd = (uint32_t)parse_size(optarg);
+			break;
+		case 'h':
+			show_hist = 1;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (!have_dev || !r.api || !r.mem)
@@ -313,8 +356,8 @@ static int cmd_run(int fd, int argc, char **argv)
 		if (map_hist[i] || unmap_hist[i])
 			printf("  bucket %u [%" PRIu64 ", %" PRIu64 "] map=%" PRIu64
 			       " unmap=%" PRIu64 "\n", i,
-			       p2pscope_hist_bucket_low_ns(i),
-			       p2pscope_hist_bucket_high_ns(i),
+			       (uint64_t)p2pscope_hist_bucket_low_ns(i),
+			       (uint64_t)p2pscope_hist_bucket_high_ns(i),
 			       map_hist[i], unmap_hist[i]);
 	return 0;
 }

@@ -78,15 +78,16 @@ static inline int parse_bdf(const char *s, struct p2pscope_pci_addr *a)
 {
 	unsigned int d = 0, b, dev, f;
 
-	if (sscanf(s, "%x:%x:%x.%x", &d, &b, &dev, &f) == 4 ||
-	    (d = 0, sscanf(s, "%x:%x.%x", &b, &dev, &f) == 3)) {
-		a->domain = d;
-		a->bus = b;
-		a->device = dev;
-		a->function = f;
-		return 0;
+	if (sscanf(s, "%x:%x:%x.%x", &d, &b, &dev, &f) != 4) {
+		d = 0;
+		if (sscanf(s, "%x:%x.%x", &b, &dev, &f) != 3)
+			return -1;
 	}
-	return -1;
+	a->domain = d;
+	a->bus = b;
+	a->device = dev;
+	a->function = f;
+	return 0;
 }
 
 static inline int open_dev(void)

@@ -81,8 +81,9 @@ struct p2pscope_pci_addr {
 #define P2PSCOPE_DMA_PATH_OPS		3	/* other dma_map_ops */
 
 /* Clocks for the per-sample timestamps. */
-#define P2PSCOPE_CLOCK_DEFAULT		0	/* in: let the module pick (LOCAL) */
-#define P2PSCOPE_CLOCK_LOCAL		1	/* local_clock(): sched_clock, TSC on x86 */
+/* in: let the module pick: LOCAL, or MONOTONIC where LOCAL ticks coarsely */
+#define P2PSCOPE_CLOCK_DEFAULT		0
+#define P2PSCOPE_CLOCK_LOCAL		1	/* sched_clock(): the CPU's clock, TSC on x86 */
 #define P2PSCOPE_CLOCK_MONOTONIC	2	/* ktime_get_ns(): CLOCK_MONOTONIC */
 #define P2PSCOPE_CLOCK_MONOTONIC_FAST	3	/* ktime_get_mono_fast_ns() */
 #define P2PSCOPE_CLOCK_COUNT		4
@@ -169,7 +170,8 @@ struct p2pscope_version {
  *  P2PMEM      PCI P2PDMA memory (pci_alloc_p2pmem) from the provider given
  *              in peer, or the closest published one (pci_p2pmem_find)
  *  BAR         a raw BAR range: pci_resource_start(peer, bar) +
- *              bar_offset_bytes, no struct page
+ *              bar_offset_bytes, no struct page; with several threads each
+ *              maps its own slice (thread i at + i * size, page aligned)
  *  BOUNCE      RAM above the DMA mask (dma_mask_bits, 32 unless given), so
  *              that dma-direct bounces it through swiotlb; plain RAM when
  *              the kernel forces bouncing (swiotlb=force)
@@ -330,8 +332,8 @@ struct p2pscope_dev_query {
 	__u64 max_segment_size_bytes;	/* out: dma_get_max_seg_size() */
 	__u64 segment_boundary_mask;	/* out: dma_get_seg_boundary() */
 	__u64 merge_boundary_mask;	/* out: dma_get_merge_boundary(), 0: none */
-	__u32 p2p_distance;		/* out: pci_p2pdma_distance(peer, addr),
-					 * P2PSCOPE_NONE_U32 if not possible */
+	/* out: pci_p2pdma_distance(peer, addr), P2PSCOPE_NONE_U32 if none */
+	__u32 p2p_distance;
 	__u32 reserved0;		/* zero */
 	char driver[P2PSCOPE_DRIVER_LEN];	/* out: "" when unbound */
 	struct p2pscope_bar bars[6];	/* out: standard BARs 0..5 */
@@ -341,10 +343,10 @@ struct p2pscope_dev_query {
 /* struct p2pscope_map_bench.flags (in) */
 #define P2PSCOPE_MAP_F_PEER		(1U << 0)  /* peer is valid */
 #define P2PSCOPE_MAP_F_SKIP_CPU_SYNC	(1U << 1)  /* DMA_ATTR_SKIP_CPU_SYNC */
-#define P2PSCOPE_MAP_F_DIRTY		(1U << 2)  /* CPU writes the buffer before
-						    * each map (not timed) */
-#define P2PSCOPE_MAP_F_NEAR_CPUS	(1U << 3)  /* threads on the device's NUMA
-						    * node's CPUs first */
+/* the CPU writes the buffer before each map (not timed) */
+#define P2PSCOPE_MAP_F_DIRTY		(1U << 2)
+/* threads go to the CPUs of the device's NUMA node first */
+#define P2PSCOPE_MAP_F_NEAR_CPUS	(1U << 3)
 #define P2PSCOPE_MAP_F_ALL		0xfU
 
 /* struct p2pscope_map_bench.result_flags (out) */
@@ -352,12 +354,14 @@ struct p2pscope_dev_query {
 #define P2PSCOPE_RES_F_BOUNCE_CHECKED	(1U << 1)  /* bounce detection worked */
 #define P2PSCOPE_RES_F_SWIOTLB_FORCE	(1U << 2)  /* is_swiotlb_force_bounce() */
 #define P2PSCOPE_RES_F_MEM_ENCRYPT	(1U << 3)  /* platform encrypts memory */
-#define P2PSCOPE_RES_F_CACHED_SGT	(1U << 4)  /* the dma-buf exporter caches
-						    * an attachment's mapping, so
-						    * map includes dma_buf_attach
-						    * and unmap dma_buf_detach */
-#define P2PSCOPE_RES_F_TIME_LIMIT	(1U << 5)  /* stopped at max_duration_ns
-						    * before the iterations */
+/*
+ * The dma-buf exporter caches an attachment's mapping (only its first map
+ * maps), so each sample attaches and detaches too: map includes
+ * dma_buf_attach, unmap includes dma_buf_detach.
+ */
+#define P2PSCOPE_RES_F_CACHED_SGT	(1U << 4)
+/* stopped by the time limit before reaching the iterations */
+#define P2PSCOPE_RES_F_TIME_LIMIT	(1U << 5)
 #define P2PSCOPE_RES_F_DMA_API_DEBUG	(1U << 6)  /* timings include debug */
 #define P2PSCOPE_RES_F_DEBUG_KERNEL	(1U << 7)  /* KASAN/lockdep/kmemleak on */
 
@@ -397,30 +401,35 @@ struct p2pscope_stats {
 struct p2pscope_map_bench {
 	/* in */
 	struct p2pscope_pci_addr addr;	/* device under test */
-	struct p2pscope_pci_addr peer;	/* with P2PSCOPE_MAP_F_PEER: p2pmem
-					 * provider (MEM_P2PMEM) or BAR owner
-					 * (MEM_BAR, which needs it) */
+	/*
+	 * With P2PSCOPE_MAP_F_PEER: the p2pmem provider (MEM_P2PMEM, which
+	 * otherwise takes the closest published one) or the BAR's device
+	 * (MEM_BAR, which needs it).
+	 */
+	struct p2pscope_pci_addr peer;
 	__u32 api;			/* P2PSCOPE_API_* */
 	__u32 mem;			/* P2PSCOPE_MEM_* */
 	__u32 dir;			/* P2PSCOPE_DIR_* */
 	__u32 threads;			/* 1 .. online CPUs */
-	__u64 size_bytes;		/* bytes per map, per thread; DMABUF: 0
-					 * in, the dma-buf's size out */
-	__u32 segments;			/* scatterlist entries / linked ranges;
-					 * 1 for single-range APIs; DMABUF
-					 * and ALLOC_NONCONTIG: 0 in, the
-					 * mapped entry count out */
+	/* bytes per map and thread; MEM_DMABUF: 0 in, the dma-buf's size out */
+	__u64 size_bytes;
+	/*
+	 * Scatterlist entries or linked ranges, of size_bytes / segments each;
+	 * 1 for the single-range APIs; API_DMABUF and ALLOC_NONCONTIG: 0 in,
+	 * the number of mapped entries out.
+	 */
+	__u32 segments;
 	__u32 flags;			/* P2PSCOPE_MAP_F_* */
 	__u64 iterations;		/* samples per thread, 0: time-bound */
 	__u64 duration_ns;		/* 0: iteration-bound */
 	__u32 clock;			/* in: P2PSCOPE_CLOCK_*; out: used */
-	__u32 dma_mask_bits;		/* 0: keep; 24..64: set for the run
-					 * (exclusive only); BOUNCE: 0 = 32 */
+	/* 0: keep; 24..64: set for the run (exclusive); MEM_BOUNCE: 0 = 32 */
+	__u32 dma_mask_bits;
 	__u32 bar;			/* MEM_BAR: BAR index 0..5, else 0 */
 	__u32 dmabuf_fd;		/* MEM_DMABUF: the fd, else 0 */
 	__u64 bar_offset_bytes;		/* MEM_BAR: offset into the BAR */
-	__u32 hold_ns;			/* busy wait between map and unmap
-					 * (not timed), <= P2PSCOPE_MAX_HOLD_NS */
+	/* busy wait between map and unmap, not timed; <= P2PSCOPE_MAX_HOLD_NS */
+	__u32 hold_ns;
 	__u32 hist_buckets;		/* in: array capacity; out: written */
 	__u64 map_hist_uptr;		/* user address of __u64[hist_buckets] */
 	__u64 unmap_hist_uptr;		/* user address of __u64[hist_buckets] */

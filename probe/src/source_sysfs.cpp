@@ -198,8 +198,8 @@ Result<Topology> load_sysfs(const SysfsOptions& options) {
         if (!f.acs_known()) ++partial;
     if (partial)
         t.notes.push_back(std::to_string(partial) + " of " + std::to_string(t.functions.size()) +
-                          " functions have no extended config space in this input (reading it needs root; "
-                          "saved trees often hold 64 bytes): their ACS state is unknown");
+                          " functions have no readable extended config space in this input (reading it needs "
+                          "root; saved trees often hold 64 bytes): their ACS state is unknown");
     if (!t.has_iommu_data) t.notes.push_back("no IOMMU groups: the IOMMU is off or absent");
     for (auto& w : warnings) t.notes.push_back("libpci: " + w);
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# lab/run exits with the guest command's status, and keeps stdout and stderr apart.
+# lab/run exits with the guest command's status, keeps stdout and stderr apart,
+# and says when the guest crashed (exit 3) or the options were wrong (exit 2).
 source "$(dirname "$0")/lib.sh"
 "$LAB" -q --out "$tl_dir/seven" --timeout 60 -- sh -c 'echo to-stdout; echo to-stderr >&2; exit 7' \
   >"$tl_dir/stdout" 2>"$tl_dir/stderr"
@@ -17,6 +18,11 @@ expect_eq "a guest command that succeeds gives exit status 0" "$?" 0
 
 "$LAB" -q --out "$tl_dir/notfound" --timeout 60 -- no-such-command-p2pscope 2>/dev/null
 expect_eq "a command missing in the guest gives 127" "$?" 127
+
+"$LAB" -q --out "$tl_dir/crash" --timeout 60 -- sh -c 'echo c >/proc/sysrq-trigger' 2>"$tl_dir/crash.stderr"
+expect_eq "a guest kernel panic gives exit status 3" "$?" 3
+expect_eq "lab.json outcome" "$(jget "$tl_dir/crash/lab.json" .outcome)" guest_crash
+check "stderr says GUEST CRASH and shows the panic" bash -c "grep -q 'GUEST CRASH' '$tl_dir/crash.stderr' && grep -q 'Kernel panic' '$tl_dir/crash.stderr'"
 
 "$LAB" --no-such-option -- true 2>"$tl_dir/bad"
 rc=$?

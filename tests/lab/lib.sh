@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for the lab's tests (sourced). Each test prints one line per check
 # ("ok: ..." or "FAIL: ...") and exits 0 only when every check passed.
 # Lab output lands in $P2PSCOPE_TEST_OUT/<test> when that is set, else in a
@@ -38,4 +39,7 @@ command -v jq >/dev/null || { echo "FAIL: $tl_name needs jq on the host"; exit 1
 # (the [q] keeps pgrep from matching the shell that runs this very check)
 no_qemu_left() { ! pgrep -f "[q]emu-system-x86_64 .*file:$1/console.log" >/dev/null; }
 # jcheck DESCRIPTION FILE JQ-FILTER: passes when the filter yields true
-jcheck() { if jq -e "$3" "$2" >/dev/null 2>&1; then ok "$1"; else notok "$1 ($3 on ${2##*/})"; fi; }
+# (an empty or missing file, or a filter that yields nothing, fails)
+jcheck() {
+  if [ -s "$2" ] && [ "$(jq -r "$3" "$2" 2>/dev/null | tail -n 1)" = true ]; then ok "$1"; else notok "$1 ($3 on ${2##*/})"; fi
+}

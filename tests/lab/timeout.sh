@@ -1,29 +1,53 @@
 #!/usr/bin/env bash
-# A guest command that outlives --timeout is killed in the guest: lab/run exits
-# 124, says so, and still brings back dmesg; QEMU is gone afterwards.
+# Time limits end every run, and each way of ending says what happened:
+#  - a guest command that outlives --timeout is killed in the guest: exit 124,
+#    outcome "timeout", dmesg still comes back;
+#  - a boot that never reaches the command (QEMU started with its CPUs stopped,
+#    -S) is stopped at --boot-timeout and retried --boot-retries times: exit 124,
+#    outcome "boot_hang";
+#  - a guest that freezes while the command runs (QEMU monitor "stop") is killed
+#    by the host at --timeout + 2 x --boot-timeout: exit 124, "host_timeout".
+# No QEMU is left behind in any case.
 source "$(dirname "$0")/lib.sh"
 start=$(date +%s)
-"$LAB" --out "$tl_dir/sleep" --timeout 20 -- sleep 1000 2>"$tl_dir/stderr"
+"$LAB" --out "$tl_dir/sleep" --timeout 20 -- sleep 1000 2>"$tl_dir/sleep.stderr"
 rc=$?
 took=$(( $(date +%s) - start ))
 expect_eq "exit status on a guest timeout" "$rc" 124
-check "stderr says TIMEOUT" grep -q 'TIMEOUT' "$tl_dir/stderr"
+check "stderr says TIMEOUT" grep -q 'TIMEOUT' "$tl_dir/sleep.stderr"
 expect_eq "lab.json outcome" "$(jget "$tl_dir/sleep/lab.json" .outcome)" timeout
 check "dmesg still came back" grep -q 'Linux version' "$tl_dir/sleep/dmesg.txt"
 check "ended within 120 s of wall time (took ${took} s)" [ "$took" -lt 120 ]
 check "no QEMU of this run left running" no_qemu_left "$tl_dir/sleep"
 lab_timings "$tl_dir/sleep"
 
-# The host-side watchdog: a guest that never finishes (here QEMU starts with
-# its CPUs stopped, -S) must still end QEMU, with status 124, at --timeout plus
-# --boot-timeout.
 start=$(date +%s)
-"$LAB" --out "$tl_dir/hang" --timeout 5 --boot-timeout 10 --qemu-arg -S -- true 2>"$tl_dir/hang.stderr"
+"$LAB" --out "$tl_dir/hang" --timeout 5 --boot-timeout 10 --boot-retries 1 --qemu-arg -S -- true 2>"$tl_dir/hang.stderr"
 rc=$?
 took=$(( $(date +%s) - start ))
-expect_eq "exit status when the host watchdog kills QEMU" "$rc" 124
-expect_eq "lab.json outcome" "$(jget "$tl_dir/hang/lab.json" .outcome)" host_timeout
-check "stderr says the guest did not finish" grep -q 'did not finish' "$tl_dir/hang.stderr"
-check "host watchdog ended QEMU near 15 s (took ${took} s)" [ "$took" -lt 60 ]
+expect_eq "exit status when the boot hangs" "$rc" 124
+expect_eq "lab.json outcome" "$(jget "$tl_dir/hang/lab.json" .outcome)" boot_hang
+expect_eq "boot attempts (one retry)" "$(jget "$tl_dir/hang/lab.json" .boot_attempts)" 2
+check "stderr says BOOT HANG and that it retried" bash -c "grep -q 'BOOT HANG' '$tl_dir/hang.stderr' && grep -q 'retrying' '$tl_dir/hang.stderr'"
+check "the hung attempt's console log is kept" test -f "$tl_dir/hang/console.boot-hang-1.log"
+check "ended near 2 x 10 s (took ${took} s)" [ "$took" -lt 60 ]
 check "no QEMU of this run left running" no_qemu_left "$tl_dir/hang"
+
+sock=$tl_dir/mon.sock
+start=$(date +%s)
+"$LAB" --out "$tl_dir/frozen" --timeout 5 --boot-timeout 40 --monitor-socket "$sock" -- sleep 3 2>"$tl_dir/frozen.stderr" &
+labpid=$!
+for _ in $(seq 1 400); do
+  grep -q 'lab-init: running command' "$tl_dir/frozen/console.log" 2>/dev/null && break
+  sleep 0.2
+done
+"$HMP" "$sock" stop >/dev/null
+wait $labpid
+rc=$?
+took=$(( $(date +%s) - start ))
+expect_eq "exit status when the guest freezes (monitor 'stop')" "$rc" 124
+expect_eq "lab.json outcome" "$(jget "$tl_dir/frozen/lab.json" .outcome)" host_timeout
+check "stderr says the guest did not finish" grep -q 'did not finish' "$tl_dir/frozen.stderr"
+check "host ended QEMU near 5 + 2 x 40 s (took ${took} s)" bash -c "[ $took -ge 80 ] && [ $took -lt 120 ]"
+check "no QEMU of this run left running" no_qemu_left "$tl_dir/frozen"
 tl_finish

@@ -313,3 +313,17 @@ TEST(PciAddress, ParsesAndRejects) {
     for (const char* bad : {"", "34:00", "0000:34:00.8", "0000:34:20.0", "zz:00.0", "0000:134:00.0", "1:2:3:4.0"})
         EXPECT_FALSE(PciAddress::parse(bad).ok()) << bad;
 }
+
+TEST(Verdict, ConventionalPciFunctionsHaveNoAcsToRead) {
+    // 256 bytes without a PCIe capability: no extended space exists, so no ACS
+    // capability (the kernel's acs_cap is 0) and nothing is unknown.
+    auto b = server(0x8086, 0xffff);
+    for (auto& f : b.t.functions)
+        if (f.address == bdf("0000:02:00.0")) {
+            f.config_bytes = 256;
+            f.port_type.reset();
+        }
+    auto& t = b.done();
+    EXPECT_TRUE(fn(t, "0000:02:00.0").acs_known());
+    EXPECT_EQ(p2pdma_verdict(t, fn(t, "0000:03:00.0"), fn(t, "0000:04:00.0")).verdict, P2pdmaVerdict::BUS_ADDR);
+}

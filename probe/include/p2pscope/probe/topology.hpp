@@ -96,7 +96,6 @@ struct PciFunction {
     std::optional<uint8_t> subordinate_bus;
 
     // How much of the configuration space the input held: 0 (none), 64, 256 or 4096 bytes.
-    // ACS lives in extended space, so acs is only meaningful when config_bytes == 4096.
     unsigned config_bytes = 0;
     std::optional<PortType> port_type;
     Link link;
@@ -113,7 +112,10 @@ struct PciFunction {
     std::optional<P2pmem> p2pmem;
     std::optional<std::string> driver;
 
-    bool acs_known() const { return config_bytes >= 4096; }
+    // ACS is an extended capability: known when the extended space was read,
+    // or when the function is conventional PCI (no PCIe capability in its 256
+    // bytes), which has no extended space and so no ACS.
+    bool acs_known() const { return config_bytes >= 4096 || (config_bytes >= 256 && !port_type); }
     uint8_t base_class() const { return static_cast<uint8_t>(class_code >> 16); }
     uint16_t class_id() const { return static_cast<uint16_t>(class_code >> 8); }
 };

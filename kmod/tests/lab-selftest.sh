@@ -1,0 +1,48 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# lab-selftest.sh: p2pscope's robustness checks, in the lab guest:
+#
+#   lab/run --add "$(lab/build-module.sh VARIANT)" --add kmod/tests/p2pscope-map \
+#       --add kmod/tests/p2pscope-fuzz --add kmod/tests/p2pscope-eperm \
+#       --add kmod/tests/lab-selftest.sh -- sh /lab/add/lab-selftest.sh [FUZZ_COUNT]
+#
+# root-only access (p2pscope-eperm), SIGKILL during a 30 s run (must end
+# within a few seconds), a second run on a busy device (-EBUSY), the
+# malformed-ioctl fuzzer (two processes), and unloading.  Prints PASSED or
+# FAILED and exits accordingly.
+count=${1:-100000}
+t=$P2PSCOPE_LAB_TESTDEV
+fail=0
+check() { if [ "$1" = 0 ]; then echo "ok: $2"; else echo "FAIL: $2"; fail=1; fi; }
+
+insmod /lab/add/p2pscope.ko allow_borrowed=1 || exit 1
+lab-bind "$t" p2pscope >/dev/null || exit 1
+
+p2pscope-eperm
+check $? "non-root gets -EPERM"
+
+p2pscope-map run --dev "$t" --api map_single --mem ram --iterations 1000000000 \
+	--duration-ms 30000 >/tmp/killed.txt 2>&1 &
+pid=$!
+sleep 2
+p2pscope-map run --dev "$t" --api map_page --mem ram --iterations 10 >/tmp/busy.txt 2>&1
+grep -q "Device or resource busy" /tmp/busy.txt
+check $? "a second run on a busy device gets -EBUSY"
+start=$(cut -d. -f1 /proc/uptime)
+kill -9 $pid
+wait $pid
+end=$(cut -d. -f1 /proc/uptime)
+[ $((end - start)) -le 5 ]
+check $? "SIGKILL ends a 30 s run within 5 s (took $((end - start)) s)"
+p2pscope-map run --dev "$t" --api map_page --mem ram --iterations 1000 | grep -q "status=none"
+check $? "the device measures again after the kill"
+
+p2pscope-fuzz -n "$count" -d "$t" -j 2
+check $? "fuzzer: $count ioctls x 2 processes"
+
+lab-bind "$t" - >/dev/null
+rmmod p2pscope
+check $? "rmmod"
+[ $fail = 0 ] && echo PASSED || echo FAILED
+exit $fail

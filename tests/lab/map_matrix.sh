@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# p2pscope map's whole API x memory matrix in the lab, through the C++ CLI:
+# on pci-testdev (exclusive) every combination either runs with a sane
+# histogram or is waived with its reason, and the combinations the lab can
+# provide do run (the CMB NVMe's BAR0, 16 KiB, is the raw BAR); on its switch peer (borrowed) the p2pmem
+# scatterlist maps as BUS_ADDR; the dma_iova_* path is waived on 6.1 and
+# encrypted memory where the platform has none.
+#   tests/lab/map_matrix.sh [lab/run options...]
+source "$(dirname "$0")/lib.sh"
+bin=${P2PSCOPE_BIN:-$tl_repo/build/cli/p2pscope}
+check "p2pscope is built ($bin)" test -x "$bin"
+ko=$("$tl_repo/lab/build-module.sh" release 2>"$tl_dir/build.stderr" | head -n 1)
+check "the module is built against the lab kernel" test -f "$ko"
+[ -x "$bin" ] && [ -f "$ko" ] || tl_finish
+cat >"$tl_dir/matrix-guest.sh" <<'GUEST'
+set -e
+t=$P2PSCOPE_LAB_TESTDEV
+insmod /lab/add/p2pscope.ko allow_borrowed=1
+lab-bind "$t" p2pscope >/dev/null
+p2pscope map --device "$t" --api all --memory all --peer "$P2PSCOPE_LAB_NVME_CMB" --bar 0 \
+  --size 16K --segments 4 --iterations 2000 --format json >"$P2PSCOPE_RESULTS/testdev.json"
+p2pscope map --device "$P2PSCOPE_LAB_NVME_PEER" --api map_sgtable --memory p2pmem --peer "$P2PSCOPE_LAB_NVME_CMB" \
+  --size 64K --segments 16 --iterations 2000 --format json >"$P2PSCOPE_RESULTS/peer.json"
+lab-bind "$t" - >/dev/null
+rmmod p2pscope
+GUEST
+"$LAB" -q --out "$tl_dir/run" --timeout 600 "$@" --add "$ko" --add "$bin" --add "$tl_dir/matrix-guest.sh" \
+  -- sh matrix-guest.sh >"$tl_dir/stdout" 2>"$tl_dir/stderr"
+rc=$?
+[ -s "$tl_dir/stderr" ] && sed 's/^/  stderr | /' "$tl_dir/stderr"
+expect_eq "the matrix ran in the lab" "$rc" 0
+r=$tl_dir/run/results
+jq -r '.results[] | "  \(.api) x \(.memory): \(.status) \(if .status == "ok" then "map p50 \(.map.p50_ns) ns p99 \(.map.p99_ns) ns" else .reason end)"' \
+  "$r/testdev.json" 2>/dev/null
+expect_eq "combinations reported (9 APIs x 7 memory types)" "$(jq '.results | length' "$r/testdev.json")" 63
+sane='def sane(h): h.count > 0 and h.min_ns > 0 and h.min_ns <= h.p50_ns and h.p50_ns <= h.p90_ns
+        and h.p90_ns <= h.p99_ns and h.p99_ns <= h.p999_ns and h.p999_ns <= h.max_ns
+        and h.mean_ns >= h.min_ns and h.mean_ns <= h.max_ns and h.max_ns < 1e9;'
+jcheck "every result ran with a sane map and unmap histogram, or was waived with a reason" "$r/testdev.json" \
+  "$sane"' all(.results[]; (.status == "ok" and sane(.map) and sane(.unmap) and .mode == "exclusive")
+                           or (.status == "waived" and (.reason | length) > 0 and .reason_code != "none"))'
+for combo in map_page:ram map_page:ram_huge map_single:ram map_single:ram_huge map_sgtable:ram map_sgtable:ram_huge \
+             map_resource:bar alloc_coherent:ram alloc_noncontig:ram dmabuf:dmabuf iommu_domain:ram \
+             iommu_domain:ram_huge iommu_domain:p2pmem iommu_domain:bar; do
+  jcheck "${combo/:/ x } runs" "$r/testdev.json" \
+    ".results[] | select(.api == \"${combo%%:*}\" and .memory == \"${combo##*:}\") | .status == \"ok\""
+done
+jcheck "iova_link is waived on 6.1: no dma_iova_* API" "$r/testdev.json" \
+  'all(.results[] | select(.api == "iova_link"); .reason_code == "no_kernel_support" or .reason_code == "combination")'
+jcheck "encrypted memory is waived: the platform has none" "$r/testdev.json" \
+  'all(.results[] | select(.memory == "encrypted" and .api != "iova_link"); .reason_code == "no_mem_encrypt" or .reason_code == "combination")'
+jcheck "p2pmem from pci-testdev's own root port is refused by the kernel (Intel CPU, not whitelisted)" "$r/testdev.json" \
+  '.results[] | select(.api == "map_sgtable" and .memory == "p2pmem") | .reason_code == "p2p_not_supported"'
+jcheck "IOVA-mapped results say the device's IOMMU domain is DMA (strict)" "$r/testdev.json" \
+  'all(.results[] | select(.status == "ok"); .iommu_domain_type == "DMA")'
+jcheck "the switch peer maps the CMB's p2pmem by bus address (borrowed)" "$r/peer.json" \
+  "$sane"' .results[0] | .status == "ok" and .p2p_map_type == "BUS_ADDR" and .mode == "borrowed" and sane(.map)'
+expect_eq "no bug/fault lines in the kernel log" "$(jget "$tl_dir/run/lab.json" .kernel_log_alerts)" 0
+lab_timings "$tl_dir/run"
+tl_finish
