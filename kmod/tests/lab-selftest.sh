@@ -9,7 +9,7 @@
 #
 # root-only access (p2pscope-eperm), SIGKILL during a 30 s run (must end
 # within a few seconds), a second run on a busy device (-EBUSY), the
-# malformed-ioctl fuzzer (two processes), and unloading.  Prints PASSED or
+# malformed-ioctl fuzzer (two processes), unloading, and ten load/unload cycles.  Prints PASSED or
 # FAILED and exits accordingly.
 count=${1:-100000}
 t=$P2PSCOPE_LAB_TESTDEV
@@ -44,5 +44,20 @@ check $? "fuzzer: $count ioctls x 2 processes"
 lab-bind "$t" - >/dev/null
 rmmod p2pscope
 check $? "rmmod"
+
+# Ten load/unload cycles, each binding the device, measuring and unbinding.
+cycles=0
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	insmod /lab/add/p2pscope.ko || break
+	lab-bind "$t" p2pscope >/dev/null || break
+	p2pscope-map run --dev "$t" --api map_single --mem ram --iterations 1000 | grep -q "status=none" || break
+	lab-bind "$t" - >/dev/null || break
+	rmmod p2pscope || break
+	cycles=$i
+done
+[ "$cycles" = 10 ]
+check $? "10 insmod / bind / measure / unbind / rmmod cycles ($cycles done)"
+! grep -q '^p2pscope ' /proc/modules
+check $? "the module is unloaded at the end"
 [ $fail = 0 ] && echo PASSED || echo FAILED
 exit $fail

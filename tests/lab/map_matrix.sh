@@ -5,11 +5,15 @@
 # provide do run (the CMB NVMe's BAR0, 16 KiB, is the raw BAR); on its switch peer (borrowed) the p2pmem
 # scatterlist maps as BUS_ADDR; the dma_iova_* path is waived on 6.1 and
 # encrypted memory where the platform has none.
-#   tests/lab/map_matrix.sh [lab/run options...]
+#   tests/lab/map_matrix.sh [release|debug] [lab/run options...]
+# On the debug kernel (KASAN, lockdep, DMA-API debugging, kmemleak) the log must
+# stay clean and kmemleak must find nothing.
 source "$(dirname "$0")/lib.sh"
+variant=release
+case "${1:-}" in release|debug) variant=$1; shift;; esac
 bin=${P2PSCOPE_BIN:-$tl_repo/build/cli/p2pscope}
 check "p2pscope is built ($bin)" test -x "$bin"
-ko=$("$tl_repo/lab/build-module.sh" release 2>"$tl_dir/build.stderr" | head -n 1)
+ko=$("$tl_repo/lab/build-module.sh" "$variant" 2>"$tl_dir/build.stderr" | head -n 1)
 check "the module is built against the lab kernel" test -f "$ko"
 [ -x "$bin" ] && [ -f "$ko" ] || tl_finish
 cat >"$tl_dir/matrix-guest.sh" <<'GUEST'
@@ -24,7 +28,7 @@ p2pscope map --device "$P2PSCOPE_LAB_NVME_PEER" --api map_sgtable --memory p2pme
 lab-bind "$t" - >/dev/null
 rmmod p2pscope
 GUEST
-"$LAB" -q --out "$tl_dir/run" --timeout 600 "$@" --add "$ko" --add "$bin" --add "$tl_dir/matrix-guest.sh" \
+"$LAB" -q --kernel "$variant" --out "$tl_dir/run" --timeout 1200 "$@" --add "$ko" --add "$bin" --add "$tl_dir/matrix-guest.sh" \
   -- sh matrix-guest.sh >"$tl_dir/stdout" 2>"$tl_dir/stderr"
 rc=$?
 [ -s "$tl_dir/stderr" ] && sed 's/^/  stderr | /' "$tl_dir/stderr"
@@ -56,5 +60,8 @@ jcheck "IOVA-mapped results say the device's IOMMU domain is DMA (strict)" "$r/t
 jcheck "the switch peer maps the CMB's p2pmem by bus address (borrowed)" "$r/peer.json" \
   "$sane"' .results[0] | .status == "ok" and .p2p_map_type == "BUS_ADDR" and .mode == "borrowed" and sane(.map)'
 expect_eq "no bug/fault lines in the kernel log" "$(jget "$tl_dir/run/lab.json" .kernel_log_alerts)" 0
+if [ "$variant" = debug ]; then
+  expect_eq "kmemleak suspects" "$(jget "$tl_dir/run/lab.json" .guest.kmemleak_suspects)" 0
+fi
 lab_timings "$tl_dir/run"
 tl_finish
