@@ -18,5 +18,6 @@ using Action = std::function<Status(std::ostream& out)>;
 Action add_topo_command(CLI::App& app);
 Action add_map_command(CLI::App& app);
 Action add_compare_command(CLI::App& app);
+Action add_xfer_command(CLI::App& app);
 
 }  // namespace p2pscope::cli

@@ -23,6 +23,9 @@ int main(int argc, char** argv) {
         auto* cmp = app.add_subcommand("compare", "Compare two Google Benchmark JSON reports and fail on a "
                                                   "significant regression");
         commands.emplace_back(cmp, p2pscope::cli::add_compare_command(*cmp));
+        auto* xfer = app.add_subcommand("xfer", "Move real data over a PCIe path (CPU to a BAR or p2pmem, O_DIRECT "
+                                                "into p2pmem, CUDA copies) and measure bandwidth and latency");
+        commands.emplace_back(xfer, p2pscope::cli::add_xfer_command(*xfer));
     }
     try {
         app.parse(argc, argv);

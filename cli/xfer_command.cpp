@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// p2pscope xfer: real data movement over a PCIe path by one of the engines in
+// xfer/ (p2pscope xfer --list), with bandwidth, latency percentiles, the
+// fraction of the link's raw rate, and whether the data arrived intact.
+#include <cstdio>
+#include <memory>
+#include <ostream>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "p2pscope/probe/sources.hpp"
+#include "p2pscope/xfer/engine.hpp"
+#include "p2pscope/xfer/link.hpp"
+#include "size_option.hpp"
+
+namespace p2pscope::cli {
+
+namespace {
+
+struct XferOptions {
+    bool list = false;
+    std::string engine;
+    std::string device, peer;
+    int bar = -1;
+    std::string memory;
+    std::string file;
+    std::string direction;
+    std::vector<std::string> widths{"8"};
+    std::string source_block, destination_block;
+    bool destructive = false;
+    std::string size = "64K";
+    std::string offset = "0";
+    uint32_t queue_depth = 1;
+    uint64_t iterations = 0;
+    double seconds = 0;
+    bool fault_test = false;
+    std::string format = "text";
+    std::string sysfs_root = "/";
+};
+
+struct Report {
+    xfer::Request request;
+    std::string engine;
+    uint32_t caps = 0;
+    std::string status = "ok";
+    xfer::PathInfo path;
+    std::vector<xfer::Measurement> rows;
+};
+
+std::optional<double> fraction(const Report& r, const xfer::Measurement& m) {
+    if (!r.path.ceiling_bytes_per_s || *r.path.ceiling_bytes_per_s <= 0 || m.transfers == 0) return std::nullopt;
+    return m.bytes_per_second / *r.path.ceiling_bytes_per_s;
+}
+
+std::string render_json(const Report& r) {
+    using nlohmann::json;
+    const auto& q = r.request;
+    auto opt = [](const auto& v) { return v ? json(v->to_string()) : json(nullptr); };
+    json doc;
+    doc["schema"] = "p2pscope.xfer/1";
+    doc["kernel_release"] = xfer::kernel_version().release;
+    doc["engine"] = r.engine;
+    doc["engine_capabilities"] = json::array();
+    for (const auto& c : [&] {
+             std::vector<std::string> v;
+             std::string s = xfer::capability_names(r.caps), w;
+             for (char ch : s + " ") {
+                 if (ch == ' ') { if (!w.empty()) v.push_back(w); w.clear(); } else w += ch;
+             }
+             return v;
+         }())
+        doc["engine_capabilities"].push_back(c);
+    doc["status"] = r.status;
+    doc["request"] = {
+        {"device", opt(q.device)}, {"peer", opt(q.peer)}, {"memory", q.memory},
+        {"bar", q.bar >= 0 ? json(q.bar) : json(nullptr)}, {"file", q.file.empty() ? json(nullptr) : json(q.file)},
+        {"direction", q.direction}, {"size_bytes", q.size}, {"offset_bytes", q.offset},
+        {"queue_depth", q.queue_depth}, {"iterations", q.iterations}, {"seconds", q.seconds},
+        {"source_block", q.source_block.empty() ? json(nullptr) : json(q.source_block)},
+        {"destination_block", q.destination_block.empty() ? json(nullptr) : json(q.destination_block)},
+        {"fault_test", q.fault_test},
+    };
+    auto str_or_null = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
+    doc["path"] = {
+        {"bdfs", r.path.bdfs},
+        {"path_class", str_or_null(r.path.path_class)},
+        {"path_note", str_or_null(r.path.path_note)},
+        {"p2pdma_verdict", str_or_null(r.path.p2pdma_verdict)},
+        {"p2pdma_reason", str_or_null(r.path.p2pdma_reason)},
+        {"link_ceiling_bytes_per_s", r.path.ceiling_bytes_per_s ? json(*r.path.ceiling_bytes_per_s) : json(nullptr)},
+        {"link_ceiling_link", str_or_null(r.path.ceiling_link)},
+        {"link_ceiling_note", r.path.ceiling_note},
+    };
+    doc["results"] = json::array();
+    for (const auto& m : r.rows) {
+        auto f = fraction(r, m);
+        doc["results"].push_back({
+            {"label", m.label},
+            {"status", m.status},
+            {"transfer_bytes", m.transfer_bytes},
+            {"transfers", m.transfers},
+            {"seconds", m.seconds},
+            {"bytes_per_second", m.bytes_per_second},
+            {"fraction_of_link_ceiling", f ? json(*f) : json(nullptr)},
+            {"latency_ns",
+             {{"min", m.latency.min_ns}, {"p50", m.latency.p50_ns}, {"p90", m.latency.p90_ns},
+              {"p99", m.latency.p99_ns}, {"max", m.latency.max_ns}, {"mean", m.latency.mean_ns}}},
+            {"verified", m.verified ? json(*m.verified) : json(nullptr)},
+            {"verify_detail", str_or_null(m.verify_detail)},
+        });
+    }
+    return doc.dump(2) + "\n";
+}
+
+std::string human_rate(double bps) {
+    char buf[32];
+    if (bps >= 1e9) std::snprintf(buf, sizeof buf, "%.2f GB/s", bps / 1e9);
+    else if (bps >= 1e6) std::snprintf(buf, sizeof buf, "%.2f MB/s", bps / 1e6);
+    else std::snprintf(buf, sizeof buf, "%.1f kB/s", bps / 1e3);
+    return buf;
+}
+
+std::string render_text(const Report& r) {
+    std::string out;
+    char line[768];
+    const auto& q = r.request;
+    std::snprintf(line, sizeof line, "engine %s (%s), Linux %s\n", r.engine.c_str(),
+                  xfer::capability_names(r.caps).c_str(), xfer::kernel_version().release.c_str());
+    out += line;
+    std::string path = r.path.bdfs.empty() ? std::string("-") : "";
+    for (size_t i = 0; i < r.path.bdfs.size(); ++i) path += (i ? " <-> " : "") + r.path.bdfs[i];
+    out += "path: " + path;
+    if (!r.path.path_class.empty()) out += ", class " + r.path.path_class;
+    if (!r.path.p2pdma_verdict.empty()) out += ", P2PDMA " + r.path.p2pdma_verdict + " (" + r.path.p2pdma_reason + ")";
+    if (!r.path.path_note.empty()) out += " [" + r.path.path_note + "]";
+    out += "\n";
+    if (r.path.ceiling_bytes_per_s)
+        out += "link ceiling: " + human_rate(*r.path.ceiling_bytes_per_s) + " at " + r.path.ceiling_link + " (" +
+               r.path.ceiling_note + ")\n";
+    else if (!r.path.bdfs.empty())
+        out += "link ceiling: " + r.path.ceiling_note + "\n";
+    std::snprintf(line, sizeof line, "memory %s, direction %s, %llu bytes per transfer at offset %llu\n",
+                  q.memory.empty() ? "-" : q.memory.c_str(), q.direction.c_str(),
+                  static_cast<unsigned long long>(q.size), static_cast<unsigned long long>(q.offset));
+    out += line;
+    if (r.status != "ok") {
+        out += r.status + "\n";
+        return out;
+    }
+    out += "latency per transfer in ns: min / p50 / p90 / p99 / max (mean)\n";
+    std::snprintf(line, sizeof line, "%-22s %9s %12s %7s  %-48s %-8s %s\n", "ACCESS", "TRANSFERS", "BANDWIDTH",
+                  "CEIL%", "LATENCY", "VERIFIED", "STATUS");
+    out += line;
+    for (const auto& m : r.rows) {
+        char lat[128] = "-", frac[16] = "-";
+        if (m.transfers)
+            std::snprintf(lat, sizeof lat, "%.0f/%.0f/%.0f/%.0f/%.0f (%.0f)", m.latency.min_ns, m.latency.p50_ns,
+                          m.latency.p90_ns, m.latency.p99_ns, m.latency.max_ns, m.latency.mean_ns);
+        if (auto f = fraction(r, m)) std::snprintf(frac, sizeof frac, "%.2f", *f * 100);
+        std::snprintf(line, sizeof line, "%-22s %9llu %12s %7s  %-48s %-8s %s%s\n", m.label.c_str(),
+                      static_cast<unsigned long long>(m.transfers),
+                      m.transfers ? human_rate(m.bytes_per_second).c_str() : "-", frac, lat,
+                      m.verified ? (*m.verified ? "yes" : "NO") : "-", m.status.c_str(),
+                      m.verify_detail.empty() ? "" : (" (" + m.verify_detail + ")").c_str());
+        out += line;
+    }
+    return out;
+}
+
+std::string engine_list() {
+    std::string s;
+    for (const auto& e : xfer::engines()) {
+        if (!s.empty()) s += ", ";
+        s += e.name;
+    }
+    return s;
+}
+
+Status run_xfer(const XferOptions& o, std::ostream& out) {
+    if (o.list) {
+        for (const auto& e : xfer::engines()) {
+            auto eng = e.make();
+            char line[256];
+            std::snprintf(line, sizeof line, "%-16s %-44s %s\n", std::string(e.name).c_str(),
+                          xfer::capability_names(eng->capabilities()).c_str(), std::string(e.description).c_str());
+            out << line;
+        }
+        return Ok{};
+    }
+    if (o.engine.empty()) return make_error(Errc::invalid_argument, "--engine is required (one of " + engine_list() + ")");
+    auto engine = xfer::make_engine(o.engine);
+    if (!engine)
+        return make_error(Errc::invalid_argument, "unknown engine '" + o.engine + "' (one of " + engine_list() + ")");
+
+    xfer::Request q;
+    q.engine = o.engine;
+    if (!o.device.empty()) {
+        auto a = probe::PciAddress::parse(o.device);
+        if (!a) return a.error();
+        q.device = *a;
+    }
+    if (!o.peer.empty()) {
+        auto a = probe::PciAddress::parse(o.peer);
+        if (!a) return a.error();
+        q.peer = *a;
+    }
+    q.bar = o.bar;
+    q.file = o.file;
+    q.memory = o.memory;
+    q.direction = o.direction;
+    if (o.engine == "cpu") {
+        if (q.memory.empty()) q.memory = q.file.empty() ? "uc" : "file";
+        if (q.direction.empty()) q.direction = "read";
+    } else if (o.engine == "gpu") {
+        if (q.direction.empty()) q.direction = "h2d";
+    } else if (q.direction.empty()) {
+        q.direction = "copy";
+    }
+    q.widths.clear();
+    for (const auto& w : o.widths) {
+        if (w == "all") {
+            q.widths = {"1", "2", "4", "8", "16", "32", "64", "memcpy"};
+            break;
+        }
+        q.widths.push_back(w);
+    }
+    q.source_block = o.source_block;
+    q.destination_block = o.destination_block;
+    q.destructive = o.destructive;
+    auto size = parse_size(o.size, "--size");
+    if (!size) return size.error();
+    q.size = *size;
+    auto offset = parse_size(o.offset, "--offset");
+    if (!offset) return offset.error();
+    q.offset = *offset;
+    q.queue_depth = o.queue_depth;
+    if (o.queue_depth > 1 && !(engine->capabilities() & xfer::kCapQueueDepth))
+        return make_error(Errc::invalid_argument, "engine " + o.engine + " has no queue depth (it moves one transfer at a time)");
+    if (o.iterations && o.seconds > 0)
+        return make_error(Errc::invalid_argument, "--iterations and --seconds exclude each other");
+    if (o.seconds < 0 || o.seconds > 600) return make_error(Errc::invalid_argument, "--seconds must be within 0..600");
+    q.iterations = o.iterations;
+    q.seconds = o.seconds > 0 ? o.seconds : 1.0;
+    if (o.fault_test && o.engine != "cpu")
+        return make_error(Errc::invalid_argument, "--fault-test is for engine cpu");
+    q.fault_test = o.fault_test;
+    q.sysfs_root = o.sysfs_root;
+
+    auto verdict = engine->check(q);
+    if (verdict.kind == xfer::CheckResult::Kind::invalid) return make_error(Errc::invalid_argument, verdict.reason);
+
+    Report r;
+    r.request = q;
+    r.engine = o.engine;
+    r.caps = engine->capabilities();
+
+    // The path as the prober sees it.
+    std::vector<probe::PciAddress> devs;
+    if (q.device) devs.push_back(*q.device);
+    if (q.peer) devs.push_back(*q.peer);
+    for (const auto* b : {&q.source_block, &q.destination_block})
+        if (!b->empty())
+            if (auto a = xfer::block_device_pci(q.sysfs_root, *b)) devs.push_back(*a);
+    if (!devs.empty()) {
+        probe::TopologyInput in;
+        in.sysfs_root = q.sysfs_root;
+        auto t = probe::load_topology(in);
+        if (!t) {
+            r.path.path_note = "topology not read: " + t.error().message;
+            for (const auto& d : devs) r.path.bdfs.push_back(d.to_string());
+        } else {
+            auto p = xfer::describe_path(*t, devs);
+            if (!p) return p.error();
+            r.path = std::move(*p);
+        }
+    } else {
+        r.path.path_note = !q.file.empty() ? "no PCI device: the target is a file (harness test)"
+                                           : "no --device given: the engine's default device, not looked up";
+        r.path.ceiling_note = "none: no PCI link";
+    }
+
+    if (verdict.kind == xfer::CheckResult::Kind::waived) {
+        r.status = "waived: " + verdict.reason;
+        out << (o.format == "json" ? render_json(r) : render_text(r));
+        return Ok{};
+    }
+    if (auto s = engine->setup(q); !s) {
+        engine->teardown();
+        return s.error();
+    }
+    auto rows = engine->run();
+    engine->teardown();
+    if (!rows) return rows.error();
+    r.rows = std::move(*rows);
+    out << (o.format == "json" ? render_json(r) : render_text(r));
+
+    size_t stopped = 0, bad = 0;
+    for (const auto& m : r.rows) {
+        stopped += !m.ok() && m.status.rfind("waived:", 0) != 0;
+        bad += m.verified && !*m.verified;
+    }
+    if (stopped)
+        return make_error(Errc::system, std::to_string(stopped) +
+                                            " measurement(s) faulted or failed (see their status); their figures "
+                                            "cover only the transfers before");
+    if (bad)
+        return make_error(Errc::regression, std::to_string(bad) + " measurement(s) moved data that did not verify");
+    return Ok{};
+}
+
+}  // namespace
+
+Action add_xfer_command(CLI::App& app) {
+    auto o = std::make_shared<XferOptions>();
+    app.add_flag("--list", o->list, "List the engines and their capabilities");
+    app.add_option("--engine", o->engine, "Engine: cpu, p2pmem-odirect, gpu (see --list)");
+    app.add_option("--device", o->device, "Device whose memory is used (cpu), p2pmem provider (p2pmem-odirect), GPU (gpu)")
+        ->type_name("BDF");
+    app.add_option("--peer", o->peer, "Second GPU for gpu --direction peer")->type_name("BDF");
+    app.add_option("--bar", o->bar, "BAR index (cpu, memory uc or wc)");
+    app.add_option("--memory", o->memory,
+                   "cpu: uc (resourceN), wc (resourceN_wc), p2pmem (p2pmem/allocate, Linux 6.2+), file; "
+                   "gpu host memory: pageable, pinned, all (default all)");
+    app.add_option("--file", o->file, "cpu memory file: map this regular file (tests the harness; past EOF faults)");
+    app.add_option("--direction", o->direction,
+                   "cpu: read (device to RAM, default), write; gpu: h2d (default), d2h, d2d, peer; "
+                   "p2pmem-odirect: read, copy (default)");
+    app.add_option("--width", o->widths, "cpu access widths: 1,2,4,8,16,32,64,memcpy or all")
+        ->delimiter(',')
+        ->capture_default_str()
+        ->type_name("LIST");
+    app.add_option("--source-block", o->source_block, "p2pmem-odirect: block device read from")->type_name("DEV");
+    app.add_option("--destination-block", o->destination_block, "p2pmem-odirect: block device written to")
+        ->type_name("DEV");
+    app.add_flag("--destructive", o->destructive,
+                 "Allow writing a driver-owned BAR (cpu) or a block device (p2pmem-odirect)");
+    app.add_option("--size", o->size, "Bytes per transfer (K, M, G suffixes)")->capture_default_str();
+    app.add_option("--offset", o->offset, "Offset into the BAR, p2pmem, file or block devices")->capture_default_str();
+    app.add_option("--queue-depth", o->queue_depth, "Transfers in flight (engines with queue-depth)")
+        ->check(CLI::Range(1u, 4096u))
+        ->capture_default_str();
+    app.add_option("--iterations", o->iterations, "Transfers per measurement (instead of --seconds)");
+    app.add_option("--seconds", o->seconds, "Duration of each measurement (default 1)");
+    app.add_flag("--fault-test", o->fault_test,
+                 "cpu: run each transfer across the end of the mapping on purpose, to show a fault is caught");
+    app.add_option("--format", o->format, "Output: text or json")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
+    app.add_option("--sysfs-root", o->sysfs_root, "Root of the sysfs tree")->capture_default_str();
+    app.footer(
+        "Mapping BARs and p2pmem needs root. An engine that cannot run on this machine is reported as waived\n"
+        "with the reason. Bandwidth is compared with the link's raw rate (speed x width x line code, before\n"
+        "TLP overhead). Exit status: 0 done, 1 data did not verify, 2 bad input, 3 could not run here or a\n"
+        "measurement faulted.");
+    return [o](std::ostream& out) { return run_xfer(*o, out); };
+}
+
+}  // namespace p2pscope::cli

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Host tests of p2pscope xfer's library: registry, check() reasons, the fault
+// guard, link ceilings, percentiles.
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <dlfcn.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "p2pscope/xfer/cpu_access.hpp"
+#include "p2pscope/xfer/engine.hpp"
+#include "p2pscope/xfer/fault_guard.hpp"
+#include "p2pscope/xfer/link.hpp"
+
+using namespace p2pscope;
+using namespace p2pscope::xfer;
+
+TEST(XferLink, CeilingMath) {
+    EXPECT_DOUBLE_EQ(link_ceiling_bytes_per_s(8.0, 16), 15.753846153846155e9);  // 15.75 GB/s
+    EXPECT_NEAR(link_ceiling_bytes_per_s(8.0, 16) / 1e9, 15.75, 0.01);
+    EXPECT_DOUBLE_EQ(link_ceiling_bytes_per_s(2.5, 1), 250e6);
+    EXPECT_DOUBLE_EQ(link_ceiling_bytes_per_s(5.0, 4), 2e9);          // 8b/10b up to 5 GT/s
+    EXPECT_NEAR(link_ceiling_bytes_per_s(16.0, 16) / 1e9, 31.51, 0.01);  // 128b/130b above
+    EXPECT_EQ(link_ceiling_bytes_per_s(0, 16), 0);
+}
+
+TEST(XferStats, Percentiles) {
+    std::vector<double> s;
+    for (int i = 100; i >= 1; --i) s.push_back(i);
+    auto l = summarize(s);
+    EXPECT_EQ(l.min_ns, 1);
+    EXPECT_EQ(l.p50_ns, 50);
+    EXPECT_EQ(l.p90_ns, 90);
+    EXPECT_EQ(l.p99_ns, 99);
+    EXPECT_EQ(l.max_ns, 100);
+    EXPECT_DOUBLE_EQ(l.mean_ns, 50.5);
+}
+
+TEST(XferRegistry, ListsEngines) {
+    std::vector<std::string> names;
+    for (const auto& e : engines()) {
+        names.emplace_back(e.name);
+        auto eng = e.make();
+        ASSERT_TRUE(eng);
+        EXPECT_EQ(eng->name(), e.name);
+        EXPECT_NE(eng->capabilities(), 0u);
+    }
+    EXPECT_EQ(names, (std::vector<std::string>{"cpu", "p2pmem-odirect", "gpu"}));
+    EXPECT_TRUE(make_engine("cpu"));
+    EXPECT_FALSE(make_engine("nvme-kernel"));
+    EXPECT_EQ(capability_names(kCapRead | kCapVerify), "read verify");
+}
+
+TEST(XferRegistry, KernelWaiver) {
+    auto w = p2pmem_userspace_waiver(parse_kernel_release("6.1.192"));
+    ASSERT_TRUE(w);
+    EXPECT_EQ(*w, "user-space p2pmem (mmap of sysfs p2pmem/allocate) needs Linux 6.2 or later; this kernel is 6.1.192");
+    EXPECT_FALSE(p2pmem_userspace_waiver(parse_kernel_release("6.2.0")));
+    EXPECT_FALSE(p2pmem_userspace_waiver(parse_kernel_release("7.0.1")));
+    EXPECT_TRUE(p2pmem_userspace_waiver(parse_kernel_release("5.15.0-91-generic")));
+}
+
+TEST(XferCheck, CpuReasons) {
+    auto cpu = make_engine("cpu");
+    Request r;
+    r.memory = "uc";
+    auto c = cpu->check(r);
+    EXPECT_EQ(c.kind, CheckResult::Kind::invalid);
+    EXPECT_EQ(c.reason, "engine cpu: memory uc needs --device BDF");
+    r.device = *probe::PciAddress::parse("0000:99:1f.7");
+    c = cpu->check(r);
+    EXPECT_EQ(c.reason, "no PCI function 0000:99:1f.7 on this system");
+    r.memory = "vram";
+    EXPECT_EQ(cpu->check(r).reason, "engine cpu: memory must be uc, wc, p2pmem or file, not 'vram'");
+    r.memory = "file";
+    r.file = "/nonexistent";
+    EXPECT_EQ(cpu->check(r).reason, "engine cpu: /nonexistent: no such file");
+    r.widths = {"3"};
+    EXPECT_EQ(cpu->check(r).reason, "engine cpu: unknown access width '3' (1, 2, 4, 8, 16, 32, 64, memcpy or all)");
+    r.widths = {"8"};
+    r.size = 100;
+    EXPECT_EQ(cpu->check(r).reason, "engine cpu: --size must be a non-zero multiple of 64 bytes");
+}
+
+TEST(XferCheck, ODirectReasons) {
+    auto e = make_engine("p2pmem-odirect");
+    Request r;
+    r.direction = "copy";
+    EXPECT_EQ(e->check(r).reason, "engine p2pmem-odirect needs --device BDF (the p2pmem provider)");
+}
+
+TEST(XferCheck, GpuWaivedWithoutDriver) {
+    if (void* h = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL)) {
+        dlclose(h);
+        GTEST_SKIP() << "this machine has a CUDA driver";
+    }
+    auto e = make_engine("gpu");
+    Request r;
+    r.direction = "h2d";
+    auto c = e->check(r);
+    EXPECT_EQ(c.kind, CheckResult::Kind::waived);
+    EXPECT_EQ(c.reason, "no CUDA driver (libcuda.so.1 not found)");
+    r.direction = "sideways";
+    EXPECT_EQ(e->check(r).kind, CheckResult::Kind::invalid);
+}
+
+// A file mapped past its end: the first access beyond EOF raises SIGBUS, which
+// must end the measurement with a clear status and leave the process alive.
+TEST(XferFault, SigbusPastEofIsCaught) {
+    char path[] = "/tmp/p2pscope-xfer-fault.XXXXXX";
+    int fd = mkstemp(path);
+    ASSERT_GE(fd, 0);
+    unlink(path);
+    const long page = sysconf(_SC_PAGESIZE);
+    ASSERT_EQ(ftruncate(fd, page), 0);  // one page of file, two pages of mapping
+    void* p = mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    ASSERT_NE(p, MAP_FAILED);
+    struct sigaction before {};
+    sigaction(SIGBUS, nullptr, &before);
+    for (unsigned width : {8u, 32u, 0u}) {
+        if (cpu_width_waiver(width)) continue;
+        CpuAccess a;
+        a.width = width;
+        a.iterations = 3;
+        auto m = measure_cpu_region(static_cast<volatile unsigned char*>(p), 2 * page, p, 2 * page, a);
+        const std::string how = width ? std::to_string(width) + "-byte reads" : "memcpy reads";
+        // The pattern is written first (8-byte stores), which is where the fault hits.
+        EXPECT_EQ(m.status, "fault: SIGBUS at offset 0x" + [&] {
+            char b[32];
+            snprintf(b, sizeof b, "%lx", page);
+            return std::string(b);
+        }() + " with 8-byte writes (pattern fill)") << how;
+        a.write = true;
+        m = measure_cpu_region(static_cast<volatile unsigned char*>(p), 2 * page, p, 2 * page, a);
+        EXPECT_EQ(m.status.rfind("fault: SIGBUS at offset 0x", 0), 0u) << m.status;
+        EXPECT_NE(m.status.find(width ? std::to_string(width) + "-byte writes" : "memcpy writes"), std::string::npos)
+            << m.status;
+        EXPECT_FALSE(m.verified);
+    }
+    struct sigaction after {};
+    sigaction(SIGBUS, nullptr, &after);
+    EXPECT_EQ(before.sa_handler, after.sa_handler) << "the previous SIGBUS handler is restored";
+    // Within the file the same region measures and verifies.
+    CpuAccess ok;
+    ok.iterations = 5;
+    for (unsigned width : {1u, 2u, 4u, 8u, 16u, 32u, 64u, 0u}) {
+        ok.width = width;
+        for (bool w : {false, true}) {
+            ok.write = w;
+            auto m = measure_cpu_region(static_cast<volatile unsigned char*>(p), page, p, page, ok);
+            if (cpu_width_waiver(width)) {
+                EXPECT_EQ(m.status.rfind("waived: this CPU lacks", 0), 0u) << m.status;
+                continue;
+            }
+            EXPECT_EQ(m.status, "ok") << width_label(width);
+            EXPECT_EQ(m.transfers, 5u);
+            ASSERT_TRUE(m.verified);
+            EXPECT_TRUE(*m.verified) << width_label(width) << (w ? " write" : " read");
+            EXPECT_GT(m.bytes_per_second, 0);
+        }
+    }
+    munmap(p, 2 * page);
+    close(fd);
+}
+
+// A fault outside any guarded call still kills the process (the handler is gone).
+TEST(XferFault, GuardIsScoped) {
+    EXPECT_DEATH(
+        {
+            volatile int* q = nullptr;
+            *q = 1;
+        },
+        "");
+}

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The theoretical ceiling of a PCIe link and what a run learns about its path
+// from the prober.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "p2pscope/probe/topology.hpp"
+#include "p2pscope/result.hpp"
+
+namespace p2pscope::xfer {
+
+// Raw link rate in bytes/s: GT/s x lanes x line-code efficiency (8b/10b up to
+// 5 GT/s, 128b/130b above) / 8. Before TLP/DLLP overhead, so no transfer
+// reaches it. 8 GT/s x16 = 15.75e9; 2.5 GT/s x1 = 250e6.
+double link_ceiling_bytes_per_s(double speed_gts, int width);
+
+struct PathInfo {
+    std::vector<std::string> bdfs;           // the devices the data crosses to or from
+    std::string path_class;                  // "PIX", ... or "" when there is no device pair
+    std::string path_note;                   // why there is no class, or the prober's reason
+    std::string p2pdma_verdict;              // "BUS_ADDR", ... or ""
+    std::string p2pdma_reason;
+    std::optional<double> ceiling_bytes_per_s;  // the narrowest endpoint link's raw rate
+    std::string ceiling_link;                   // "8 GT/s x4 (0000:01:00.0)"
+    std::string ceiling_note = "raw link rate (speed x width x line-code efficiency), before TLP overhead";
+};
+
+// Looks the devices up in a topology (probe::load_topology of the live system).
+// An unknown BDF is an Errc::not_found error.
+Result<PathInfo> describe_path(const probe::Topology& t, const std::vector<probe::PciAddress>& devices);
+
+// The PCI function behind a block device (/dev/nvme0n1), from
+// ROOT/sys/class/block/NAME; none when it is not on PCI.
+std::optional<probe::PciAddress> block_device_pci(const std::string& sysfs_root, const std::string& dev_path);
+
+}  // namespace p2pscope::xfer

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <sys/utsname.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "p2pscope/xfer/engine.hpp"
+
+namespace p2pscope::xfer {
+
+std::string capability_names(uint32_t caps) {
+    static const std::pair<uint32_t, const char*> names[] = {
+        {kCapRead, "read"},           {kCapWrite, "write"},         {kCapVerify, "verify"},
+        {kCapQueueDepth, "queue-depth"}, {kCapAccessWidth, "access-width"}, {kCapPeer, "peer"},
+    };
+    std::string out;
+    for (const auto& [bit, name] : names) {
+        if (!(caps & bit)) continue;
+        if (!out.empty()) out += ' ';
+        out += name;
+    }
+    return out;
+}
+
+Latency summarize(std::vector<double> s) {
+    Latency l;
+    if (s.empty()) return l;
+    std::sort(s.begin(), s.end());
+    // Nearest-rank percentiles.
+    auto pct = [&](double p) {
+        size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(s.size())));
+        return s[std::clamp<size_t>(rank, 1, s.size()) - 1];
+    };
+    l.min_ns = s.front();
+    l.max_ns = s.back();
+    l.p50_ns = pct(50);
+    l.p90_ns = pct(90);
+    l.p99_ns = pct(99);
+    double sum = 0;
+    for (double v : s) sum += v;
+    l.mean_ns = sum / static_cast<double>(s.size());
+    return l;
+}
+
+KernelVersion parse_kernel_release(const std::string& release) {
+    KernelVersion k;
+    k.release = release;
+    if (std::sscanf(release.c_str(), "%d.%d", &k.major, &k.minor) != 2) k.major = k.minor = 0;
+    return k;
+}
+
+KernelVersion kernel_version() {
+    struct utsname u {};
+    if (uname(&u) != 0) return {};
+    return parse_kernel_release(u.release);
+}
+
+std::optional<std::string> p2pmem_userspace_waiver(const KernelVersion& k) {
+    if (k.major > 6 || (k.major == 6 && k.minor >= 2)) return std::nullopt;
+    return "user-space p2pmem (mmap of sysfs p2pmem/allocate) needs Linux 6.2 or later; this kernel is " +
+           (k.release.empty() ? std::string("unknown") : k.release);
+}
+
+std::unique_ptr<Engine> make_engine(std::string_view name) {
+    for (const auto& e : engines())
+        if (e.name == name) return e.make();
+    return nullptr;
+}
+
+}  // namespace p2pscope::xfer

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <cstdio>
+#include <filesystem>
+
+#include "p2pscope/probe/analysis.hpp"
+#include "p2pscope/xfer/link.hpp"
+
+namespace p2pscope::xfer {
+
+double link_ceiling_bytes_per_s(double speed_gts, int width) {
+    if (speed_gts <= 0 || width <= 0) return 0;
+    // PCIe 1.x/2.x (2.5, 5 GT/s) use 8b/10b; 3.0 and later (8 GT/s and up) 128b/130b.
+    // (PCIe 6.0's FLIT mode at 64 GT/s is counted as 128b/130b here: close enough for a ceiling.)
+    const double efficiency = speed_gts <= 5.0 ? 8.0 / 10.0 : 128.0 / 130.0;
+    return speed_gts * 1e9 * width * efficiency / 8.0;
+}
+
+Result<PathInfo> describe_path(const probe::Topology& t, const std::vector<probe::PciAddress>& devices) {
+    PathInfo info;
+    std::vector<const probe::PciFunction*> fns;
+    for (const auto& a : devices) {
+        const auto* f = t.find(a);
+        if (!f) return make_error(Errc::not_found, "no PCI function " + a.to_string() + " in " + t.source);
+        fns.push_back(f);
+        info.bdfs.push_back(a.to_string());
+        if (f->link.speed_gts && f->link.width) {
+            double c = link_ceiling_bytes_per_s(*f->link.speed_gts, *f->link.width);
+            if (!info.ceiling_bytes_per_s || c < *info.ceiling_bytes_per_s) {
+                info.ceiling_bytes_per_s = c;
+                char buf[96];
+                std::snprintf(buf, sizeof buf, "%g GT/s x%d (%s)", *f->link.speed_gts, *f->link.width,
+                              a.to_string().c_str());
+                info.ceiling_link = buf;
+            }
+        }
+    }
+    if (!info.ceiling_bytes_per_s) info.ceiling_note = "unknown: the link's negotiated speed or width is not known";
+    if (fns.size() >= 2) {
+        auto p = probe::path_class(t, *fns[0], *fns[1]);
+        info.path_class = std::string(probe::to_string(p.path));
+        info.path_note = p.reason;
+        auto v = probe::p2pdma_verdict(t, *fns[0], *fns[1]);
+        info.p2pdma_verdict = std::string(probe::to_string(v.verdict));
+        info.p2pdma_reason = v.reason;
+    } else if (fns.size() == 1) {
+        info.path_note = "CPU to device memory: one device, no peer pair to classify";
+    }
+    return info;
+}
+
+std::optional<probe::PciAddress> block_device_pci(const std::string& sysfs_root, const std::string& dev_path) {
+    std::string root = sysfs_root.empty() ? "/" : sysfs_root;
+    if (root.back() != '/') root += '/';
+    const std::string name = std::filesystem::path(dev_path).filename().string();
+    std::error_code ec;
+    auto real = std::filesystem::canonical(root + "sys/class/block/" + name, ec);
+    if (ec) return std::nullopt;
+    std::optional<probe::PciAddress> last;
+    for (const auto& part : real) {
+        const std::string s = part.string();
+        if (s.size() == 12 && s[4] == ':' && s[7] == ':' && s[10] == '.')
+            if (auto a = probe::PciAddress::parse(s)) last = *a;
+    }
+    return last;
+}
+
+}  // namespace p2pscope::xfer

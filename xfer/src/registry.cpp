@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The engines p2pscope xfer knows. Adding one: a file in engines/ that defines
+// its make function, and one line here.
+#include "p2pscope/xfer/engine.hpp"
+
+namespace p2pscope::xfer {
+
+std::unique_ptr<Engine> make_cpu_engine();
+std::unique_ptr<Engine> make_p2pmem_odirect_engine();
+std::unique_ptr<Engine> make_gpu_engine();
+
+const std::vector<EngineInfo>& engines() {
+    static const std::vector<EngineInfo> list = {
+        {"cpu", "CPU loads/stores (1-64 bytes, memcpy) to a BAR (uncached or write-combining) or p2pmem",
+         make_cpu_engine},
+        {"p2pmem-odirect", "O_DIRECT read from one block device into p2pmem, then write to another (Linux 6.2+)",
+         make_p2pmem_odirect_engine},
+        {"gpu", "CUDA driver API copies (dlopen libcuda.so.1): h2d, d2h (pageable, pinned), d2d, peer",
+         make_gpu_engine},
+    };
+    return list;
+}
+
+}  // namespace p2pscope::xfer
