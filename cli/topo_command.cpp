@@ -43,33 +43,12 @@ Result<probe::PairSelection> parse_selection(const TopoOptions& o) {
     return s;
 }
 
-// "AuthenticAMD:0x19", "amd:25", "GenuineIntel"
-Result<probe::Cpu> parse_cpu(const std::string& text) {
-    probe::Cpu cpu;
-    auto colon = text.find(':');
-    std::string vendor = text.substr(0, colon);
-    if (vendor == "amd" || vendor == "AMD") vendor = "AuthenticAMD";
-    if (vendor == "intel" || vendor == "Intel") vendor = "GenuineIntel";
-    cpu.vendor = vendor;
-    if (colon != std::string::npos) {
-        try {
-            size_t used = 0;
-            cpu.family = std::stoi(text.substr(colon + 1), &used, 0);
-            if (used != text.size() - colon - 1) throw std::invalid_argument("trailing");
-        } catch (...) {
-            return make_error(Errc::invalid_argument, "--assume-cpu '" + text + "': family must be a number (e.g. amd:0x19)");
-        }
-    }
-    if (vendor.empty()) return make_error(Errc::invalid_argument, "--assume-cpu needs a vendor (e.g. amd:0x19)");
-    return cpu;
-}
-
 Status run_topo(const TopoOptions& o, std::ostream& out) {
     auto selection = parse_selection(o);
     if (!selection) return selection.error();
     probe::VerdictOptions verdict_options;
     if (!o.assume_cpu.empty()) {
-        auto cpu = parse_cpu(o.assume_cpu);
+        auto cpu = probe::parse_cpu(o.assume_cpu);
         if (!cpu) return cpu.error();
         verdict_options.assume_cpu = *cpu;
     }

@@ -45,27 +45,6 @@ int fail(const p2pscope::Error& e) {
     return p2pscope::exit_status(e.code);  // 2 bad input, 3 cannot be done here
 }
 
-p2pscope::Result<p2pscope::probe::Cpu> parse_cpu(const std::string& text) {
-    p2pscope::probe::Cpu cpu;
-    const auto colon = text.find(':');
-    std::string vendor = text.substr(0, colon);
-    if (vendor == "amd" || vendor == "AMD") vendor = "AuthenticAMD";
-    if (vendor == "intel" || vendor == "Intel") vendor = "GenuineIntel";
-    if (vendor.empty()) return p2pscope::make_error(Errc::invalid_argument, "--assume-cpu needs a vendor (e.g. amd:0x19)");
-    cpu.vendor = vendor;
-    if (colon != std::string::npos) {
-        try {
-            size_t used = 0;
-            cpu.family = std::stoi(text.substr(colon + 1), &used, 0);
-            if (used != text.size() - colon - 1) throw std::invalid_argument("trailing");
-        } catch (...) {
-            return p2pscope::make_error(Errc::invalid_argument,
-                                        "--assume-cpu '" + text + "': family must be a number (e.g. amd:0x19)");
-        }
-    }
-    return cpu;
-}
-
 struct Built {
     std::unique_ptr<gui::Source> source;
     std::optional<gui::Fetched> first;  // fetched before the window opens: bad input fails here
@@ -110,7 +89,7 @@ p2pscope::Result<Built> make_source(const Options& o) {
         }
         p2pscope::probe::VerdictOptions vo;
         if (!o.assume_cpu.empty()) {
-            auto cpu = parse_cpu(o.assume_cpu);
+            auto cpu = p2pscope::probe::parse_cpu(o.assume_cpu);
             if (!cpu) return cpu.error();
             vo.assume_cpu = *cpu;
         }

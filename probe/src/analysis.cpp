@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <stdexcept>
+#include <string>
 #include <tuple>
 
 namespace p2pscope::probe {
@@ -309,6 +311,28 @@ P2pdmaResult p2pdma_verdict(const Topology& t, const PciFunction& provider, cons
         if (wl.allowed == Tri::unknown && cpu_rule == Tri::unknown) r.reason += "; and " + cpu_text;
     }
     return r;
+}
+
+Result<Cpu> parse_cpu(std::string_view text) {
+    Cpu cpu;
+    const auto colon = text.find(':');
+    std::string vendor(text.substr(0, colon));
+    if (vendor == "amd" || vendor == "AMD") vendor = "AuthenticAMD";
+    if (vendor == "intel" || vendor == "Intel") vendor = "GenuineIntel";
+    if (vendor.empty()) return make_error(Errc::invalid_argument, "--assume-cpu needs a vendor (e.g. amd:0x19)");
+    cpu.vendor = vendor;
+    if (colon != std::string_view::npos) {
+        const std::string family(text.substr(colon + 1));
+        try {
+            size_t used = 0;
+            cpu.family = std::stoi(family, &used, 0);
+            if (used != family.size()) throw std::invalid_argument("trailing characters");
+        } catch (...) {
+            return make_error(Errc::invalid_argument,
+                              "--assume-cpu '" + std::string(text) + "': family must be a number (e.g. amd:0x19)");
+        }
+    }
+    return cpu;
 }
 
 Result<std::vector<const PciFunction*>> select_functions(const Topology& t, const PairSelection& s) {

@@ -45,6 +45,9 @@ struct VerdictOptions {
     std::optional<Cpu> assume_cpu;  // overrides Topology::cpu
 };
 
+// A CPU named on a command line: "amd:0x19", "AuthenticAMD:25", "intel".
+Result<Cpu> parse_cpu(std::string_view text);
+
 P2pdmaResult p2pdma_verdict(const Topology& t, const PciFunction& provider, const PciFunction& client,
                             const VerdictOptions& options = {});
 
