@@ -37,9 +37,13 @@ r=$tl_dir/run/results
 jq -r '.results[] | "  \(.api) x \(.memory): \(.status) \(if .status == "ok" then "map p50 \(.map.p50_ns) ns p99 \(.map.p99_ns) ns" else .reason end)"' \
   "$r/testdev.json" 2>/dev/null
 expect_eq "combinations reported (9 APIs x 7 memory types)" "$(jq '.results | length' "$r/testdev.json")" 63
+# A sample may take long on a busy host, and far longer under the debug
+# kernel's checks (seen: 2.6 s), but never beyond the module's 60 s run limit.
+max_ns=1e9
+[ "$variant" = debug ] && max_ns=6e10
 sane='def sane(h): h.count > 0 and h.min_ns > 0 and h.min_ns <= h.p50_ns and h.p50_ns <= h.p90_ns
         and h.p90_ns <= h.p99_ns and h.p99_ns <= h.p999_ns and h.p999_ns <= h.max_ns
-        and h.mean_ns >= h.min_ns and h.mean_ns <= h.max_ns and h.max_ns < 1e9;'
+        and h.mean_ns >= h.min_ns and h.mean_ns <= h.max_ns and h.max_ns < '"$max_ns"';'
 jcheck "every result ran with a sane map and unmap histogram, or was waived with a reason" "$r/testdev.json" \
   "$sane"' all(.results[]; (.status == "ok" and sane(.map) and sane(.unmap) and .mode == "exclusive")
                            or (.status == "waived" and (.reason | length) > 0 and .reason_code != "none"))'
