@@ -24,27 +24,8 @@ struct TopoOptions {
     std::string assume_cpu;
 };
 
-Result<probe::PairSelection> parse_selection(const TopoOptions& o) {
-    probe::PairSelection s;
-    for (const auto& c : o.classes) {
-        if (c == "all") {
-            s.all_classes = true;
-            continue;
-        }
-        auto cls = probe::parse_device_class(c);
-        if (!cls) return make_error(Errc::invalid_argument, "unknown class '" + c + "' (gpu, nic, nvme, accel, other, all)");
-        s.classes.push_back(*cls);
-    }
-    for (const auto& d : o.devices) {
-        auto a = probe::PciAddress::parse(d);
-        if (!a) return a.error();
-        s.devices.push_back(*a);
-    }
-    return s;
-}
-
 Status run_topo(const TopoOptions& o, std::ostream& out) {
-    auto selection = parse_selection(o);
+    auto selection = probe::parse_selection(o.classes, o.devices);
     if (!selection) return selection.error();
     probe::VerdictOptions verdict_options;
     if (!o.assume_cpu.empty()) {

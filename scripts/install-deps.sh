@@ -10,6 +10,8 @@ packages=(
   googletest libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev
   # p2pscope-gui: OpenGL, libcurl, libpng, its font; Xvfb and Mesa's software OpenGL for its window tests
   libgl-dev libopengl-dev libcurl4-openssl-dev libpng-dev fonts-dejavu-core libgl1-mesa-dri xvfb
+  # p2pscoped: civetweb and zlib (with prometheus-cpp); Prometheus, promtool and a Pushgateway for its tests
+  libcivetweb-dev zlib1g-dev prometheus prometheus-pushgateway
   # references the tests and benchmarks compare against
   hwloc pciutils pci.ids jq python3-scipy
   # the virtual lab: kernel source and headers, kernel build tools, QEMU, guest userland

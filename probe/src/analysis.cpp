@@ -335,6 +335,26 @@ Result<Cpu> parse_cpu(std::string_view text) {
     return cpu;
 }
 
+Result<PairSelection> parse_selection(const std::vector<std::string>& classes,
+                                             const std::vector<std::string>& devices) {
+    PairSelection s;
+    for (const auto& c : classes) {
+        if (c == "all") {
+            s.all_classes = true;
+            continue;
+        }
+        auto cls = parse_device_class(c);
+        if (!cls) return make_error(Errc::invalid_argument, "unknown class '" + c + "' (gpu, nic, nvme, accel, other, all)");
+        s.classes.push_back(*cls);
+    }
+    for (const auto& d : devices) {
+        auto a = PciAddress::parse(d);
+        if (!a) return a.error();
+        s.devices.push_back(*a);
+    }
+    return s;
+}
+
 Result<std::vector<const PciFunction*>> select_functions(const Topology& t, const PairSelection& s) {
     std::vector<const PciFunction*> out;
     if (!s.devices.empty()) {

@@ -179,7 +179,7 @@ private:
 Result<std::string> daemon_url(const std::string& text) {
     auto bad = [&](const std::string& why) {
         return make_error(Errc::invalid_argument, "'" + text + "' is not a daemon address (" + why +
-                                                      "; e.g. 127.0.0.1:9464 or http://host:9464/snapshot.json)");
+                                                      "; e.g. 127.0.0.1:9477 or http://host:9477/snapshot.json)");
     };
     if (text.empty()) return bad("empty");
     std::string t = text;

@@ -64,6 +64,10 @@ struct PairSelection {
     std::vector<PciAddress> devices;   // when set, exactly these functions (bridges allowed)
 };
 
+// A selection as a command line names it: classes (gpu, nic, nvme, accel,
+// other, all) and BDFs.
+Result<PairSelection> parse_selection(const std::vector<std::string>& classes, const std::vector<std::string>& devices);
+
 // The functions a selection names, in address order; an unknown BDF is an error.
 Result<std::vector<const PciFunction*>> select_functions(const Topology& t, const PairSelection& selection);
 // Every unordered pair of the selected functions (a < b).

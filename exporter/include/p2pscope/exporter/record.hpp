@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The result of one run of one measurement: what the journal stores, the
+// snapshot shows and the collectors expose.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "p2pscope/result.hpp"
+
+namespace p2pscope::exporter {
+
+enum class MeasurementKind { topology, map, transfer };
+std::string_view to_string(MeasurementKind kind);
+std::optional<MeasurementKind> parse_kind(std::string_view name);
+
+// ok: the measurement ran to completion. waived: its preconditions do not hold
+// here (the module said why, or the engine did). failed: it could not run or
+// stopped early; reason says why.
+enum class Outcome { ok, waived, failed };
+inline constexpr std::array<Outcome, 3> kOutcomes{Outcome::ok, Outcome::waived, Outcome::failed};
+std::string_view to_string(Outcome outcome);
+std::optional<Outcome> parse_outcome(std::string_view name);
+
+// Latency statistics of one run, from the module's histogram (ns).
+struct LatencyFigures {
+    uint64_t count = 0, min_ns = 0, max_ns = 0;
+    double mean_ns = 0, p50_ns = 0, p90_ns = 0, p99_ns = 0, p999_ns = 0;
+};
+
+// Typed view of a map result, for the collectors.
+struct MapFigures {
+    std::string device, api, memory;
+    LatencyFigures map, unmap;
+};
+
+// Typed view of a transfer result.
+struct TransferFigures {
+    std::string engine, source, destination;
+    double bandwidth_bytes_per_second = 0;
+    LatencyFigures latency;
+};
+
+// Sums over every run of one key: carried from record to record (each record
+// holds the totals including itself), so replaying the latest record of a key
+// restores its counters.
+struct RunTotals {
+    std::array<uint64_t, 3> runs{};  // indexed by Outcome
+    uint64_t map_samples = 0, map_sum_ns = 0;
+    uint64_t unmap_samples = 0, unmap_sum_ns = 0;
+    uint64_t transfer_bytes = 0, transfer_samples = 0, transfer_sum_ns = 0;
+
+    void add(const RunTotals& other);
+};
+
+struct MeasurementRecord {
+    uint64_t seq = 0;  // journal order
+    std::string key;
+    MeasurementKind kind = MeasurementKind::topology;
+    double started_unix_s = 0, finished_unix_s = 0, duration_s = 0;
+    Outcome status = Outcome::failed;
+    std::string reason;  // empty when ok
+    // Kind-specific fields, as the snapshot shows them (exporter/README.md):
+    // map: the fields of one `p2pscope map --format json` result.
+    nlohmann::json result = nlohmann::json::object();
+    std::optional<MapFigures> map;            // map runs that took samples
+    std::optional<TransferFigures> transfer;  // transfer runs that moved data
+    RunTotals totals;
+};
+
+// The journal's payload: one line of JSON, and back. from_json checks every
+// field and rebuilds the typed views.
+std::string to_journal_json(const MeasurementRecord& record);
+Result<MeasurementRecord> from_journal_json(std::string_view text);
+
+// Fills map / transfer from result (runs that took samples); called by
+// from_journal_json and by the measurements, so both agree.
+void derive_typed_views(MeasurementRecord& record);
+
+// One entry of /snapshot.json's measurements[].
+nlohmann::json snapshot_entry(const MeasurementRecord& record);
+
+// The p2pscope.map/1 summary object (count, min_ns, p50_ns, ...), and back.
+nlohmann::json latency_json(const LatencyFigures& f);
+std::optional<LatencyFigures> latency_from_json(const nlohmann::json& j);
+
+}  // namespace p2pscope::exporter

@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "p2pscope/exporter/config.hpp"
+
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "p2pscope/exporter/journal.hpp"
+#include "p2pscope/kclient/names.hpp"
+#include "p2pscope.h"
+
+namespace p2pscope::exporter {
+
+namespace {
+
+using nlohmann::json;
+
+// Collects the first error with the JSON path of the value it is about.
+class Checker {
+public:
+    explicit Checker(std::string origin) : origin_(std::move(origin)) {}
+
+    Error fail(const std::string& path, const std::string& what) const {
+        return make_error(Errc::invalid_argument, origin_ + ": " + (path.empty() ? "" : path + ": ") + what);
+    }
+
+    // Unknown keys are typos until proven otherwise.
+    std::optional<Error> only_keys(const json& obj, const std::string& path, std::initializer_list<const char*> keys) const {
+        for (auto it = obj.begin(); it != obj.end(); ++it) {
+            bool known = false;
+            for (const char* k : keys) known |= it.key() == k;
+            if (!known) {
+                std::string list;
+                for (const char* k : keys) list += (list.empty() ? "" : ", ") + std::string(k);
+                return fail(path.empty() ? it.key() : path + "." + it.key(), "unknown key (known: " + list + ")");
+            }
+        }
+        return std::nullopt;
+    }
+
+private:
+    std::string origin_;
+};
+
+Result<double> number(const Checker& c, const json& j, const std::string& path, double lo, double hi, bool lo_open) {
+    if (!j.is_number()) return c.fail(path, "must be a number");
+    const double v = j.get<double>();
+    if (!std::isfinite(v) || v > hi || v < lo || (lo_open && v == lo)) {
+        std::ostringstream range;
+        range << (lo_open ? "> " : ">= ") << lo << " and <= " << hi;
+        return c.fail(path, "must be " + range.str());
+    }
+    return v;
+}
+
+Result<uint64_t> integer(const Checker& c, const json& j, const std::string& path, uint64_t lo, uint64_t hi) {
+    if (!j.is_number_integer() || (j.is_number_integer() && !j.is_number_unsigned() && j.get<int64_t>() < 0))
+        return c.fail(path, "must be a whole number");
+    const uint64_t v = j.get<uint64_t>();
+    if (v < lo || v > hi) return c.fail(path, "must be within " + std::to_string(lo) + ".." + std::to_string(hi));
+    return v;
+}
+
+Result<std::string> text(const Checker& c, const json& j, const std::string& path) {
+    if (!j.is_string()) return c.fail(path, "must be a string");
+    return j.get<std::string>();
+}
+
+// 4096, "4096", "4K", "2M", "1G" (powers of 1024), as p2pscope map's --size.
+Result<uint64_t> byte_size(const Checker& c, const json& j, const std::string& path, uint64_t hi) {
+    if (j.is_number_integer()) return integer(c, j, path, 1, hi);
+    if (!j.is_string()) return c.fail(path, "must be a size (4096, \"4K\", \"2M\", \"1G\")");
+    const std::string s = j.get<std::string>();
+    auto bad = [&] { return c.fail(path, "'" + s + "' is not a size (4096, 4K, 2M, 1G)"); };
+    if (s.empty() || s[0] < '0' || s[0] > '9') return bad();
+    size_t used = 0;
+    unsigned long long v = 0;
+    try {
+        v = std::stoull(s, &used, 10);
+    } catch (...) {
+        return bad();
+    }
+    unsigned shift = 0;
+    if (used + 1 == s.size()) {
+        switch (s[used]) {
+        case 'k': case 'K': shift = 10; break;
+        case 'm': case 'M': shift = 20; break;
+        case 'g': case 'G': shift = 30; break;
+        default: return bad();
+        }
+    } else if (used != s.size()) {
+        return bad();
+    }
+    if (shift && v > (hi >> shift)) return c.fail(path, "'" + s + "' is above " + std::to_string(hi) + " bytes");
+    const uint64_t bytes = static_cast<uint64_t>(v) << shift;
+    if (bytes == 0 || bytes > hi) return c.fail(path, "must be within 1.." + std::to_string(hi) + " bytes");
+    return bytes;
+}
+
+Result<probe::PciAddress> bdf(const Checker& c, const json& j, const std::string& path) {
+    auto t = text(c, j, path);
+    if (!t) return t.error();
+    auto a = probe::PciAddress::parse(*t);
+    if (!a) return c.fail(path, a.error().message);
+    return *a;
+}
+
+bool valid_key(const std::string& k) {
+    if (k.empty() || k.size() > 64) return false;
+    for (char ch : k) {
+        const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+                        ch == '.' || ch == ':' || ch == '-';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+std::string names_of(const std::vector<uint32_t>& values, std::string_view (*name)(uint32_t)) {
+    std::string out;
+    for (auto v : values) out += (out.empty() ? "" : ", ") + std::string(name(v));
+    return out;
+}
+
+Result<MapSpec> parse_map(const Checker& c, const json& m, const std::string& path) {
+    if (auto e = c.only_keys(m, path, {"key", "kind", "interval_s", "device", "peer", "api", "memory", "direction", "size",
+                                       "segments", "threads", "seconds"}))
+        return *e;
+    MapSpec s;
+    auto dev = m.find("device");
+    if (dev == m.end()) return c.fail(path, "a map measurement needs \"device\" (a BDF)");
+    auto d = bdf(c, *dev, path + ".device");
+    if (!d) return d.error();
+    s.device = *d;
+    if (auto p = m.find("peer"); p != m.end() && !p->is_null()) {
+        auto pa = bdf(c, *p, path + ".peer");
+        if (!pa) return pa.error();
+        s.peer = *pa;
+    }
+    s.api = P2PSCOPE_API_MAP_SINGLE;
+    if (auto a = m.find("api"); a != m.end()) {
+        auto t = text(c, *a, path + ".api");
+        if (!t) return t.error();
+        auto v = kclient::parse_api(*t);
+        if (!v) return c.fail(path + ".api", "unknown API '" + *t + "' (" + names_of(kclient::all_apis(), kclient::api_name) + ")");
+        s.api = *v;
+    }
+    s.mem = P2PSCOPE_MEM_RAM;
+    if (auto a = m.find("memory"); a != m.end()) {
+        auto t = text(c, *a, path + ".memory");
+        if (!t) return t.error();
+        auto v = kclient::parse_mem(*t);
+        if (!v)
+            return c.fail(path + ".memory",
+                          "unknown memory type '" + *t + "' (" + names_of(kclient::all_mems(), kclient::mem_name) + ")");
+        s.mem = *v;
+    }
+    s.dir = P2PSCOPE_DIR_BIDIRECTIONAL;
+    if (auto a = m.find("direction"); a != m.end()) {
+        auto t = text(c, *a, path + ".direction");
+        if (!t) return t.error();
+        auto v = kclient::parse_dir(*t);
+        if (!v) return c.fail(path + ".direction", "unknown direction '" + *t + "' (bidirectional, to_device, from_device)");
+        s.dir = *v;
+    }
+    if (auto a = m.find("size"); a != m.end()) {
+        auto v = byte_size(c, *a, path + ".size", P2PSCOPE_MAX_SIZE_BYTES);
+        if (!v) return v.error();
+        s.size_bytes = *v;
+    }
+    // As p2pscope map: segments apply to the APIs that map a list; the module
+    // counts the entries of dma-bufs and noncontiguous allocations itself.
+    const bool takes_list = s.api == P2PSCOPE_API_MAP_SGTABLE || s.api == P2PSCOPE_API_IOVA_LINK ||
+                            s.api == P2PSCOPE_API_IOMMU_DOMAIN;
+    if (auto a = m.find("segments"); a != m.end()) {
+        auto v = integer(c, *a, path + ".segments", 1, P2PSCOPE_MAX_SEGMENTS);
+        if (!v) return v.error();
+        if (!takes_list && *v != 1)
+            return c.fail(path + ".segments", "only map_sgtable, iova_link and iommu_domain map several segments");
+        s.segments = static_cast<uint32_t>(*v);
+    }
+    if (!takes_list) s.segments = (s.api == P2PSCOPE_API_DMABUF || s.api == P2PSCOPE_API_ALLOC_NONCONTIG) ? 0 : 1;
+    if (auto a = m.find("threads"); a != m.end()) {
+        auto v = integer(c, *a, path + ".threads", 1, 4096);
+        if (!v) return v.error();
+        s.threads = static_cast<uint32_t>(*v);
+    }
+    if (auto a = m.find("seconds"); a != m.end()) {
+        auto v = number(c, *a, path + ".seconds", 0, 60, true);
+        if (!v) return v.error();
+        s.seconds = *v;
+    }
+    return s;
+}
+
+Result<MeasurementSpec> parse_transfer(const Checker& c, const json& m, const std::string& path, MeasurementSpec spec,
+                                       const TransferEngines& engines) {
+    if (engines.empty())
+        return c.fail(path + ".kind",
+                      "this build of p2pscoped has no transfer engine (they come with a later release): transfer "
+                      "measurements cannot run");
+    if (auto e = c.only_keys(m, path, {"key", "kind", "interval_s", "engine", "source", "destination", "size", "seconds"}))
+        return *e;
+    auto eng = m.find("engine");
+    if (eng == m.end()) return c.fail(path, "a transfer measurement needs \"engine\"");
+    auto name = text(c, *eng, path + ".engine");
+    if (!name) return name.error();
+    std::string known;
+    bool found = false;
+    for (const auto& e : engines) {
+        known += (known.empty() ? "" : ", ") + std::string(e->name());
+        found |= e->name() == *name;
+    }
+    if (!found) return c.fail(path + ".engine", "unknown engine '" + *name + "' (" + known + ")");
+    spec.engine = *name;
+    for (auto [k, field] : {std::pair{"source", &spec.transfer.source}, std::pair{"destination", &spec.transfer.destination}}) {
+        auto it = m.find(k);
+        if (it == m.end()) return c.fail(path, std::string("a transfer measurement needs \"") + k + "\" (a BDF)");
+        auto a = bdf(c, *it, path + "." + k);
+        if (!a) return a.error();
+        *field = *a;
+    }
+    if (auto a = m.find("size"); a != m.end()) {
+        auto v = byte_size(c, *a, path + ".size", 1ULL << 34);
+        if (!v) return v.error();
+        spec.transfer.size_bytes = *v;
+    }
+    if (auto a = m.find("seconds"); a != m.end()) {
+        auto v = number(c, *a, path + ".seconds", 0, 60, true);
+        if (!v) return v.error();
+        spec.transfer.seconds = *v;
+    }
+    return spec;
+}
+
+Result<MeasurementSpec> parse_measurement(const Checker& c, const json& m, const std::string& path,
+                                          const TransferEngines& engines) {
+    if (!m.is_object()) return c.fail(path, "must be an object");
+    MeasurementSpec spec;
+    auto key = m.find("key");
+    if (key == m.end()) return c.fail(path, "needs \"key\"");
+    auto k = text(c, *key, path + ".key");
+    if (!k) return k.error();
+    if (!valid_key(*k)) return c.fail(path + ".key", "'" + *k + "' must be 1 to 64 of A-Z a-z 0-9 _ . : -");
+    spec.key = *k;
+    auto kind = m.find("kind");
+    if (kind == m.end()) return c.fail(path, "needs \"kind\" (topology, map" + std::string(engines.empty() ? "" : ", transfer") + ")");
+    auto kt = text(c, *kind, path + ".kind");
+    if (!kt) return kt.error();
+    auto kv = parse_kind(*kt);
+    if (!kv) return c.fail(path + ".kind", "unknown kind '" + *kt + "' (topology, map" +
+                                               std::string(engines.empty() ? "" : ", transfer") + ")");
+    spec.kind = *kv;
+    if (auto i = m.find("interval_s"); i != m.end()) {
+        auto v = number(c, *i, path + ".interval_s", 0.05, 366.0 * 86400, false);
+        if (!v) return v.error();
+        spec.interval_s = *v;
+    }
+    switch (spec.kind) {
+    case MeasurementKind::topology:
+        if (auto e = c.only_keys(m, path, {"key", "kind", "interval_s"})) return *e;
+        return spec;
+    case MeasurementKind::map: {
+        auto s = parse_map(c, m, path);
+        if (!s) return s.error();
+        spec.map = *s;
+        return spec;
+    }
+    case MeasurementKind::transfer:
+        return parse_transfer(c, m, path, spec, engines);
+    }
+    return spec;
+}
+
+}  // namespace
+
+Result<Config> parse_config(const std::string& text_in, const std::string& origin, const TransferEngines& engines) {
+    Checker c(origin);
+    json doc;
+    try {
+        doc = json::parse(text_in);
+    } catch (const json::parse_error& e) {
+        std::string what = e.what();
+        if (auto p = what.find("] "); what.rfind("[json.exception", 0) == 0 && p != std::string::npos) what = what.substr(p + 2);
+        return c.fail("", "not valid JSON (" + what + ")");
+    }
+    if (!doc.is_object()) return c.fail("", "must be a JSON object");
+    if (auto e = c.only_keys(doc, "", {"schema", "duty_cycle", "start_delay_s", "device_node", "journal", "measurements"}))
+        return *e;
+    Config cfg;
+    if (auto s = doc.find("schema"); s != doc.end()) {
+        if (!s->is_string() || s->get<std::string>() != kConfigSchema)
+            return c.fail("schema", std::string("must be \"") + kConfigSchema + "\"");
+    }
+    if (auto d = doc.find("duty_cycle"); d != doc.end()) {
+        auto v = number(c, *d, "duty_cycle", 0, 1, true);
+        if (!v) return v.error();
+        cfg.duty_cycle = *v;
+    }
+    if (auto d = doc.find("start_delay_s"); d != doc.end()) {
+        auto v = number(c, *d, "start_delay_s", 0, 86400, false);
+        if (!v) return v.error();
+        cfg.start_delay_s = *v;
+    }
+    if (auto d = doc.find("device_node"); d != doc.end()) {
+        auto v = text(c, *d, "device_node");
+        if (!v) return v.error();
+        if (v->empty() || (*v)[0] != '/') return c.fail("device_node", "must be an absolute path");
+        cfg.device_node = *v;
+    }
+    if (auto j = doc.find("journal"); j != doc.end()) {
+        if (!j->is_object()) return c.fail("journal", "must be an object");
+        if (auto e = c.only_keys(*j, "journal", {"path", "max_bytes"})) return *e;
+        if (auto p = j->find("path"); p != j->end()) {
+            auto v = text(c, *p, "journal.path");
+            if (!v) return v.error();
+            if (v->empty()) return c.fail("journal.path", "must not be empty");
+            cfg.journal.path = *v;
+        }
+        if (auto m = j->find("max_bytes"); m != j->end()) {
+            auto v = byte_size(c, *m, "journal.max_bytes", 1ULL << 30);
+            if (!v) return v.error();
+            if (*v < kJournalMinBytes) return c.fail("journal.max_bytes", "must be at least " + std::to_string(kJournalMinBytes));
+            cfg.journal.max_bytes = *v;
+        }
+    }
+    if (auto ms = doc.find("measurements"); ms != doc.end()) {
+        if (!ms->is_array()) return c.fail("measurements", "must be an array");
+        if (ms->size() > kMaxMeasurements)
+            return c.fail("measurements", "at most " + std::to_string(kMaxMeasurements) + " measurements");
+        std::set<std::string> keys;
+        for (size_t i = 0; i < ms->size(); ++i) {
+            const std::string path = "measurements[" + std::to_string(i) + "]";
+            auto spec = parse_measurement(c, (*ms)[i], path, engines);
+            if (!spec) return spec.error();
+            if (!keys.insert(spec->key).second) return c.fail(path + ".key", "'" + spec->key + "' is used twice");
+            cfg.measurements.push_back(std::move(*spec));
+        }
+    }
+    return cfg;
+}
+
+Result<Config> load_config(const std::string& path, const TransferEngines& engines) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return make_error(Errc::bad_input, path + ": cannot open");
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) return make_error(Errc::bad_input, path + ": cannot read");
+    if (text.str().size() > (1 << 20)) return make_error(Errc::bad_input, path + ": larger than 1 MiB, not a configuration");
+    return parse_config(text.str(), path, engines);
+}
+
+}  // namespace p2pscope::exporter

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "p2pscope/exporter/measurement.hpp"
+
+#include <chrono>
+#include <optional>
+
+#include "p2pscope/kclient/names.hpp"
+
+namespace p2pscope::exporter {
+
+namespace {
+
+using nlohmann::json;
+
+double unix_now() {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+LatencyFigures figures(const kclient::Histogram& h) {
+    const auto s = h.summary();
+    return LatencyFigures{s.count, s.min_ns, s.max_ns, s.mean_ns, s.p50_ns, s.p90_ns, s.p99_ns, s.p999_ns};
+}
+
+kclient::MapRequest map_request(const MapSpec& m) {
+    kclient::MapRequest q;
+    q.device = m.device;
+    q.peer = m.peer;
+    q.api = m.api;
+    q.mem = m.mem;
+    q.dir = m.dir;
+    q.threads = m.threads;
+    q.size_bytes = m.size_bytes;
+    q.segments = m.segments;
+    q.iterations = 0;
+    q.duration_ns = static_cast<uint64_t>(m.seconds * 1e9);
+    return q;
+}
+
+// What a map result says before (or without) the module answering.
+json request_json(const kclient::MapRequest& q) {
+    return {{"device", q.device.to_string()},
+            {"peer", q.peer ? json(q.peer->to_string()) : json(nullptr)},
+            {"api", kclient::api_name(q.api)},
+            {"memory", kclient::mem_name(q.mem)},
+            {"direction", kclient::dir_name(q.dir)},
+            {"size_bytes", q.size_bytes},
+            {"segments", q.segments},
+            {"threads", q.threads},
+            {"map", nullptr},
+            {"unmap", nullptr}};
+}
+
+void run_map(const MapSpec& spec, const RunContext& ctx, MeasurementRecord& rec) {
+    auto q = map_request(spec);
+    rec.result = request_json(q);
+    auto dev = kclient::Device::open(ctx.device_node);
+    if (!dev) {
+        rec.status = Outcome::failed;
+        rec.reason = dev.error().message;
+        return;
+    }
+    std::optional<kclient::Udmabuf> udmabuf;  // dma-buf memory: one made for the run, as p2pscope map does
+    if (q.mem == P2PSCOPE_MEM_DMABUF) {
+        auto u = kclient::Udmabuf::create(q.size_bytes * std::max<uint32_t>(1, q.threads));
+        if (!u) {
+            rec.status = Outcome::failed;
+            rec.reason = "dma-buf memory: " + u.error().message;
+            return;
+        }
+        q.dmabuf_fd = u->fd();
+        q.size_bytes = 0;  // the module takes the dma-buf's size
+        udmabuf.emplace(std::move(*u));
+    }
+    auto r = dev->map_bench(q);
+    if (!r) {
+        rec.status = Outcome::failed;
+        rec.reason = r.error().message;
+        return;
+    }
+    rec.result = map_result_json(q, *r);
+    if (r->complete()) {
+        rec.status = Outcome::ok;
+    } else if (!r->ran()) {
+        rec.status = Outcome::waived;
+        rec.reason = r->raw.reason;
+    } else {
+        rec.status = Outcome::failed;
+        rec.reason = std::string("stopped before completing: ") + r->raw.reason;
+    }
+    if (r->ran()) {
+        rec.totals.map_samples = r->raw.map.count;
+        rec.totals.map_sum_ns = r->raw.map.sum_ns;
+        rec.totals.unmap_samples = r->raw.unmap.count;
+        rec.totals.unmap_sum_ns = r->raw.unmap.sum_ns;
+    }
+}
+
+void run_topology(const RunContext& ctx, MeasurementRecord& rec, std::shared_ptr<const TopologyView>& out) {
+    auto view = load_topology(ctx.topology_input);
+    if (!view) {
+        rec.status = Outcome::failed;
+        rec.reason = view.error().message;
+        return;
+    }
+    rec.status = Outcome::ok;
+    rec.result = {{"source", (*view)->topology.source},
+                  {"devices", (*view)->topology.functions.size()},
+                  {"pairs", (*view)->pairs.size()}};
+    out = std::move(*view);
+}
+
+void run_transfer(const MeasurementSpec& spec, const RunContext& ctx, MeasurementRecord& rec) {
+    const auto& t = spec.transfer;
+    rec.result = {{"engine", spec.engine},
+                  {"source", t.source.to_string()},
+                  {"destination", t.destination.to_string()},
+                  {"size_bytes", t.size_bytes}};
+    std::shared_ptr<TransferEngine> engine;
+    for (const auto& e : ctx.engines)
+        if (e->name() == spec.engine) engine = e;
+    if (!engine) {
+        rec.status = Outcome::failed;
+        rec.reason = "no transfer engine '" + spec.engine + "' in this build";
+        return;
+    }
+    const TransferResult r = engine->run(t);
+    rec.status = r.status;
+    rec.reason = r.status == Outcome::ok ? std::string() : r.reason;
+    rec.result["bytes"] = r.bytes;
+    rec.result["elapsed_s"] = r.elapsed_s;
+    if (r.bytes > 0 && r.elapsed_s > 0) {
+        rec.result["bandwidth_bytes_per_second"] = static_cast<double>(r.bytes) / r.elapsed_s;
+        rec.result["latency"] = latency_json(r.latency);
+    } else {
+        rec.result["bandwidth_bytes_per_second"] = nullptr;
+        rec.result["latency"] = nullptr;
+    }
+    rec.totals.transfer_bytes = r.bytes;
+    rec.totals.transfer_samples = r.latency.count;
+    rec.totals.transfer_sum_ns = static_cast<uint64_t>(r.latency.mean_ns * static_cast<double>(r.latency.count) + 0.5);
+}
+
+}  // namespace
+
+json map_result_json(const kclient::MapRequest& q, const kclient::MapResult& result) {
+    const auto& b = result.raw;
+    json j{{"device", q.device.to_string()},
+           {"peer", q.peer ? json(q.peer->to_string()) : json(nullptr)},
+           {"api", kclient::api_name(q.api)},
+           {"memory", kclient::mem_name(q.mem)},
+           {"direction", kclient::dir_name(q.dir)},
+           {"size_bytes", b.size_bytes},
+           {"segments", b.segments},
+           {"threads", q.threads},
+           {"threads_run", b.threads_run},
+           {"status", result.complete() ? "ok" : result.ran() ? "stopped" : "waived"},
+           {"reason_code", kclient::reason_name(b.status)},
+           {"reason", b.reason},
+           {"error", b.error},
+           {"mode", kclient::mode_name(b.mode)},
+           {"iommu_domain_type", kclient::iommu_name(b.iommu_domain_type)},
+           {"dma_mask", b.dma_mask},
+           {"p2p_map_type", kclient::p2p_map_type_name(b.p2p_map_type)},
+           {"clock", kclient::clock_name(b.clock)},
+           {"timer_overhead_ns", b.timer_overhead_ns},
+           {"elapsed_ns", b.elapsed_ns},
+           {"bounced", (b.result_flags & P2PSCOPE_RES_F_BOUNCED) != 0},
+           {"debug_kernel", (b.result_flags & (P2PSCOPE_RES_F_DEBUG_KERNEL | P2PSCOPE_RES_F_DMA_API_DEBUG)) != 0},
+           {"kernel_release", b.kernel_release},
+           {"module_version", b.module_version}};
+    if (result.ran()) {
+        j["map"] = latency_json(figures(result.map));
+        j["unmap"] = latency_json(figures(result.unmap));
+    } else {
+        j["map"] = nullptr;
+        j["unmap"] = nullptr;
+    }
+    return j;
+}
+
+RunOutput run_measurement(const MeasurementSpec& spec, const RunContext& ctx) {
+    RunOutput out;
+    MeasurementRecord& rec = out.record;
+    rec.key = spec.key;
+    rec.kind = spec.kind;
+    rec.started_unix_s = unix_now();
+    const auto t0 = std::chrono::steady_clock::now();
+    switch (spec.kind) {
+    case MeasurementKind::topology: run_topology(ctx, rec, out.topology); break;
+    case MeasurementKind::map: run_map(spec.map, ctx, rec); break;
+    case MeasurementKind::transfer: run_transfer(spec, ctx, rec); break;
+    }
+    rec.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    rec.finished_unix_s = rec.started_unix_s + rec.duration_s;
+    rec.totals.runs[static_cast<size_t>(rec.status)] = 1;
+    derive_typed_views(rec);
+    return out;
+}
+
+}  // namespace p2pscope::exporter

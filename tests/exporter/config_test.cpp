@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The configuration file: the shipped sample parses, every mistake gets one
+// line naming the file and the JSON path, transfer measurements need an engine.
+#include <gtest/gtest.h>
+
+#include "helpers.hpp"
+#include "p2pscope/exporter/config.hpp"
+#include "p2pscope.h"
+
+namespace p2pscope::exporter {
+namespace {
+
+class NullEngine final : public TransferEngine {
+public:
+    std::string_view name() const override { return "null"; }
+    std::string_view description() const override { return "moves nothing: tests the harness"; }
+    TransferResult run(const TransferRequest&) override { return {}; }
+};
+
+std::string error_of(const std::string& text, const TransferEngines& engines = {}) {
+    auto c = parse_config(text, "cfg.json", engines);
+    if (c) return "(parsed)";
+    EXPECT_EQ(c.error().message.find('\n'), std::string::npos) << c.error().message;
+    EXPECT_EQ(c.error().code, Errc::invalid_argument);
+    return c.error().message;
+}
+
+TEST(Config, ShippedSampleParses) {
+    auto c = load_config((test::kSource / "exporter/p2pscoped.json").string(), {});
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_DOUBLE_EQ(c->duty_cycle, 0.02);
+    EXPECT_EQ(c->journal.path, "/var/lib/p2pscoped/journal");
+    EXPECT_EQ(c->journal.max_bytes, 1u << 20);
+    ASSERT_EQ(c->measurements.size(), 4u);
+    EXPECT_EQ(c->measurements[0].kind, MeasurementKind::topology);
+    const auto& m = c->measurements[3];
+    EXPECT_EQ(m.kind, MeasurementKind::map);
+    EXPECT_EQ(m.map.device.to_string(), "0000:34:00.0");
+    ASSERT_TRUE(m.map.peer);
+    EXPECT_EQ(m.map.api, P2PSCOPE_API_MAP_SGTABLE);
+    EXPECT_EQ(m.map.mem, P2PSCOPE_MEM_P2PMEM);
+    EXPECT_EQ(m.map.size_bytes, 2u << 20);
+    EXPECT_EQ(m.map.segments, 16u);
+}
+
+TEST(Config, EmptyObjectMeansDefaults) {
+    auto c = parse_config("{}", "cfg.json", {});
+    ASSERT_TRUE(c);
+    EXPECT_DOUBLE_EQ(c->duty_cycle, 0.05);
+    EXPECT_EQ(c->device_node, "/dev/p2pscope");
+    EXPECT_TRUE(c->measurements.empty());
+}
+
+TEST(Config, MapDefaultsFollowP2pscopeMap) {
+    auto c = parse_config(R"({"measurements":[{"key":"k","kind":"map","device":"34:00.0"},
+                                              {"key":"d","kind":"map","device":"34:00.0","api":"dmabuf","memory":"dmabuf"}]})",
+                          "cfg.json", {});
+    ASSERT_TRUE(c) << c.error().message;
+    const auto& m = c->measurements[0].map;
+    EXPECT_EQ(m.api, P2PSCOPE_API_MAP_SINGLE);
+    EXPECT_EQ(m.mem, P2PSCOPE_MEM_RAM);
+    EXPECT_EQ(m.dir, P2PSCOPE_DIR_BIDIRECTIONAL);
+    EXPECT_EQ(m.size_bytes, 4096u);
+    EXPECT_EQ(m.segments, 1u);
+    EXPECT_DOUBLE_EQ(m.seconds, 1.0);
+    EXPECT_DOUBLE_EQ(c->measurements[0].interval_s, 3600);
+    EXPECT_EQ(c->measurements[1].map.segments, 0u);  // the module counts a dma-buf's entries
+}
+
+TEST(Config, MistakesNameFileAndPath) {
+    EXPECT_EQ(error_of("{").rfind("cfg.json: not valid JSON (parse error at line 1, column 2: ", 0), 0u) << error_of("{");
+    EXPECT_EQ(error_of("[]"), "cfg.json: must be a JSON object");
+    EXPECT_EQ(error_of(R"({"dutycycle":0.1})").rfind("cfg.json: dutycycle: unknown key (known: schema, duty_cycle", 0), 0u);
+    EXPECT_EQ(error_of(R"({"schema":"p2pscoped.config/2"})"), "cfg.json: schema: must be \"p2pscoped.config/1\"");
+    EXPECT_EQ(error_of(R"({"duty_cycle":0})"), "cfg.json: duty_cycle: must be > 0 and <= 1");
+    EXPECT_EQ(error_of(R"({"duty_cycle":"5%"})"), "cfg.json: duty_cycle: must be a number");
+    EXPECT_EQ(error_of(R"({"journal":{"max_bytes":100}})"), "cfg.json: journal.max_bytes: must be at least 16384");
+    EXPECT_EQ(error_of(R"({"device_node":"p2pscope"})"), "cfg.json: device_node: must be an absolute path");
+    EXPECT_EQ(error_of(R"({"measurements":[{"kind":"topology"}]})"), "cfg.json: measurements[0]: needs \"key\"");
+    EXPECT_EQ(error_of(R"({"measurements":[{"key":"a b","kind":"topology"}]})"),
+              "cfg.json: measurements[0].key: 'a b' must be 1 to 64 of A-Z a-z 0-9 _ . : -");
+    EXPECT_EQ(error_of(R"({"measurements":[{"key":"t","kind":"topology"},{"key":"t","kind":"topology"}]})"),
+              "cfg.json: measurements[1].key: 't' is used twice");
+    EXPECT_EQ(error_of(R"({"measurements":[{"key":"t","kind":"probe"}]})"),
+              "cfg.json: measurements[0].kind: unknown kind 'probe' (topology, map)");
+    EXPECT_EQ(error_of(R"({"measurements":[{"key":"t","kind":"topology","interval_s":0.01}]})"),
+              "cfg.json: measurements[0].interval_s: must be >= 0.05 and <= 3.16224e+07");
+    EXPECT_EQ(error_of(R"({"measurements":[{"key":"t","kind":"topology","device":"34:00.0"}]})").rfind(
+                  "cfg.json: measurements[0].device: unknown key", 0),
+              0u);
+    EXPECT_EQ(error_of(R"({"measurements":[{"key":"m","kind":"map"}]})"),
+              "cfg.json: measurements[0]: a map measurement needs \"device\" (a BDF)");
+    EXPECT_EQ(error_of(R"({"measurements":[{"key":"m","kind":"map","device":"34:00"}]})"),
+              "cfg.json: measurements[0].device: '34:00' is not a PCI address (DDDD:BB:DD.F or BB:DD.F)");
+    EXPECT_EQ(error_of(R"({"measurements":[{"key":"m","kind":"map","device":"34:00.0","api":"map_all"}]})").rfind(
+                  "cfg.json: measurements[0].api: unknown API 'map_all' (map_page, map_single,", 0),
+              0u);
+    EXPECT_EQ(error_of(R"({"measurements":[{"key":"m","kind":"map","device":"34:00.0","size":"4X"}]})"),
+              "cfg.json: measurements[0].size: '4X' is not a size (4096, 4K, 2M, 1G)");
+    EXPECT_EQ(error_of(R"({"measurements":[{"key":"m","kind":"map","device":"34:00.0","segments":4}]})"),
+              "cfg.json: measurements[0].segments: only map_sgtable, iova_link and iommu_domain map several segments");
+    EXPECT_EQ(error_of(R"({"measurements":[{"key":"m","kind":"map","device":"34:00.0","seconds":61}]})"),
+              "cfg.json: measurements[0].seconds: must be > 0 and <= 60");
+}
+
+TEST(Config, MissingFileIsBadInput) {
+    auto c = load_config("/nonexistent/p2pscoped.json", {});
+    ASSERT_FALSE(c);
+    EXPECT_EQ(c.error().code, Errc::bad_input);
+    EXPECT_EQ(c.error().message, "/nonexistent/p2pscoped.json: cannot open");
+}
+
+TEST(Config, TransferNeedsAnEngine) {
+    const std::string text =
+        R"({"measurements":[{"key":"x","kind":"transfer","engine":"null","source":"34:00.0","destination":"36:00.0","size":"1M"}]})";
+    EXPECT_EQ(error_of(text).rfind("cfg.json: measurements[0].kind: this build of p2pscoped has no transfer engine", 0), 0u);
+    TransferEngines engines{std::make_shared<NullEngine>()};
+    auto c = parse_config(text, "cfg.json", engines);
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->measurements[0].engine, "null");
+    EXPECT_EQ(c->measurements[0].transfer.destination.to_string(), "0000:36:00.0");
+    EXPECT_EQ(error_of(R"({"measurements":[{"key":"x","kind":"transfer","engine":"dma","source":"34:00.0","destination":"36:00.0"}]})",
+                       engines),
+              "cfg.json: measurements[0].engine: unknown engine 'dma' (null)");
+}
+
+}  // namespace
+}  // namespace p2pscope::exporter
