@@ -178,7 +178,7 @@ int main(int argc, char** argv) {
     app.footer(
         "Inputs: this machine by default (probed in-process; run as root to read ACS), or one of --connect,\n"
         "--hwloc-xml, --lspci-dump, --sysfs-root, --json. Map measurements run in-process through /dev/p2pscope\n"
-        "when the topology is this machine's; transfers are not part of p2pscope yet. Keys: mouse; hover a matrix\n"
+        "when the topology is this machine's; the GUI does not run transfers yet. Keys: mouse; hover a matrix\n"
         "cell for the verdict's reason, click it to select the pair.\n"
         "Exit status: 0 done, 2 bad input, 3 cannot be done here (no display, no OpenGL, cannot write the PNG).");
     try {

@@ -14,8 +14,8 @@
 namespace p2pscope::gui {
 
 const char* const kTransferUnavailable =
-    "Transfer (bandwidth) measurements are not part of p2pscope yet (a later issue): nothing is shown rather "
-    "than an estimate.";
+    "The GUI does not run transfers yet (p2pscope xfer does, from the command line): no bandwidth is "
+    "shown rather than an estimate.";
 
 std::string_view to_string(MatrixMode m) {
     switch (m) {

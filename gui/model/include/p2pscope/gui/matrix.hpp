@@ -50,7 +50,7 @@ struct MatrixView {
     const Cell& at(size_t row, size_t col) const { return cells[row * n + col]; }
 };
 
-// Why the bandwidth view is empty: transfers are not part of p2pscope yet.
+// Why the bandwidth view is empty: the GUI does not run transfers yet.
 extern const char* const kTransferUnavailable;
 
 // The latest map measurement per (device, peer) cell: rows are the device

@@ -2,7 +2,7 @@
 // In-process measurements the run controls start and stop. A map measurement
 // runs through kclient (/dev/p2pscope) on a worker thread, one short kernel
 // run per plotted sample, until stopped or until the module says it cannot
-// run (waived, with the module's reason). Transfers are a later issue: the
+// run (waived, with the module's reason). The GUI does not run transfers yet: the
 // state says so, and nothing is ever made up in their place.
 #pragma once
 

@@ -51,7 +51,7 @@ enum class RunPhase { idle, running, stopping };
 struct RunState {
     bool map_available = false;
     std::string map_unavailable;       // why not, in words the user can act on
-    std::string transfer_unavailable;  // transfers are a later issue
+    std::string transfer_unavailable;  // the GUI does not run transfers yet
     RunPhase phase = RunPhase::idle;
     MapSpec spec;                      // the running (or last) measurement
     uint64_t samples = 0;
