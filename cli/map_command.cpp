@@ -34,6 +34,8 @@ struct MapOptions {
     uint32_t dma_mask_bits = 0;
     std::string format = "text";
     std::string node = P2PSCOPE_DEVICE_PATH;
+    std::string clock = "default";
+    bool dirty = false;
 };
 
 struct Row {
@@ -154,6 +156,10 @@ Status run_map(const MapOptions& o, std::ostream& out) {
             q.bar = o.bar;
             q.bar_offset_bytes = *bar_offset;
             q.dmabuf_fd = o.dmabuf_fd;
+            q.clock = o.clock == "monotonic" ? P2PSCOPE_CLOCK_MONOTONIC
+                      : o.clock == "local"   ? P2PSCOPE_CLOCK_LOCAL
+                                             : P2PSCOPE_CLOCK_DEFAULT;
+            if (o.dirty) q.flags |= P2PSCOPE_MAP_F_DIRTY;
             q = kclient::normalize(q);
             auto r = kclient::run_map(*dev, q);
             if (!r) return make_error(r.error().code, std::string(kclient::api_name(api)) + " x " +
@@ -208,6 +214,13 @@ Action add_map_command(CLI::App& app) {
         ->check(CLI::IsMember({"text", "json"}))
         ->capture_default_str();
     app.add_option("--device-node", o->node, "The module's device node")->capture_default_str();
+    app.add_option("--clock", o->clock,
+                   "Sample clock: default (the module's cheapest fine clock), local (sched_clock) or monotonic "
+                   "(ktime_get_ns, as the kernel's dma_map_benchmark times)")
+        ->check(CLI::IsMember({"default", "local", "monotonic"}))
+        ->capture_default_str();
+    app.add_flag("--dirty", o->dirty, "Write the buffer from the CPU before each map (not timed), as "
+                                      "dma_map_benchmark does");
     app.footer(
         "Needs the p2pscope module (kmod/, see kmod/README.md) and root. Combinations the kernel, platform or\n"
         "device cannot run are reported as waived with the reason. Exit status: 0 done, 2 bad input, 3 could\n"

@@ -113,7 +113,7 @@ Result<MapResult> Device::map_bench(const MapRequest& r) const {
     b.segments = r.segments;
     b.iterations = r.iterations;
     b.duration_ns = r.duration_ns;
-    b.clock = P2PSCOPE_CLOCK_DEFAULT;
+    b.clock = r.clock;
     b.dma_mask_bits = r.dma_mask_bits;
     b.bar = r.bar;
     b.bar_offset_bytes = r.bar_offset_bytes;

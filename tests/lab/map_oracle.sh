@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Oracle for p2pscope map: in one lab boot, the 4 KiB dma_map_single mean of
 # p2pscope and of the kernel's own dma_map_benchmark (its selftest tool, on the
-# same pci-testdev) agree within 15 %. Both run 1 thread for the same time,
+# same pci-testdev) agree within 15 %. p2pscope times with the same clock as
+# the kernel's tool (ktime_get_ns) and dirties the buffer before each map as it does. Both run 1 thread for the same time,
 # three times each, interleaved, so drift in the emulator hits both alike.
 #   tests/lab/map_oracle.sh [lab/run options...]
 source "$(dirname "$0")/lib.sh"
@@ -18,7 +19,7 @@ for round in 1 2 3; do
   lab-bind "$dev" dma_map_benchmark >/dev/null
   dma_map_benchmark -t 1 -s 3 -g 1 -d 0 >"$P2PSCOPE_RESULTS/kernel-$round.txt"
   lab-bind "$dev" p2pscope >/dev/null
-  p2pscope map --device "$dev" --api map_single --memory ram --size 4K --seconds 3 --format json \
+  p2pscope map --device "$dev" --api map_single --memory ram --size 4K --seconds 3 --clock monotonic --dirty --format json \
     >"$P2PSCOPE_RESULTS/p2pscope-$round.json"
 done
 lab-bind "$dev" - >/dev/null

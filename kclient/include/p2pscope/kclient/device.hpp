@@ -29,6 +29,7 @@ struct MapRequest {
     uint64_t bar_offset_bytes = 0;
     int dmabuf_fd = -1;
     uint32_t flags = 0;
+    uint32_t clock = P2PSCOPE_CLOCK_DEFAULT;
 };
 
 struct MapResult {
