@@ -27,6 +27,9 @@ struct XferOptions {
     std::string file;
     std::string direction;
     std::vector<std::string> widths{"8"};
+    std::string block;
+    std::string span = "0";
+    bool no_verify = false;
     std::string source_block, destination_block;
     bool destructive = false;
     std::string size = "64K";
@@ -77,6 +80,8 @@ std::string render_json(const Report& r) {
         {"bar", q.bar >= 0 ? json(q.bar) : json(nullptr)}, {"file", q.file.empty() ? json(nullptr) : json(q.file)},
         {"direction", q.direction}, {"size_bytes", q.size}, {"offset_bytes", q.offset},
         {"queue_depth", q.queue_depth}, {"iterations", q.iterations}, {"seconds", q.seconds},
+        {"block", q.block.empty() ? json(nullptr) : json(q.block)},
+        {"span_bytes", q.span}, {"verify", q.verify},
         {"source_block", q.source_block.empty() ? json(nullptr) : json(q.source_block)},
         {"destination_block", q.destination_block.empty() ? json(nullptr) : json(q.destination_block)},
         {"fault_test", q.fault_test},
@@ -214,6 +219,12 @@ Status run_xfer(const XferOptions& o, std::ostream& out) {
         if (q.direction.empty()) q.direction = "read";
     } else if (o.engine == "gpu") {
         if (q.direction.empty()) q.direction = "h2d";
+    } else if (o.engine == "nvme") {
+        if (q.memory.empty()) q.memory = "ram";
+        if (q.direction.empty()) q.direction = "read";
+    } else if (o.engine == "dmaengine") {
+        if (q.memory.empty()) q.memory = "ram-to-ram";
+        if (q.direction.empty()) q.direction = "copy";
     } else if (q.direction.empty()) {
         q.direction = "copy";
     }
@@ -225,6 +236,11 @@ Status run_xfer(const XferOptions& o, std::ostream& out) {
         }
         q.widths.push_back(w);
     }
+    q.block = o.block;
+    auto span = parse_size(o.span, "--span");
+    if (!span) return span.error();
+    q.span = *span;
+    q.verify = !o.no_verify;
     q.source_block = o.source_block;
     q.destination_block = o.destination_block;
     q.destructive = o.destructive;
@@ -259,6 +275,8 @@ Status run_xfer(const XferOptions& o, std::ostream& out) {
     std::vector<probe::PciAddress> devs;
     if (q.device) devs.push_back(*q.device);
     if (q.peer) devs.push_back(*q.peer);
+    if (!q.device && !q.block.empty())
+        if (auto a = xfer::block_device_pci(q.sysfs_root, q.block)) devs.insert(devs.begin(), *a);
     for (const auto* b : {&q.source_block, &q.destination_block})
         if (!b->empty())
             if (auto a = xfer::block_device_pci(q.sysfs_root, *b)) devs.push_back(*a);
@@ -314,30 +332,39 @@ Status run_xfer(const XferOptions& o, std::ostream& out) {
 Action add_xfer_command(CLI::App& app) {
     auto o = std::make_shared<XferOptions>();
     app.add_flag("--list", o->list, "List the engines and their capabilities");
-    app.add_option("--engine", o->engine, "Engine: cpu, p2pmem-odirect, gpu (see --list)");
-    app.add_option("--device", o->device, "Device whose memory is used (cpu), p2pmem provider (p2pmem-odirect), GPU (gpu)")
+    app.add_option("--engine", o->engine, "Engine: cpu, p2pmem-odirect, gpu, nvme, dmaengine (see --list)");
+    app.add_option("--device", o->device,
+                   "Device whose memory is used (cpu), p2pmem provider (p2pmem-odirect), GPU (gpu), NVMe "
+                   "controller (nvme), BAR owner (dmaengine)")
         ->type_name("BDF");
-    app.add_option("--peer", o->peer, "Second GPU for gpu --direction peer")->type_name("BDF");
+    app.add_option("--peer", o->peer, "Second GPU (gpu --direction peer), p2pmem provider (nvme --memory p2pmem)")
+        ->type_name("BDF");
     app.add_option("--bar", o->bar, "BAR index (cpu, memory uc or wc)");
     app.add_option("--memory", o->memory,
                    "cpu: uc (resourceN), wc (resourceN_wc), p2pmem (p2pmem/allocate, Linux 6.2+), file; "
-                   "gpu host memory: pageable, pinned, all (default all)");
+                   "gpu host memory: pageable, pinned, all (default all); nvme: ram (default), p2pmem; "
+                   "dmaengine: ram-to-ram (default), ram-to-bar, bar-to-ram");
     app.add_option("--file", o->file, "cpu memory file: map this regular file (tests the harness; past EOF faults)");
     app.add_option("--direction", o->direction,
-                   "cpu: read (device to RAM, default), write; gpu: h2d (default), d2h, d2d, peer; "
+                   "cpu, nvme: read (device to memory, default), write; gpu: h2d (default), d2h, d2d, peer; "
                    "p2pmem-odirect: read, copy (default)");
     app.add_option("--width", o->widths, "cpu access widths: 1,2,4,8,16,32,64,memcpy or all")
         ->delimiter(',')
         ->capture_default_str()
         ->type_name("LIST");
+    app.add_option("--block", o->block, "nvme: the block device (default: --device's first namespace)")
+        ->type_name("DEV");
+    app.add_option("--span", o->span, "nvme: bytes of the device the transfers walk (default size x queue depth)");
+    app.add_flag("--no-verify", o->no_verify, "nvme, dmaengine: do not check the data (raw bandwidth)");
     app.add_option("--source-block", o->source_block, "p2pmem-odirect: block device read from")->type_name("DEV");
     app.add_option("--destination-block", o->destination_block, "p2pmem-odirect: block device written to")
         ->type_name("DEV");
     app.add_flag("--destructive", o->destructive,
-                 "Allow writing a driver-owned BAR (cpu) or a block device (p2pmem-odirect)");
+                 "Allow writing a driver-owned BAR (cpu) or a block device (p2pmem-odirect, nvme: also needed to "
+                 "verify reads, which write a pattern first)");
     app.add_option("--size", o->size, "Bytes per transfer (K, M, G suffixes)")->capture_default_str();
     app.add_option("--offset", o->offset, "Offset into the BAR, p2pmem, file or block devices")->capture_default_str();
-    app.add_option("--queue-depth", o->queue_depth, "Transfers in flight (engines with queue-depth)")
+    app.add_option("--queue-depth", o->queue_depth, "Transfers in flight (engines with queue-depth: nvme)")
         ->check(CLI::Range(1u, 4096u))
         ->capture_default_str();
     app.add_option("--iterations", o->iterations, "Transfers per measurement (instead of --seconds)");

@@ -140,6 +140,18 @@ int p2pscope_hold_peer(struct p2pscope_hold *hold, struct pci_dev *peer,
 	return ret;
 }
 
+void p2pscope_hold_add(struct p2pscope_hold *hold, struct pci_dev *pdev,
+		       struct pci_dev *peer)
+{
+	hold->pdev = pdev;
+	hold->peer = peer;
+	hold->gone = 0;
+	spin_lock(&p2pscope_holds_lock);
+	list_add_tail(&hold->node, &p2pscope_holds);
+	hold->registered = true;
+	spin_unlock(&p2pscope_holds_lock);
+}
+
 void p2pscope_release(struct p2pscope_hold *hold)
 {
 	if (!hold->registered)

@@ -41,11 +41,6 @@ int p2pscope_refuse(struct p2pscope_outcome *out, u32 status, int err,
 	return P2PSCOPE_REFUSED;
 }
 
-static bool p2pscope_zero(const void *p, size_t len)
-{
-	return !memchr_inv(p, 0, len);
-}
-
 static long p2pscope_ioctl_version(void __user *argp)
 {
 	struct p2pscope_version v;
@@ -175,6 +170,8 @@ static long p2pscope_ioctl(struct file *file, unsigned int cmd,
 	case P2PSCOPE_IOC_CAPS:
 	case P2PSCOPE_IOC_DEV_QUERY:
 	case P2PSCOPE_IOC_MAP_BENCH:
+	case P2PSCOPE_IOC_XFER_BLOCK:
+	case P2PSCOPE_IOC_XFER_DMA:
 		break;
 	default:
 		return -ENOTTY;
@@ -189,6 +186,10 @@ static long p2pscope_ioctl(struct file *file, unsigned int cmd,
 		return p2pscope_ioctl_caps(argp);
 	case P2PSCOPE_IOC_DEV_QUERY:
 		return p2pscope_ioctl_dev_query(argp);
+	case P2PSCOPE_IOC_XFER_BLOCK:
+		return p2pscope_ioctl_xfer_block(argp);
+	case P2PSCOPE_IOC_XFER_DMA:
+		return p2pscope_ioctl_xfer_dma(argp);
 	default:
 		return p2pscope_ioctl_map_bench(argp);
 	}
@@ -229,6 +230,10 @@ static void __init p2pscope_check_abi(void)
 	BUILD_BUG_ON(offsetof(struct p2pscope_map_bench, status) != 192);
 	BUILD_BUG_ON(P2PSCOPE_API_COUNT > 16 || P2PSCOPE_MEM_COUNT > 16);
 	BUILD_BUG_ON(P2PSCOPE_HIST_BUCKETS != 2304);
+	BUILD_BUG_ON(sizeof(struct p2pscope_xfer_block) != 608);
+	BUILD_BUG_ON(offsetof(struct p2pscope_xfer_block, status) != 152);
+	BUILD_BUG_ON(sizeof(struct p2pscope_xfer_dma) != 592);
+	BUILD_BUG_ON(offsetof(struct p2pscope_xfer_dma, status) != 144);
 }
 
 static int __init p2pscope_init(void)

@@ -18,7 +18,7 @@
 #include "p2pscope_features.h"
 #include "uapi/p2pscope.h"
 
-#define P2PSCOPE_MODULE_VERSION	"0.1.0"
+#define P2PSCOPE_MODULE_VERSION	"0.2.0"
 
 extern bool p2pscope_allow_borrowed;
 
@@ -43,6 +43,44 @@ struct p2pscope_outcome {
 	u32 error;
 	char text[P2PSCOPE_REASON_LEN];
 };
+
+static inline bool p2pscope_zero(const void *p, size_t len)
+{
+	return !memchr_inv(p, 0, len);
+}
+
+/* Timings on this kernel include KASAN, lockdep or kmemleak overhead. */
+static inline bool p2pscope_debug_kernel(void)
+{
+	return IS_ENABLED(CONFIG_KASAN) || IS_ENABLED(CONFIG_PROVE_LOCKING) ||
+	       IS_ENABLED(CONFIG_DEBUG_KMEMLEAK);
+}
+
+/* Log-linear bucket of @v; see P2PSCOPE_HIST_* in the UAPI header. */
+static __always_inline u32 p2pscope_hist_index(u64 v)
+{
+	u32 shift;
+
+	if (v < P2PSCOPE_HIST_SUB_COUNT)
+		return v;
+	shift = fls64(v) - 1 - P2PSCOPE_HIST_SUB_BITS;
+	if (shift > P2PSCOPE_HIST_MAX_EXP - P2PSCOPE_HIST_SUB_BITS)
+		return P2PSCOPE_HIST_BUCKETS - 1;
+	return P2PSCOPE_HIST_SUB_COUNT + (shift << P2PSCOPE_HIST_SUB_BITS) +
+	       (u32)(v >> shift) - P2PSCOPE_HIST_SUB_COUNT;
+}
+
+static __always_inline void p2pscope_record(struct p2pscope_stats *s,
+					    u64 *hist, u64 v)
+{
+	hist[p2pscope_hist_index(v)]++;
+	s->count++;
+	s->sum_ns += v;
+	if (v < s->min_ns)
+		s->min_ns = v;
+	if (v > s->max_ns)
+		s->max_ns = v;
+}
 
 /* Returned by helpers that filled in a p2pscope_outcome instead of running. */
 #define P2PSCOPE_REFUSED	1
@@ -75,6 +113,9 @@ int p2pscope_hold_dut(struct p2pscope_hold *hold, struct pci_dev *pdev,
 int p2pscope_hold_peer(struct p2pscope_hold *hold, struct pci_dev *peer,
 		       struct p2pscope_outcome *out);
 void p2pscope_release(struct p2pscope_hold *hold);
+/* Hold devices a transfer uses through their own drivers (either may be NULL). */
+void p2pscope_hold_add(struct p2pscope_hold *hold, struct pci_dev *pdev,
+		       struct pci_dev *peer);
 u32 p2pscope_iommu_domain_type(struct device *dev);
 const char *p2pscope_iommu_domain_name(u32 type);
 u32 p2pscope_dma_path(struct device *dev);
@@ -223,6 +264,16 @@ void p2pscope_mem_dirty(struct p2pscope_thread *t);
 
 /* run.c */
 long p2pscope_ioctl_map_bench(void __user *argp);
+extern unsigned int p2pscope_test_slowdown_pct;
+
+/* Transfers: xfer_block.c (block layer), xfer_dma.c (dmaengine). */
+long p2pscope_ioctl_xfer_block(void __user *argp);
+long p2pscope_ioctl_xfer_dma(void __user *argp);
+/* The verification pattern (uapi/p2pscope.h): the word at byte offset @off. */
+static inline u64 p2pscope_pattern(u64 seed, u64 off)
+{
+	return seed ^ (off * P2PSCOPE_PATTERN_MULT);
+}
 u64 p2pscope_clock_read(u32 clock);
 u64 p2pscope_timer_overhead_ps(u32 clock);
 u32 p2pscope_default_clock(void);

@@ -19,6 +19,7 @@
 #include <linux/kthread.h>
 #include <linux/math64.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
 #include <linux/sched/task.h>
@@ -33,6 +34,15 @@
 
 #define CMD			"MAP_BENCH"
 #define HIST_BYTES		(P2PSCOPE_HIST_BUCKETS * sizeof(u64))
+
+/*
+ * For tests of regression gates only: make every timed map that much slower
+ * by busy-waiting inside the timed region.  Never set it for measurements.
+ */
+unsigned int p2pscope_test_slowdown_pct;
+module_param_named(test_slowdown_pct, p2pscope_test_slowdown_pct, uint, 0644);
+MODULE_PARM_DESC(test_slowdown_pct,
+		 "Tests only: lengthen each timed map by this percentage (default 0)");
 #define CALIBRATE_ROUNDS	5
 #define CALIBRATE_READS		200
 #define CALIBRATE_PAIRS		100
@@ -134,32 +144,6 @@ static void p2pscope_calibrate(struct p2pscope_thread *t)
 	t->timer_min_delta_ns = min == U64_MAX ? 0 : min;
 }
 
-/* Log-linear bucket of @v; see P2PSCOPE_HIST_* in the UAPI header. */
-static __always_inline u32 p2pscope_hist_index(u64 v)
-{
-	u32 shift;
-
-	if (v < P2PSCOPE_HIST_SUB_COUNT)
-		return v;
-	shift = fls64(v) - 1 - P2PSCOPE_HIST_SUB_BITS;
-	if (shift > P2PSCOPE_HIST_MAX_EXP - P2PSCOPE_HIST_SUB_BITS)
-		return P2PSCOPE_HIST_BUCKETS - 1;
-	return P2PSCOPE_HIST_SUB_COUNT + (shift << P2PSCOPE_HIST_SUB_BITS) +
-	       (u32)(v >> shift) - P2PSCOPE_HIST_SUB_COUNT;
-}
-
-static __always_inline void p2pscope_record(struct p2pscope_stats *s,
-					    u64 *hist, u64 v)
-{
-	hist[p2pscope_hist_index(v)]++;
-	s->count++;
-	s->sum_ns += v;
-	if (v < s->min_ns)
-		s->min_ns = v;
-	if (v > s->max_ns)
-		s->max_ns = v;
-}
-
 static void p2pscope_map_failed(struct p2pscope_thread *t, int err, u64 n)
 {
 	struct p2pscope_run *run = t->run;
@@ -186,6 +170,7 @@ static void p2pscope_sample(struct p2pscope_thread *t)
 	const u32 clock = run->clock;
 	const bool dirty = run->req->flags & P2PSCOPE_MAP_F_DIRTY;
 	const u32 hold_ns = run->req->hold_ns;
+	const unsigned int slowdown = min(READ_ONCE(p2pscope_test_slowdown_pct), 1000U);
 	const u64 limit = run->req->iterations ?: U64_MAX;
 	u64 n = 0, t0, t1, t2, t3, deadline;
 	int ret;
@@ -197,6 +182,10 @@ static void p2pscope_sample(struct p2pscope_thread *t)
 		t0 = p2pscope_now(clock);
 		ret = api->map(t);
 		t1 = p2pscope_now(clock);
+		if (unlikely(slowdown) && t1 > t0) {
+			ndelay(div_u64((t1 - t0) * slowdown, 100));
+			t1 = p2pscope_now(clock);
+		}
 		if (unlikely(ret)) {
 			p2pscope_map_failed(t, ret, n);
 			break;
@@ -500,8 +489,7 @@ static void p2pscope_describe(struct p2pscope_run *run)
 #endif
 	if (IS_ENABLED(CONFIG_DMA_API_DEBUG))
 		req->result_flags |= P2PSCOPE_RES_F_DMA_API_DEBUG;
-	if (IS_ENABLED(CONFIG_KASAN) || IS_ENABLED(CONFIG_PROVE_LOCKING) ||
-	    IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))
+	if (p2pscope_debug_kernel())
 		req->result_flags |= P2PSCOPE_RES_F_DEBUG_KERNEL;
 }
 
@@ -690,11 +678,6 @@ static void p2pscope_run_free(struct p2pscope_run *run)
 	pci_dev_put(run->peer);
 	pci_dev_put(run->pdev);
 	kfree(run);
-}
-
-static bool p2pscope_zero(const void *p, size_t len)
-{
-	return !memchr_inv(p, 0, len);
 }
 
 static int p2pscope_validate(const struct p2pscope_map_bench *r)

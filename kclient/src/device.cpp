@@ -171,4 +171,74 @@ Udmabuf::~Udmabuf() {
     if (fd_ >= 0) ::close(fd_);
 }
 
+namespace {
+
+void take_stats(Histogram& h, const p2pscope_stats& s, uint32_t written) {
+    h.buckets.resize(std::min<size_t>(written, P2PSCOPE_HIST_BUCKETS));
+    h.count = s.count;
+    h.min_ns = s.min_ns;
+    h.max_ns = s.max_ns;
+    h.sum_ns = s.sum_ns;
+}
+
+}  // namespace
+
+Status Device::need_transfers() const {
+    if (version_.abi_major > 1 || version_.abi_minor >= 1) return Ok{};
+    return Error{Errc::unsupported, "the loaded p2pscope module (ABI " + std::to_string(version_.abi_major) + "." +
+                                        std::to_string(version_.abi_minor) + ", version " +
+                                        version_.module_version + ") has no transfer commands: load 0.2 or later"};
+}
+
+Result<BlockXferResult> Device::xfer_block(const BlockXferRequest& r) const {
+    if (auto ok = need_transfers(); !ok) return ok.error();
+    BlockXferResult out;
+    out.latency.buckets.assign(P2PSCOPE_HIST_BUCKETS, 0);
+    p2pscope_xfer_block& b = out.raw;
+    b.block_major = r.block_major;
+    b.block_minor = r.block_minor;
+    if (r.provider) {
+        b.peer = to_uapi(*r.provider);
+        b.flags |= P2PSCOPE_XFER_F_PEER;
+    }
+    b.flags |= r.flags;
+    b.mem = r.mem;
+    b.dir = r.dir;
+    b.block_bytes = r.block_bytes;
+    b.queue_depth = r.queue_depth;
+    b.offset_bytes = r.offset_bytes;
+    b.span_bytes = r.span_bytes;
+    b.iterations = r.iterations;
+    b.duration_ns = r.duration_ns;
+    b.hist_buckets = P2PSCOPE_HIST_BUCKETS;
+    b.hist_uptr = reinterpret_cast<uintptr_t>(out.latency.buckets.data());
+    if (::ioctl(fd_, P2PSCOPE_IOC_XFER_BLOCK, &b) != 0) return errno_error("P2PSCOPE_IOC_XFER_BLOCK");
+    take_stats(out.latency, b.latency, b.hist_buckets);
+    return out;
+}
+
+Result<DmaXferResult> Device::xfer_dma(const DmaXferRequest& r) const {
+    if (auto ok = need_transfers(); !ok) return ok.error();
+    DmaXferResult out;
+    out.latency.buckets.assign(P2PSCOPE_HIST_BUCKETS, 0);
+    p2pscope_xfer_dma& d = out.raw;
+    d.src_mem = r.src_mem;
+    d.dst_mem = r.dst_mem;
+    if (r.bar_device) {
+        d.peer = to_uapi(*r.bar_device);
+        d.flags |= P2PSCOPE_XFER_F_PEER;
+        d.bar = r.bar;
+        d.bar_offset_bytes = r.bar_offset_bytes;
+    }
+    d.flags |= r.flags;
+    d.size_bytes = r.size_bytes;
+    d.iterations = r.iterations;
+    d.duration_ns = r.duration_ns;
+    d.hist_buckets = P2PSCOPE_HIST_BUCKETS;
+    d.hist_uptr = reinterpret_cast<uintptr_t>(out.latency.buckets.data());
+    if (::ioctl(fd_, P2PSCOPE_IOC_XFER_DMA, &d) != 0) return errno_error("P2PSCOPE_IOC_XFER_DMA");
+    take_stats(out.latency, d.latency, d.hist_buckets);
+    return out;
+}
+
 }  // namespace p2pscope::kclient

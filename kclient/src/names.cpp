@@ -89,6 +89,9 @@ constexpr std::array<std::pair<uint32_t, std::string_view>, P2PSCOPE_REASON_COUN
     {P2PSCOPE_REASON_DMABUF, "dmabuf"},
     {P2PSCOPE_REASON_DEVICE_LIMIT, "device_limit"},
     {P2PSCOPE_REASON_MAP_FAILED, "map_failed"},
+    {P2PSCOPE_REASON_BLOCK_UNSUITABLE, "block_unsuitable"},
+    {P2PSCOPE_REASON_IO_FAILED, "io_failed"},
+    {P2PSCOPE_REASON_NO_DMA_CHANNEL, "no_dma_channel"},
 }};
 
 constexpr std::array<std::pair<uint32_t, std::string_view>, 5> kP2p{{

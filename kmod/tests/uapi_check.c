@@ -26,6 +26,11 @@ CHECK(offsetof(struct p2pscope_map_bench, reason) == 328);
 CHECK(offsetof(struct p2pscope_caps, timer_overhead_ns) == 72);
 CHECK(offsetof(struct p2pscope_dev_query, dma_mask) == 80);
 CHECK(P2PSCOPE_HIST_BUCKETS == 2304);
+CHECK(sizeof(struct p2pscope_xfer_block) == 608);
+CHECK(offsetof(struct p2pscope_xfer_block, status) == 152);
+CHECK(offsetof(struct p2pscope_xfer_block, latency) == 280);
+CHECK(sizeof(struct p2pscope_xfer_dma) == 592);
+CHECK(offsetof(struct p2pscope_xfer_dma, status) == 144);
 CHECK(P2PSCOPE_API_COUNT <= 16 && P2PSCOPE_MEM_COUNT <= 16);
 
 int p2pscope_uapi_check(void);

@@ -37,7 +37,7 @@
  * reserved space or commands are added.
  */
 #define P2PSCOPE_ABI_MAJOR	1
-#define P2PSCOPE_ABI_MINOR	0
+#define P2PSCOPE_ABI_MINOR	1
 
 /* Text fields: always NUL-terminated by the kernel. */
 #define P2PSCOPE_VERSION_LEN	32	/* module version */
@@ -111,7 +111,11 @@ struct p2pscope_pci_addr {
 #define P2PSCOPE_REASON_DMABUF			16 /* fd is not a usable dma-buf */
 #define P2PSCOPE_REASON_DEVICE_LIMIT		17 /* beyond the device's DMA limits */
 #define P2PSCOPE_REASON_MAP_FAILED		18 /* a map call failed (error holds errno) */
-#define P2PSCOPE_REASON_COUNT			19
+/* ABI 1.1: transfers */
+#define P2PSCOPE_REASON_BLOCK_UNSUITABLE	19 /* block device missing, in use, too small */
+#define P2PSCOPE_REASON_IO_FAILED		20 /* an I/O or copy failed (error holds errno) */
+#define P2PSCOPE_REASON_NO_DMA_CHANNEL		21 /* no dmaengine channel can copy */
+#define P2PSCOPE_REASON_COUNT			22
 
 /*
  * P2PSCOPE_IOC_VERSION: ABI version and identification.  Call it first; a
@@ -458,6 +462,151 @@ struct p2pscope_map_bench {
 	__u64 reserved_out[8];		/* zero */
 };
 
+/*
+ * Transfers (ABI 1.1).  Both commands move real data with real DMA and time
+ * every transfer from submission to completion with ktime_get_ns()
+ * (CLOCK_MONOTONIC: completions may run on another CPU).
+ *
+ * Verification.  With P2PSCOPE_XFER_F_VERIFY the data is a pattern that
+ * depends on where it lives and on a seed drawn at random for every command
+ * (returned in seed): the little-endian 64-bit word at byte offset o of the
+ * block device (block transfers) or of the copy (dmaengine) is
+ *	seed ^ (o * 0x9e3779b97f4a7c15)
+ * Every buffer a read lands in is filled with 0xa5 bytes first, so stale data
+ * never passes.  A transfer whose completion said "success" while the data did
+ * not arrive (an IOMMU that dropped the DMA) shows as VERIFY_MISMATCH.
+ */
+#define P2PSCOPE_VERIFY_NOT_CHECKED	0
+#define P2PSCOPE_VERIFY_MATCHED		1
+#define P2PSCOPE_VERIFY_MISMATCH	2
+#define P2PSCOPE_PATTERN_MULT		0x9e3779b97f4a7c15ULL
+#define P2PSCOPE_POISON_BYTE		0xa5
+
+/* flags (in) of both transfer commands */
+#define P2PSCOPE_XFER_F_PEER		(1U << 0)  /* peer is valid */
+#define P2PSCOPE_XFER_F_VERIFY		(1U << 1)  /* check the data (above) */
+/*
+ * Block transfers: the command may write [offset_bytes, offset_bytes +
+ * span_bytes) of the block device, destroying what was there.  Needed by
+ * writes and by verified reads (which write the pattern first).  The device is
+ * then opened exclusively: a mounted or otherwise claimed device is refused.
+ */
+#define P2PSCOPE_XFER_F_DESTRUCTIVE	(1U << 2)
+#define P2PSCOPE_XFER_F_ALL		0x7U
+
+/* result_flags (out) of both transfer commands */
+#define P2PSCOPE_XRES_F_TIME_LIMIT	(1U << 0)  /* stopped by the duration */
+#define P2PSCOPE_XRES_F_DEBUG_KERNEL	(1U << 1)  /* KASAN/lockdep/kmemleak on */
+#define P2PSCOPE_XRES_F_P2P		(1U << 2)  /* device-to-device DMA */
+#define P2PSCOPE_XRES_F_VERIFY_INLINE	(1U << 3)  /* checks ran between transfers */
+
+/*
+ * P2PSCOPE_IOC_XFER_BLOCK: the kernel NVMe engine.  Reads (DIR_FROM_DEVICE)
+ * or writes (DIR_TO_DEVICE) a block device through the block layer, with bios
+ * of block_bytes each and queue_depth of them in flight, walking
+ * [offset_bytes, offset_bytes + span_bytes) in order and wrapping around.
+ * The memory on the host side is RAM (pages of this module) or MEM_P2PMEM:
+ * pci_alloc_p2pmem() of the provider in peer (or the closest one published
+ * for the block device's PCI function), which makes every bio a
+ * device-to-device DMA.  Runs in the caller's context, which sleeps; a fatal
+ * signal stops submitting, waits for the bios in flight and returns -EINTR.
+ */
+struct p2pscope_xfer_block {
+	/* in */
+	__u32 block_major;		/* the block device (e.g. an NVMe namespace) */
+	__u32 block_minor;
+	struct p2pscope_pci_addr peer;	/* with XFER_F_PEER: the p2pmem provider */
+	__u32 mem;			/* P2PSCOPE_MEM_RAM or P2PSCOPE_MEM_P2PMEM */
+	__u32 dir;			/* P2PSCOPE_DIR_FROM_DEVICE or _TO_DEVICE */
+	/* bytes per bio: a multiple of the logical block size, 512 .. 1 MiB */
+	__u32 block_bytes;
+	__u32 queue_depth;		/* bios in flight: 1 .. P2PSCOPE_MAX_QUEUE_DEPTH */
+	__u64 offset_bytes;		/* start of the range; logical-block aligned */
+	/* length of the range, a multiple of block_bytes; 0: block_bytes x queue_depth */
+	__u64 span_bytes;
+	__u64 iterations;		/* bios in all, 0: time-bound */
+	__u64 duration_ns;		/* 0: iteration-bound (not both zero) */
+	__u32 flags;			/* P2PSCOPE_XFER_F_* */
+	__u32 hist_buckets;		/* in: capacity of hist_uptr; out: written */
+	__u64 hist_uptr;		/* __u64[hist_buckets]: per-bio latency */
+	__u64 reserved_in[8];		/* zero */
+
+	/* out */
+	__u32 status;			/* P2PSCOPE_REASON_* */
+	__u32 error;			/* errno of the failing call or I/O, or 0 */
+	struct p2pscope_pci_addr addr;	/* PCI function behind the block device */
+	struct p2pscope_pci_addr provider; /* MEM_P2PMEM: the provider used */
+	__u32 addr_valid;		/* 1: addr names the PCI function */
+	__u32 logical_block_bytes;
+	__u32 p2p_distance;		/* pci_p2pdma_distance, or NONE_U32 */
+	__u32 iommu_domain_type;	/* P2PSCOPE_IOMMU_* of addr */
+	__u32 verify;			/* P2PSCOPE_VERIFY_* */
+	__u32 result_flags;		/* P2PSCOPE_XRES_F_* */
+	__u64 verify_mismatch_offset;	/* device byte offset of the first bad word */
+	__u64 verify_expected;		/* that word as written */
+	__u64 verify_found;		/* and as read */
+	__u64 ios;			/* bios completed */
+	__u64 io_errors;		/* of them, failed */
+	__u64 bytes;			/* moved by bios that succeeded */
+	__u64 elapsed_ns;		/* first submission to last completion */
+	__u64 seed;			/* of the pattern */
+	struct p2pscope_stats latency;	/* per bio, submission to completion */
+	char reason[P2PSCOPE_REASON_LEN];
+	char kernel_release[P2PSCOPE_RELEASE_LEN];
+	char module_version[P2PSCOPE_VERSION_LEN];
+	__u64 reserved_out[8];		/* zero */
+};
+
+#define P2PSCOPE_DMA_CHAN_LEN		32
+
+/*
+ * P2PSCOPE_IOC_XFER_DMA: the kernel dmaengine engine.  Copies size_bytes from
+ * src to dst with a dmaengine channel that offers DMA_MEMCPY (Intel IOAT or
+ * DSA, AMD PTDMA...), one copy in flight, until iterations or duration_ns.
+ * Each side is MEM_RAM or MEM_BAR; a BAR (bar, bar_offset_bytes of the device
+ * in peer, XFER_F_PEER required) is mapped for the channel's device with
+ * dma_map_resource and must belong to a device bound to p2pscope (exclusive),
+ * since the copy overwrites it.  No channel: status NO_DMA_CHANNEL.
+ */
+struct p2pscope_xfer_dma {
+	/* in */
+	struct p2pscope_pci_addr peer;	/* the BAR's device */
+	__u32 src_mem;			/* P2PSCOPE_MEM_RAM or P2PSCOPE_MEM_BAR */
+	__u32 dst_mem;			/* P2PSCOPE_MEM_RAM or P2PSCOPE_MEM_BAR */
+	__u32 bar;			/* 0 .. 5 */
+	__u32 flags;			/* P2PSCOPE_XFER_F_PEER, _VERIFY */
+	__u64 bar_offset_bytes;
+	__u64 size_bytes;		/* per copy: 8 .. 4 MiB, a multiple of 8 */
+	__u64 iterations;		/* copies, 0: time-bound */
+	__u64 duration_ns;		/* 0: iteration-bound (not both zero) */
+	__u32 hist_buckets;
+	__u32 reserved0;		/* zero */
+	__u64 hist_uptr;		/* __u64[hist_buckets]: per-copy latency */
+	__u64 reserved_in[8];		/* zero */
+
+	/* out */
+	__u32 status;
+	__u32 error;
+	__u32 verify;
+	__u32 result_flags;
+	__u64 copies;
+	__u64 bytes;
+	__u64 elapsed_ns;
+	__u64 seed;
+	__u64 verify_mismatch_offset;
+	struct p2pscope_stats latency;
+	char channel[P2PSCOPE_DMA_CHAN_LEN];	/* dma_chan_name() */
+	char channel_device[P2PSCOPE_DMA_CHAN_LEN]; /* its provider's device */
+	char reason[P2PSCOPE_REASON_LEN];
+	char kernel_release[P2PSCOPE_RELEASE_LEN];
+	char module_version[P2PSCOPE_VERSION_LEN];
+	__u64 reserved_out[8];		/* zero */
+};
+
+#define P2PSCOPE_MAX_BLOCK_BYTES	(1U << 20)	/* 1 MiB: one bio */
+#define P2PSCOPE_MAX_QUEUE_DEPTH	256
+#define P2PSCOPE_MAX_DMA_COPY_BYTES	(4ULL << 20)	/* 4 MiB: one contiguous buffer */
+
 /* Limits (also reported by P2PSCOPE_IOC_CAPS). */
 #define P2PSCOPE_MAX_DURATION_NS	60000000000ULL	/* 60 s */
 #define P2PSCOPE_MAX_ITERATIONS		(1ULL << 40)
@@ -468,12 +617,14 @@ struct p2pscope_map_bench {
 /*
  * Commands.  Type 0xB9 is not used by any driver in Linux 6.1 or later
  * (Documentation/userspace-api/ioctl/ioctl-number.rst).
- * Numbers 0x20-0x2f are kept for transfer measurements (a later ABI minor).
+ * Numbers 0x20-0x2f are kept for transfer measurements.
  */
 #define P2PSCOPE_IOC_TYPE	0xB9
 #define P2PSCOPE_IOC_VERSION	_IOWR(P2PSCOPE_IOC_TYPE, 0x00, struct p2pscope_version)
 #define P2PSCOPE_IOC_CAPS	_IOWR(P2PSCOPE_IOC_TYPE, 0x01, struct p2pscope_caps)
 #define P2PSCOPE_IOC_DEV_QUERY	_IOWR(P2PSCOPE_IOC_TYPE, 0x02, struct p2pscope_dev_query)
 #define P2PSCOPE_IOC_MAP_BENCH	_IOWR(P2PSCOPE_IOC_TYPE, 0x10, struct p2pscope_map_bench)
+#define P2PSCOPE_IOC_XFER_BLOCK	_IOWR(P2PSCOPE_IOC_TYPE, 0x20, struct p2pscope_xfer_block)
+#define P2PSCOPE_IOC_XFER_DMA	_IOWR(P2PSCOPE_IOC_TYPE, 0x21, struct p2pscope_xfer_dma)
 
 #endif /* _UAPI_LINUX_P2PSCOPE_H */

@@ -17,6 +17,7 @@
 #include "p2pscope/xfer/cpu_access.hpp"
 #include "p2pscope/xfer/engine.hpp"
 #include "p2pscope/xfer/fault_guard.hpp"
+#include "p2pscope/xfer/kernel_log.hpp"
 #include "p2pscope/xfer/link.hpp"
 
 using namespace p2pscope;
@@ -52,7 +53,7 @@ TEST(XferRegistry, ListsEngines) {
         EXPECT_EQ(eng->name(), e.name);
         EXPECT_NE(eng->capabilities(), 0u);
     }
-    EXPECT_EQ(names, (std::vector<std::string>{"cpu", "p2pmem-odirect", "gpu"}));
+    EXPECT_EQ(names, (std::vector<std::string>{"cpu", "p2pmem-odirect", "gpu", "nvme", "dmaengine"}));
     EXPECT_TRUE(make_engine("cpu"));
     EXPECT_FALSE(make_engine("nvme-kernel"));
     EXPECT_EQ(capability_names(kCapRead | kCapVerify), "read verify");
@@ -178,4 +179,90 @@ TEST(XferFault, GuardIsScoped) {
             *q = 1;
         },
         "");
+}
+
+// IOMMU fault records as the kernels' drivers print them (the Intel line is
+// the one the lab's 6.1 guest logged for a P2P write into the CMB).
+TEST(XferKernelLog, DmaFaults) {
+    auto intel = parse_dma_fault(
+        "DMAR: [DMA Write NO_PASID] Request device [04:00.0] fault addr 0xf4020000 [fault reason 0x05] PTE Write "
+        "access is not set");
+    ASSERT_TRUE(intel);
+    EXPECT_EQ(intel->address, "0xf4020000");
+    auto intel_old = parse_dma_fault("DMAR: [DMA Read] Request device [03:00.0] fault addr fe000000 [fault reason 06]");
+    ASSERT_TRUE(intel_old);
+    EXPECT_EQ(intel_old->address, "0xfe000000");
+    auto amd = parse_dma_fault(
+        "nvme 0000:41:00.0: AMD-Vi: Event logged [IO_PAGE_FAULT domain=0x0010 address=0xfd000000 flags=0x0020]");
+    ASSERT_TRUE(amd);
+    EXPECT_EQ(amd->address, "0xfd000000");
+    auto smmu = parse_dma_fault("arm-smmu-v3 arm-smmu-v3.0.auto: Unhandled context fault: fsr=0x402, iova=0x8000, fsynr=0x1");
+    ASSERT_TRUE(smmu);
+    EXPECT_EQ(smmu->address, "0x8000");
+    EXPECT_FALSE(parse_dma_fault("DMAR: DRHD: handling fault status reg 2"));
+    EXPECT_FALSE(parse_dma_fault("nvme nvme0: 4/0/0 default/read/poll queues"));
+    auto first = first_dma_fault({"x", "DMAR: DRHD: handling fault status reg 2",
+                                  "DMAR: [DMA Write NO_PASID] Request device [04:00.0] fault addr 0x1000 [fault "
+                                  "reason 0x05] PTE Write access is not set"});
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first->address, "0x1000");
+}
+
+// A watch on a file that is not there says why and reads nothing.
+TEST(XferKernelLog, UnreadableLog) {
+    KernelLogWatch w("/nonexistent/kmsg");
+    EXPECT_FALSE(w.readable());
+    EXPECT_NE(w.why_not().find("/nonexistent/kmsg"), std::string::npos);
+    EXPECT_TRUE(w.drain().empty());
+}
+
+// The kernel engines' requests, judged before the module is needed.
+TEST(XferKernelEngines, Checks) {
+    auto nvme = make_engine("nvme");
+    ASSERT_TRUE(nvme);
+    Request r;
+    r.engine = "nvme";
+    r.memory = "ram";
+    r.direction = "read";
+    r.size = 128 * 1024;
+    r.block = "/dev/null";
+    r.module_node = "/nonexistent/p2pscope";
+    auto c = nvme->check(r);
+    EXPECT_EQ(c.kind, CheckResult::Kind::invalid);
+    EXPECT_EQ(c.reason, "/dev/null is not a block device");
+    r.direction = "write";
+    EXPECT_EQ(nvme->check(r).reason, "engine nvme: writing destroys the data in the range: pass --destructive");
+    r.direction = "read";
+    r.size = 1000;
+    EXPECT_EQ(nvme->check(r).reason, "engine nvme: --size must be a multiple of 512 up to 1M (one bio)");
+    r.size = 4096;
+    r.span = 6000;
+    EXPECT_EQ(nvme->check(r).reason, "engine nvme: --span must be a multiple of --size");
+    r.span = 0;
+    r.memory = "vram";
+    EXPECT_EQ(nvme->check(r).reason, "engine nvme: --memory must be ram or p2pmem");
+    r.memory = "ram";
+    r.peer = probe::PciAddress{0, 3, 0, 0};
+    EXPECT_EQ(nvme->check(r).reason, "engine nvme: --peer names the p2pmem provider: only with --memory p2pmem");
+    r.peer.reset();
+    r.block.clear();
+    EXPECT_EQ(nvme->check(r).reason, "engine nvme needs --block /dev/... or --device BDF (an NVMe controller)");
+
+    auto dma = make_engine("dmaengine");
+    ASSERT_TRUE(dma);
+    Request d;
+    d.engine = "dmaengine";
+    d.memory = "ram-to-ram";
+    d.size = 1 << 20;
+    d.module_node = "/nonexistent/p2pscope";
+    c = dma->check(d);
+    EXPECT_EQ(c.kind, CheckResult::Kind::waived);
+    EXPECT_EQ(c.reason, "p2pscope.ko is not loaded (/nonexistent/p2pscope missing): load it (kmod/README.md) or run "
+                        "in the lab (lab/run)");
+    d.memory = "ram-to-bar";
+    EXPECT_EQ(dma->check(d).reason,
+              "engine dmaengine: --memory ram-to-bar needs --device BDF and --bar N (a device bound to p2pscope)");
+    d.memory = "ram-to-ram";
+    d.size = 8 << 20;
+    EXPECT_EQ(dma->check(d).reason, "engine dmaengine: --size must be a multiple of 8 up to 4M");
 }

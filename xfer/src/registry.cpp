@@ -8,6 +8,8 @@ namespace p2pscope::xfer {
 std::unique_ptr<Engine> make_cpu_engine();
 std::unique_ptr<Engine> make_p2pmem_odirect_engine();
 std::unique_ptr<Engine> make_gpu_engine();
+std::unique_ptr<Engine> make_nvme_engine();
+std::unique_ptr<Engine> make_dmaengine_engine();
 
 const std::vector<EngineInfo>& engines() {
     static const std::vector<EngineInfo> list = {
@@ -17,6 +19,10 @@ const std::vector<EngineInfo>& engines() {
          make_p2pmem_odirect_engine},
         {"gpu", "CUDA driver API copies (dlopen libcuda.so.1): h2d, d2h (pageable, pinned), d2d, peer",
          make_gpu_engine},
+        {"nvme", "Kernel NVMe engine (p2pscope.ko): bios into RAM or another device's p2pmem, queue depth",
+         make_nvme_engine},
+        {"dmaengine", "Kernel dmaengine copies (p2pscope.ko, DMA_MEMCPY channel): RAM<->BAR, RAM->RAM",
+         make_dmaengine_engine},
     };
     return list;
 }

@@ -39,6 +39,42 @@ struct MapResult {
     bool complete() const { return raw.status == P2PSCOPE_REASON_NONE; }
 };
 
+// The kernel NVMe engine (P2PSCOPE_IOC_XFER_BLOCK): bios between a block
+// device and RAM or p2pmem.
+struct BlockXferRequest {
+    uint32_t block_major = 0, block_minor = 0;
+    std::optional<probe::PciAddress> provider;  // p2pmem provider (mem P2PMEM)
+    uint32_t mem = P2PSCOPE_MEM_RAM;
+    uint32_t dir = P2PSCOPE_DIR_FROM_DEVICE;
+    uint32_t block_bytes = 128 * 1024;
+    uint32_t queue_depth = 1;
+    uint64_t offset_bytes = 0;
+    uint64_t span_bytes = 0;
+    uint64_t iterations = 0;
+    uint64_t duration_ns = 0;
+    uint32_t flags = 0;  // P2PSCOPE_XFER_F_VERIFY, _DESTRUCTIVE
+};
+struct BlockXferResult {
+    p2pscope_xfer_block raw{};
+    Histogram latency;  // per bio
+};
+
+// The kernel dmaengine engine (P2PSCOPE_IOC_XFER_DMA).
+struct DmaXferRequest {
+    uint32_t src_mem = P2PSCOPE_MEM_RAM, dst_mem = P2PSCOPE_MEM_RAM;
+    std::optional<probe::PciAddress> bar_device;  // when a side is BAR
+    uint32_t bar = 0;
+    uint64_t bar_offset_bytes = 0;
+    uint64_t size_bytes = 1 << 20;
+    uint64_t iterations = 0;
+    uint64_t duration_ns = 0;
+    uint32_t flags = 0;  // P2PSCOPE_XFER_F_VERIFY
+};
+struct DmaXferResult {
+    p2pscope_xfer_dma raw{};
+    Histogram latency;  // per copy
+};
+
 class Device {
 public:
     // Opens the device node and checks the ABI major. The error tells how to
@@ -57,8 +93,12 @@ public:
     // A combination the module cannot run comes back as a result with a
     // status and reason, not as an Error; Errors are refused requests.
     Result<MapResult> map_bench(const MapRequest& request) const;
+    // Transfers need ABI 1.1 (module 0.2); an older module is an Error that says so.
+    Result<BlockXferResult> xfer_block(const BlockXferRequest& request) const;
+    Result<DmaXferResult> xfer_dma(const DmaXferRequest& request) const;
 
 private:
+    Status need_transfers() const;
     Device(int fd, p2pscope_version v) : fd_(fd), version_(v) {}
     int fd_ = -1;
     p2pscope_version version_{};

@@ -35,12 +35,16 @@ std::string capability_names(uint32_t caps);  // "read write verify"
 struct Request {
     std::string engine;
     std::optional<probe::PciAddress> device;  // the device whose memory is used (cpu, gpu, p2pmem provider)
-    std::optional<probe::PciAddress> peer;    // second device (gpu peer copies)
-    std::string memory;                       // cpu: uc (default), wc, p2pmem, file; gpu: pageable, pinned, all (default)
+    std::optional<probe::PciAddress> peer;    // second device (gpu peer copies, nvme p2pmem provider)
+    std::string memory;                       // cpu: uc (default), wc, p2pmem, file; gpu: pageable, pinned, all (default);
+                                              // nvme: ram (default), p2pmem; dmaengine: ram-to-ram, ram-to-bar, bar-to-ram
     int bar = -1;                             // cpu: BAR index (uc, wc)
     std::string file;                         // cpu memory file: a regular file mapped shared (harness tests)
     std::string direction = "read";           // cpu: read, write; gpu: h2d, d2h, d2d, peer; odirect: copy
     std::vector<std::string> widths{"8"};     // cpu: 1 2 4 8 16 32 64 memcpy
+    std::string block;                        // nvme: the block device (namespace); else found from device
+    uint64_t span = 0;                        // nvme: bytes of the device the transfers walk (0: size x depth)
+    bool verify = true;                       // nvme, dmaengine: check the data (nvme: needs destructive)
     std::string source_block;                 // odirect: block device read from
     std::string destination_block;            // odirect: block device written to
     bool destructive = false;                 // odirect: allowed to overwrite destination_block
@@ -51,6 +55,7 @@ struct Request {
     double seconds = 1.0;
     bool fault_test = false;                  // cpu: deliberately access across the end of the mapping
     std::string sysfs_root = "/";             // where sys/bus/pci/devices is
+    std::string module_node = "/dev/p2pscope";  // nvme, dmaengine: the kernel helper
 };
 
 struct CheckResult {

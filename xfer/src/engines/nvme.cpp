@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// nvme: the kernel NVMe engine. p2pscope.ko submits bios to a block device
+// (an NVMe namespace) through the block layer, queue-depth of them in flight,
+// into RAM or into the p2pmem of another device (a device-to-device DMA), and
+// times each bio from submission to completion. Verified runs write a pattern
+// first and check every byte that arrives; the kernel log is read for IOMMU
+// faults, because a DMA the IOMMU dropped can still complete with success.
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include "../kernel_engine.hpp"
+#include "../sysfs_util.hpp"
+#include "p2pscope/kclient/device.hpp"
+#include "p2pscope/kclient/names.hpp"
+#include "p2pscope/xfer/engine.hpp"
+#include "p2pscope/xfer/kernel_log.hpp"
+#include "p2pscope/xfer/link.hpp"
+
+namespace p2pscope::xfer {
+
+namespace {
+
+// The first namespace of the NVMe controller at BDF: ROOT/sys/bus/pci/devices/BDF/nvme/nvmeX/nvmeXnY.
+std::optional<std::string> namespace_of(const std::string& sysfs_root, const std::string& bdf) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    std::optional<std::string> best;
+    for (const auto& ctrl : fs::directory_iterator(detail::pci_dir(sysfs_root, bdf) + "/nvme", ec)) {
+        for (const auto& ns : fs::directory_iterator(ctrl.path(), ec)) {
+            const std::string n = ns.path().filename().string();
+            if (n.rfind(ctrl.path().filename().string() + "n", 0) == 0 && (!best || n < *best)) best = n;
+        }
+    }
+    if (!best) return std::nullopt;
+    return "/dev/" + *best;
+}
+
+class NvmeEngine final : public Engine {
+public:
+    std::string_view name() const override { return "nvme"; }
+    std::string_view description() const override {
+        return "Kernel NVMe engine (p2pscope.ko): bios into RAM or another device's p2pmem, queue depth";
+    }
+    uint32_t capabilities() const override {
+        return kCapRead | kCapWrite | kCapVerify | kCapQueueDepth | kCapPeer;
+    }
+
+    CheckResult check(const Request& r) const override {
+        if (r.direction != "read" && r.direction != "write")
+            return CheckResult::bad("engine nvme: --direction must be read (device to memory) or write");
+        if (r.memory != "ram" && r.memory != "p2pmem")
+            return CheckResult::bad("engine nvme: --memory must be ram or p2pmem");
+        if (r.peer && r.memory != "p2pmem")
+            return CheckResult::bad("engine nvme: --peer names the p2pmem provider: only with --memory p2pmem");
+        if (r.size < 512 || r.size > P2PSCOPE_MAX_BLOCK_BYTES || r.size % 512)
+            return CheckResult::bad("engine nvme: --size must be a multiple of 512 up to 1M (one bio)");
+        if (r.queue_depth < 1 || r.queue_depth > P2PSCOPE_MAX_QUEUE_DEPTH)
+            return CheckResult::bad("engine nvme: --queue-depth must be within 1.." +
+                                    std::to_string(P2PSCOPE_MAX_QUEUE_DEPTH));
+        if (r.span % r.size)
+            return CheckResult::bad("engine nvme: --span must be a multiple of --size");
+        if (r.direction == "write" && !r.destructive)
+            return CheckResult::bad("engine nvme: writing destroys the data in the range: pass --destructive");
+        if (r.block.empty() && !r.device)
+            return CheckResult::bad("engine nvme needs --block /dev/... or --device BDF (an NVMe controller)");
+        if (r.device && !detail::exists(detail::pci_dir(r.sysfs_root, r.device->to_string())))
+            return CheckResult::bad("no PCI function " + r.device->to_string() + " on this system");
+        if (r.peer && !detail::exists(detail::pci_dir(r.sysfs_root, r.peer->to_string())))
+            return CheckResult::bad("no PCI function " + r.peer->to_string() + " on this system");
+        auto dev = block_path(r);
+        if (!dev)
+            return CheckResult::bad("no block device: " + r.device->to_string() + " has no NVMe namespace");
+        struct stat st{};
+        if (::stat(dev->c_str(), &st) != 0 || !S_ISBLK(st.st_mode))
+            return CheckResult::bad(*dev + " is not a block device");
+        if (auto w = detail::module_waiver(r.module_node)) return CheckResult::waive(*w);
+        return CheckResult::yes();
+    }
+
+    Status setup(const Request& r) override {
+        request_ = r;
+        block_ = *block_path(r);
+        struct stat st{};
+        if (::stat(block_.c_str(), &st) != 0)
+            return make_error(Errc::system, "cannot stat " + block_ + ": " + std::strerror(errno));
+        auto d = kclient::Device::open(r.module_node);
+        if (!d) return d.error();
+        device_.emplace(std::move(*d));
+        q_ = {};
+        q_.block_major = major(st.st_rdev);
+        q_.block_minor = minor(st.st_rdev);
+        q_.provider = r.peer;
+        q_.mem = r.memory == "p2pmem" ? P2PSCOPE_MEM_P2PMEM : P2PSCOPE_MEM_RAM;
+        q_.dir = r.direction == "write" ? P2PSCOPE_DIR_TO_DEVICE : P2PSCOPE_DIR_FROM_DEVICE;
+        q_.block_bytes = static_cast<uint32_t>(r.size);
+        q_.queue_depth = r.queue_depth;
+        q_.offset_bytes = r.offset;
+        q_.span_bytes = r.span;
+        q_.iterations = r.iterations;
+        q_.duration_ns = r.iterations ? 0 : static_cast<uint64_t>(r.seconds * 1e9);
+        if (r.destructive) q_.flags |= P2PSCOPE_XFER_F_DESTRUCTIVE;
+        if (r.verify && r.destructive) q_.flags |= P2PSCOPE_XFER_F_VERIFY;
+        return Ok{};
+    }
+
+    Result<std::vector<Measurement>> run() override {
+        const auto& r = request_;
+        KernelLogWatch log;
+        auto res = device_->xfer_block(q_);
+        if (!res) return res.error();
+        const auto& b = res->raw;
+
+        Measurement m;
+        m.label = r.direction + " " + detail::bytes_label(r.size) + " qd" + std::to_string(r.queue_depth) + " " +
+                  (r.memory == "p2pmem" ? "p2pmem" : "ram");
+        m.transfer_bytes = r.size;
+        m.transfers = b.ios - b.io_errors;
+        m.seconds = static_cast<double>(b.elapsed_ns) / 1e9;
+        if (b.elapsed_ns) m.bytes_per_second = static_cast<double>(b.bytes) * 1e9 / static_cast<double>(b.elapsed_ns);
+        m.latency = detail::latency_from(res->latency);
+        m.status = detail::module_status(b.status, b.ios, b.reason);
+        if (b.verify == P2PSCOPE_VERIFY_MATCHED) {
+            m.verified = true;
+        } else if (b.verify == P2PSCOPE_VERIFY_MISMATCH) {
+            m.verified = false;
+            char d[200];
+            std::snprintf(d, sizeof d, "device byte %" PRIu64 ": wrote 0x%016" PRIx64 ", read 0x%016" PRIx64 "%s",
+                          static_cast<uint64_t>(b.verify_mismatch_offset), static_cast<uint64_t>(b.verify_expected),
+                          static_cast<uint64_t>(b.verify_found),
+                          b.verify_found == 0xa5a5a5a5a5a5a5a5ULL ? " (the poison: nothing arrived)" : "");
+            m.verify_detail = d;
+        } else if (!r.destructive && r.verify) {
+            m.verify_detail = "not verified: checking writes a pattern first (pass --destructive)";
+        }
+        if (b.provider.bus || b.provider.device || b.provider.function || b.provider.domain) {
+            char p[64];
+            std::snprintf(p, sizeof p, " from %04x:%02x:%02x.%x", b.provider.domain, b.provider.bus,
+                          b.provider.device, b.provider.function);
+            m.label += p;
+        }
+        // What the IOMMU said while the bios ran.
+        auto records = log.drain();
+        if (auto f = first_dma_fault(records)) {
+            m.status = "fault: DMA fault at " + f->address + " (" + f->line + ")";
+        } else if (!log.readable() && m.verified && !*m.verified) {
+            m.verify_detail += "; kernel log not readable (" + log.why_not() + "): DMA faults not checked";
+        }
+        return std::vector<Measurement>{m};
+    }
+
+    void teardown() override { device_.reset(); }
+
+private:
+    static std::optional<std::string> block_path(const Request& r) {
+        if (!r.block.empty()) return r.block;
+        return namespace_of(r.sysfs_root, r.device->to_string());
+    }
+
+    Request request_;
+    std::string block_;
+    std::optional<kclient::Device> device_;
+    kclient::BlockXferRequest q_;
+};
+
+}  // namespace
+
+std::unique_ptr<Engine> make_nvme_engine() { return std::make_unique<NvmeEngine>(); }
+
+}  // namespace p2pscope::xfer
