@@ -26,6 +26,10 @@ int main(int argc, char** argv) {
         auto* xfer = app.add_subcommand("xfer", "Move real data over a PCIe path (CPU to a BAR or p2pmem, O_DIRECT "
                                                 "into p2pmem, CUDA copies) and measure bandwidth and latency");
         commands.emplace_back(xfer, p2pscope::cli::add_xfer_command(*xfer));
+        auto* qualify = app.add_subcommand("qualify", "Qualify a server: check the device pairs that matter (P2PDMA "
+                                                      "verdict, degraded links, map p99, transfer bandwidth) against "
+                                                      "thresholds, pass or fail per pair");
+        commands.emplace_back(qualify, p2pscope::cli::add_qualify_command(*qualify));
     }
     try {
         app.parse(argc, argv);

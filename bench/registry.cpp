@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "registry.hpp"
+
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <set>
+
+#include "p2pscope/kclient/device.hpp"
+#include "p2pscope/kclient/map_run.hpp"
+#include "p2pscope/kclient/names.hpp"
+#include "p2pscope/xfer/engine.hpp"
+#include "p2pscope/xfer/link.hpp"
+
+namespace p2pscope::bench {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+void record_overhead(Harness& h, const std::string& name, double wall, double measured, uint64_t n,
+                     benchmark::State& state) {
+    if (n == 0 || measured <= 0) return;
+    h.overhead[name] = Overhead{wall, measured, n};
+    state.counters["harness_ratio"] = wall / measured;
+}
+
+// ---- map ------------------------------------------------------------------
+
+void run_map_benchmark(benchmark::State& state, const kclient::Device& dev, const kclient::MapRequest& q,
+                       Harness& h, const std::string& name) {
+    double measured = 0, wall = 0, bytes = 0, samples = 0;
+    double p50 = 0, p99 = 0, up50 = 0, up99 = 0, timer = 0;
+    uint64_t n = 0;
+    for (auto _ : state) {
+        const auto t0 = Clock::now();
+        auto r = kclient::run_map(dev, q);
+        wall += since(t0);
+        if (!r) {
+            state.SkipWithError(r.error().message.c_str());
+            break;
+        }
+        if (!r->complete()) {
+            state.SkipWithError((std::string(r->ran() ? "stopped: " : "waived: ") + r->raw.reason).c_str());
+            break;
+        }
+        const double s = static_cast<double>(r->raw.elapsed_ns) / 1e9;
+        if (s <= 0) {
+            state.SkipWithError("the module measured no time");
+            break;
+        }
+        state.SetIterationTime(s);
+        measured += s;
+        ++n;
+        const auto m = r->map.summary();
+        const auto u = r->unmap.summary();
+        samples += static_cast<double>(r->raw.map.count);
+        bytes += static_cast<double>(r->raw.map.count) * static_cast<double>(r->raw.size_bytes);
+        p50 += m.p50_ns;
+        p99 += m.p99_ns;
+        up50 += u.p50_ns;
+        up99 += u.p99_ns;
+        timer += static_cast<double>(r->raw.timer_overhead_ns);
+    }
+    if (n == 0) return;
+    const double dn = static_cast<double>(n);
+    state.counters["bytes_per_second"] = bytes / measured;  // bytes mapped (and unmapped) per second
+    state.counters["samples_per_s"] = samples / measured;
+    state.counters["p50_ns"] = p50 / dn;
+    state.counters["p99_ns"] = p99 / dn;
+    state.counters["unmap_p50_ns"] = up50 / dn;
+    state.counters["unmap_p99_ns"] = up99 / dn;
+    state.counters["timer_overhead_ns"] = timer / dn;
+    record_overhead(h, name, wall, measured, n, state);
+}
+
+// ---- transfers ------------------------------------------------------------
+
+struct XferCase {
+    std::string name;
+    xfer::Request request;
+    std::optional<double> ceiling;  // bytes/s of the narrowest link on the path
+    std::string label;              // the path, or why it has no link
+};
+
+void run_xfer_benchmark(benchmark::State& state, const XferCase& c, Harness& h) {
+    auto engine = xfer::make_engine(c.request.engine);
+    if (!engine) {
+        state.SkipWithError("unknown engine");
+        return;
+    }
+    if (auto s = engine->setup(c.request); !s) {
+        engine->teardown();
+        state.SkipWithError(("setup: " + s.error().message).c_str());
+        return;
+    }
+    state.SetLabel(c.label);
+    bool count = h.papi.available();
+    std::map<std::string, double> papi_sum;
+    double measured = 0, wall = 0, bytes = 0, p50 = 0, p99 = 0, transfers = 0;
+    uint64_t n = 0;
+    std::optional<bool> verified;
+    for (auto _ : state) {
+        const auto t0 = Clock::now();
+        if (count && !h.papi.start()) count = false;
+        auto rows = engine->run();
+        std::optional<std::vector<CounterValue>> papi;
+        if (count) {
+            auto v = h.papi.stop();
+            if (v) papi = std::move(*v);
+            else count = false;
+        }
+        wall += since(t0);
+        if (!rows) {
+            state.SkipWithError(rows.error().message.c_str());
+            break;
+        }
+        if (rows->size() != 1) {
+            state.SkipWithError(("the engine returned " + std::to_string(rows->size()) +
+                                 " measurements for one request").c_str());
+            break;
+        }
+        const auto& m = rows->front();
+        if (!m.ok()) {
+            state.SkipWithError(m.status.c_str());
+            break;
+        }
+        if (m.seconds <= 0 || m.transfers == 0) {
+            state.SkipWithError("the engine measured no time");
+            break;
+        }
+        state.SetIterationTime(m.seconds);
+        measured += m.seconds;
+        ++n;
+        bytes += static_cast<double>(m.transfers) * static_cast<double>(m.transfer_bytes);
+        transfers += static_cast<double>(m.transfers);
+        p50 += m.latency.p50_ns;
+        p99 += m.latency.p99_ns;
+        if (m.verified) verified = verified.value_or(true) && *m.verified;
+        if (papi)
+            for (const auto& v : *papi) papi_sum[v.event] += static_cast<double>(v.value);
+    }
+    engine->teardown();
+    if (n == 0) return;
+    const double dn = static_cast<double>(n);
+    const double rate = bytes / measured;
+    state.counters["bytes_per_second"] = rate;
+    state.counters["p50_ns"] = p50 / dn;
+    state.counters["p99_ns"] = p99 / dn;
+    state.counters["transfers"] = transfers / dn;
+    if (c.ceiling && *c.ceiling > 0) state.counters["link_fraction"] = rate / *c.ceiling;
+    if (verified) state.counters["verified"] = *verified ? 1 : 0;
+    // Per measurement (iteration), counted around the engine's run().
+    if (count)
+        for (const auto& [event, sum] : papi_sum) state.counters[event] = sum / dn;
+    record_overhead(h, c.name, wall, measured, n, state);
+}
+
+std::string size_label(uint64_t size) { return std::to_string(size); }
+
+// Which of --memory and --directions apply to an engine; an engine not listed
+// here takes them all and its check() judges.
+bool engine_takes_memory(const std::string& engine, const std::string& memory) {
+    static const std::set<std::string> cpu{"uc", "wc", "p2pmem", "file"}, gpu{"pageable", "pinned"}, odirect{"p2pmem"};
+    if (engine == "cpu") return cpu.count(memory) > 0;
+    if (engine == "gpu") return gpu.count(memory) > 0;
+    if (engine == "p2pmem-odirect") return odirect.count(memory) > 0;
+    return true;
+}
+
+bool engine_takes_direction(const std::string& engine, const std::string& direction) {
+    static const std::set<std::string> cpu{"read", "write"}, gpu{"h2d", "d2h", "d2d", "peer"}, odirect{"read", "copy"};
+    if (engine == "cpu") return cpu.count(direction) > 0;
+    if (engine == "gpu") return gpu.count(direction) > 0;
+    if (engine == "p2pmem-odirect") return odirect.count(direction) > 0;
+    return true;
+}
+
+std::string default_direction(const std::string& engine) {
+    return engine == "cpu" ? "read" : engine == "gpu" ? "h2d" : "copy";
+}
+
+}  // namespace
+
+void ContextLines::add(const std::string& key, const std::string& value) {
+    for (auto& [k, v] : lines_)
+        if (k == key) {
+            if (("; " + v + "; ").find("; " + value + "; ") == std::string::npos) v += "; " + value;
+            return;
+        }
+    lines_.emplace_back(key, value);
+}
+
+Result<std::vector<std::string>> register_map_family(const Options& o, std::shared_ptr<Harness> harness,
+                                                     ContextLines& context) {
+    std::vector<std::string> names;
+    if (!o.map) {
+        context.add("map", "waived: --no-map");
+        return names;
+    }
+    std::vector<uint32_t> mems;
+    for (const auto& m : o.memory)
+        if (auto v = kclient::parse_mem(m)) mems.push_back(*v);
+    if (o.memory.empty()) mems.push_back(P2PSCOPE_MEM_RAM);
+    if (mems.empty()) {
+        context.add("map", "waived: no map memory type in --memory");
+        return names;
+    }
+    if (o.devices.empty()) {
+        context.add("map", "waived: no --device given (the module maps for a device)");
+        return names;
+    }
+    auto opened = kclient::Device::open();
+    if (!opened) {
+        context.add("map", "waived: " + opened.error().message);
+        return names;
+    }
+    auto dev = std::make_shared<kclient::Device>(std::move(*opened));
+    context.add("module_version", dev->version().module_version);
+    for (const auto& bdf : o.devices)
+        for (const auto& api_text : o.apis)
+            for (uint32_t mem : mems)
+                for (uint64_t size : o.sizes) {
+                    kclient::MapRequest q;
+                    q.device = bdf;
+                    q.api = *kclient::parse_api(api_text);
+                    q.mem = mem;
+                    q.size_bytes = size;
+                    q.iterations = 16;
+                    q = kclient::normalize(q);
+                    const std::string name = "map/" + bdf.to_string() + "/" + api_text + "/" +
+                                             std::string(kclient::mem_name(mem)) + "/" + size_label(size);
+                    // A short run first: what the module cannot do is a waiver, not a benchmark.
+                    auto probe = kclient::run_map(*dev, q);
+                    if (!probe) {
+                        context.add(name, "waived: " + probe.error().message);
+                        continue;
+                    }
+                    if (!probe->complete()) {
+                        context.add(name, std::string(probe->ran() ? "stopped: " : "waived: ") + probe->raw.reason);
+                        continue;
+                    }
+                    q.iterations = o.map_samples;
+                    benchmark::RegisterBenchmark(name.c_str(),
+                                                 [dev, q, harness, name](benchmark::State& s) {
+                                                     run_map_benchmark(s, *dev, q, *harness, name);
+                                                 })
+                        ->UseManualTime()
+                        ->Unit(benchmark::kMicrosecond);
+                    names.push_back(name);
+                }
+    if (names.empty()) context.add("map", "waived: no combination ran (see the map/... lines)");
+    return names;
+}
+
+Result<std::vector<std::string>> register_xfer_family(const Options& o, const probe::Topology* topology,
+                                                      std::shared_ptr<Harness> harness, ContextLines& context) {
+    std::vector<std::string> names;
+    for (const auto& engine_name : o.engines) {
+        auto engine = xfer::make_engine(engine_name);
+        if (!engine) return make_error(Errc::invalid_argument, "unknown engine '" + engine_name + "'");
+        const std::string key = "xfer " + engine_name;
+        std::vector<std::string> memories;
+        for (const auto& m : o.memory)
+            if (is_xfer_memory(m) && engine_takes_memory(engine_name, m)) memories.push_back(m);
+        if (o.memory.empty()) {
+            if (engine_name == "cpu") memories.push_back(o.file.empty() ? "uc" : "file");
+            else if (engine_name == "gpu") memories = {"pinned", "pageable"};
+            else if (engine_name == "p2pmem-odirect") memories.push_back("p2pmem");
+            else memories.push_back("default");  // the engine's own
+        }
+        if (memories.empty()) {
+            context.add(key, "waived: none of --memory applies to it");
+            continue;
+        }
+        std::vector<std::string> directions;
+        for (const auto& d : o.directions)
+            if (engine_takes_direction(engine_name, d)) directions.push_back(d);
+        if (o.directions.empty()) directions.push_back(default_direction(engine_name));
+        if (directions.empty()) {
+            context.add(key, "waived: none of --directions applies to it");
+            continue;
+        }
+        const bool widths = engine->capabilities() & xfer::kCapAccessWidth;
+        const std::vector<std::string> width_list = widths ? o.widths : std::vector<std::string>{"8"};
+        std::set<std::string> reasons;
+        size_t registered = 0;
+        std::vector<std::pair<std::string, std::string>> waived;  // combination, reason
+        for (const auto& memory : memories) {
+            std::vector<std::optional<probe::PciAddress>> devices;
+            if (memory == "file" || o.devices.empty()) devices.push_back(std::nullopt);
+            else devices.assign(o.devices.begin(), o.devices.end());
+            for (const auto& device : devices)
+                for (const auto& direction : directions)
+                    for (const auto& width : width_list)
+                        for (uint64_t size : o.sizes) {
+                            xfer::Request q;
+                            q.engine = engine_name;
+                            q.device = device;
+                            q.memory = engine_name == "p2pmem-odirect" || memory == "default" ? "" : memory;
+                            q.bar = o.bar;
+                            q.file = memory == "file" ? o.file : "";
+                            q.direction = direction;
+                            q.widths = {width};
+                            q.size = size;
+                            q.iterations = o.transfers;
+                            q.sysfs_root = o.topology.sysfs_root;
+                            const std::string target = memory == "file" ? "file"
+                                                       : device         ? device->to_string()
+                                                                        : "default";
+                            std::string name = "xfer/" + engine_name + "/" + target +
+                                               (memory == "file" ? "" : "/" + memory) + "/" + direction;
+                            if (widths) name += "/" + width;
+                            name += "/" + size_label(size);
+                            const auto verdict = engine->check(q);
+                            if (verdict.kind == xfer::CheckResult::Kind::invalid && o.engines_named)
+                                return make_error(Errc::invalid_argument, verdict.reason.rfind("engine ", 0) == 0
+                                                                              ? verdict.reason
+                                                                              : "engine " + engine_name + ": " + verdict.reason);
+                            if (!verdict.ok()) {
+                                reasons.insert(verdict.reason);
+                                waived.emplace_back(name, verdict.reason);
+                                continue;
+                            }
+                            XferCase c;
+                            c.name = name;
+                            c.request = q;
+                            if (memory == "file") {
+                                c.label = "no link: a file (harness test)";
+                            } else if (device && topology) {
+                                auto p = xfer::describe_path(*topology, {*device});
+                                if (p && p->ceiling_bytes_per_s) {
+                                    c.ceiling = p->ceiling_bytes_per_s;
+                                    c.label = p->ceiling_link;
+                                } else {
+                                    c.label = p ? "no link ceiling known" : "no link ceiling: " + p.error().message;
+                                }
+                            } else {
+                                c.label = device ? "no link ceiling: topology not read" : "engine's default device";
+                            }
+                            benchmark::RegisterBenchmark(
+                                name.c_str(), [c, harness](benchmark::State& s) { run_xfer_benchmark(s, c, *harness); })
+                                ->UseManualTime()
+                                ->Unit(benchmark::kMicrosecond);
+                            names.push_back(name);
+                            ++registered;
+                        }
+        }
+        if (registered == 0 && reasons.size() == 1) {
+            context.add(key, "waived: " + *reasons.begin());
+        } else {
+            for (const auto& [combo, reason] : waived) context.add(combo, "waived: " + reason);
+        }
+    }
+    return names;
+}
+
+}  // namespace p2pscope::bench

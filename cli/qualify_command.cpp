@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// p2pscope qualify: the pairs that matter (GPUs, NICs, NVMe, accelerators),
+// checked against a thresholds file: P2PDMA verdict, degraded links, map p99
+// through p2pscope.ko, transfer bandwidth against the link ceiling. A pass/fail
+// report per pair, and an exit status for scripts (docs/qualify.md).
+#include <memory>
+#include <ostream>
+
+#include "commands.hpp"
+#include "p2pscope/probe/analysis.hpp"
+#include "p2pscope/probe/sources.hpp"
+#include "p2pscope/qualify/qualify.hpp"
+
+namespace p2pscope::cli {
+
+namespace {
+
+struct QualifyOptions {
+    probe::TopologyInput input;
+    std::string thresholds;
+    std::vector<std::string> devices;
+    std::string format = "text";
+    std::string assume_cpu;
+    bool no_map = false;
+    bool no_transfers = false;
+    std::string device_node = "/dev/p2pscope";
+    bool destructive = false;
+};
+
+Status run_qualify(const QualifyOptions& o, std::ostream& out) {
+    qualify::Thresholds th;
+    if (!o.thresholds.empty()) {
+        auto t = qualify::load_thresholds(o.thresholds);
+        if (!t) return t.error();
+        th = *t;
+    }
+    std::vector<probe::PciAddress> devices;
+    for (const auto& d : o.devices) {
+        auto a = probe::PciAddress::parse(d);
+        if (!a) return a.error();
+        devices.push_back(*a);
+    }
+    probe::VerdictOptions verdict;
+    if (!o.assume_cpu.empty()) {
+        auto cpu = probe::parse_cpu(o.assume_cpu);
+        if (!cpu) return cpu.error();
+        verdict.assume_cpu = *cpu;
+    }
+    auto topology = probe::load_topology(o.input);
+    if (!topology) return topology.error();
+    auto pairs = qualify::select_pairs(*topology, devices, th, verdict);
+    if (!pairs) return pairs.error();
+
+    // Measurements run on this machine only: saved topology data has no devices to measure.
+    const bool live = o.input.hwloc_xml.empty() && o.input.lspci_dump.empty() &&
+                      (o.input.sysfs_root.empty() || o.input.sysfs_root == "/");
+    const std::string not_live = "measurements need this machine's devices; the topology is " + topology->source;
+    std::unique_ptr<qualify::MapMeasurer> map;
+    std::unique_ptr<qualify::TransferMeasurer> transfer;
+    qualify::Measurers m;
+    if (o.no_map) m.map_waiver = "not run (--no-map)";
+    else if (!live) m.map_waiver = not_live;
+    else m.map = (map = qualify::make_kclient_map_measurer(o.device_node)).get();
+    if (o.no_transfers) m.transfer_waiver = "not run (--no-transfers)";
+    else if (!live) m.transfer_waiver = not_live;
+    else
+        m.transfer = (transfer = qualify::make_xfer_transfer_measurer({"/", o.device_node, o.destructive})).get();
+
+    auto report = qualify::run(*topology, *pairs, th, m);
+    report.thresholds_file = o.thresholds;
+    out << (o.format == "json" ? qualify::render_json(report) : qualify::render_text(report));
+    switch (report.verdict()) {
+    case qualify::Verdict::fail:
+        return make_error(Errc::regression, std::to_string(report.checks(qualify::Outcome::fail)) + " check(s) failed on " +
+                                                std::to_string(report.pairs_with(qualify::Outcome::fail)) + " of " +
+                                                std::to_string(report.pairs.size()) + " pair(s)");
+    case qualify::Verdict::nothing_checked:
+        return make_error(Errc::unsupported,
+                          report.pairs.empty()
+                              ? "nothing to check: no pair of devices meant for P2P in " + topology->source
+                              : "nothing could be checked: all " +
+                                    std::to_string(report.checks(qualify::Outcome::waived)) + " checks were waived");
+    case qualify::Verdict::pass:
+    case qualify::Verdict::pass_with_waivers: break;
+    }
+    return Ok{};
+}
+
+}  // namespace
+
+Action add_qualify_command(CLI::App& app) {
+    auto o = std::make_shared<QualifyOptions>();
+    auto* sysfs = app.add_option("--sysfs-root", o->input.sysfs_root,
+                                 "Read sys/ and proc/ under DIR instead of this machine's (an unpacked copy)")
+                      ->type_name("DIR");
+    auto* xml = app.add_option("--hwloc-xml", o->input.hwloc_xml, "Read an hwloc XML topology from any machine")
+                    ->type_name("FILE");
+    auto* dump = app.add_option("--lspci-dump", o->input.lspci_dump, "Read an `lspci -xxxx` dump")->type_name("FILE");
+    sysfs->excludes(xml)->excludes(dump);
+    xml->excludes(dump);
+    app.add_option("--thresholds", o->thresholds,
+                   "Thresholds file (JSON, docs/qualify.md); default: the built-in values of qualify/thresholds.json")
+        ->type_name("FILE");
+    app.add_option("--devices", o->devices, "Qualify every pair of exactly these functions (BDFs, bridges allowed)")
+        ->delimiter(',')
+        ->type_name("BDF,...");
+    app.add_option("--format", o->format, "Output: text or json")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
+    app.add_option("--assume-cpu", o->assume_cpu,
+                   "CPU for the kernel's CPU rule when the input does not say (e.g. amd:0x19, intel)")
+        ->type_name("VENDOR[:FAMILY]");
+    app.add_flag("--no-map", o->no_map, "Do not measure map latency (the map checks are reported as waived)");
+    app.add_flag("--no-transfers", o->no_transfers, "Do not move data (the transfer checks are reported as waived)");
+    app.add_flag("--destructive", o->destructive,
+                 "Let the nvme engine write a pattern into each NVMe namespace's first bytes, so that P2P reads "
+                 "are verified (destroys that data)");
+    app.add_option("--device-node", o->device_node, "The p2pscope module's device node")
+        ->type_name("PATH")
+        ->capture_default_str();
+    app.footer(
+        "Checks per pair: p2pdma (verdict allowed), links (none degraded), map (p99 bound, needs p2pscope.ko),\n"
+        "transfer (fraction of the link ceiling, needs an engine that moves data between the two).\n"
+        "Exit status: 0 every check that ran passed (waived checks are counted in the summary), 1 a check\n"
+        "failed, 2 bad input, 3 nothing could be checked.");
+    return [o](std::ostream& out) { return run_qualify(*o, out); };
+}
+
+}  // namespace p2pscope::cli

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The checks `p2pscope qualify` runs on each pair that matters. Each is a small
+// function of what is known (topology, verdict, a measurement) and the
+// thresholds, and answers pass, fail with the reason, or waived with the reason
+// (what this input or machine lacks to decide).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "p2pscope/probe/analysis.hpp"
+#include "p2pscope/probe/topology.hpp"
+#include "p2pscope/qualify/thresholds.hpp"
+
+namespace p2pscope::qualify {
+
+enum class Outcome { pass, fail, waived };
+std::string_view to_string(Outcome o);  // "pass", "fail", "waived"
+
+struct CheckResult {
+    std::string check;  // "p2pdma", "links", "map", "transfer"
+    Outcome outcome = Outcome::waived;
+    std::string reason;              // fail: what is wrong; waived: what is missing; pass: what was found
+    std::optional<double> measured;  // map: p99 ns; transfer: fraction of the link ceiling
+    std::optional<double> limit;     // the threshold it was held to
+    std::string unit;                // "ns", "fraction of link ceiling"
+};
+
+// The P2PDMA verdict of a pair meant for P2P is one the thresholds allow;
+// unknown (the input lacks what the kernel reads) is waived.
+CheckResult check_p2pdma(const Thresholds& t, const probe::P2pdmaResult& verdict);
+
+// One PCIe link: the function below and the port above it (none when the
+// port is not in the input).
+struct LinkOnPath {
+    const probe::PciFunction* below = nullptr;
+    const probe::PciFunction* above = nullptr;
+};
+// The physical links DMA between a and b crosses: from each of them up to
+// their lowest common bridge (or the root), leaving out a switch's internal bus.
+std::vector<LinkOnPath> links_on_path(const probe::Topology& t, const probe::PciFunction& a,
+                                      const probe::PciFunction& b);
+// No link trains below what both its ends are capable of (speed or width).
+// Fails naming each degraded link; waived when a link's figures are not in the
+// input or the path has no link.
+CheckResult check_links(const std::vector<LinkOnPath>& links);
+
+// A measurement, or why it could not be taken.
+struct Measured {
+    double value = 0;    // map: p99 ns; transfer: bytes/s
+    std::string detail;  // what was measured ("map_sgtable of 4096 bytes of 0000:..'s p2pmem, 1234 maps")
+};
+// The measurement ran and showed the path broken: data that did not arrive, a
+// DMA fault, an I/O error. The check fails with this reason.
+struct RunFailed {
+    std::string reason;
+};
+// A value, the waiver's reason, or a failed run.
+using Measurement = std::variant<Measured, std::string, RunFailed>;
+
+// Map p99 at most thresholds.map_p99_ns_max.
+CheckResult check_map(const Thresholds& t, const Measurement& p99_ns);
+// Transfer bandwidth at least thresholds.transfer_min_fraction of the link
+// ceiling (bytes/s; none when the links' speed or width is not known).
+CheckResult check_transfer(const Thresholds& t, const Measurement& bytes_per_second,
+                           std::optional<double> ceiling_bytes_per_s, const std::string& ceiling_link);
+
+}  // namespace p2pscope::qualify

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <algorithm>
+#include <cstdio>
+
+#include "p2pscope/qualify/qualify.hpp"
+#include "p2pscope/xfer/link.hpp"
+
+namespace p2pscope::qualify {
+
+std::string_view to_string(Verdict v) {
+    switch (v) {
+    case Verdict::pass: return "pass";
+    case Verdict::pass_with_waivers: return "pass_with_waivers";
+    case Verdict::fail: return "fail";
+    case Verdict::nothing_checked: return "nothing_checked";
+    }
+    return "nothing_checked";
+}
+
+int PairReport::count(Outcome o) const {
+    int n = 0;
+    for (const auto& c : checks) n += c.outcome == o;
+    return n;
+}
+
+Outcome PairReport::outcome() const {
+    if (count(Outcome::fail)) return Outcome::fail;
+    if (count(Outcome::pass)) return Outcome::pass;
+    return Outcome::waived;
+}
+
+int Report::checks(Outcome o) const {
+    int n = 0;
+    for (const auto& p : pairs) n += p.count(o);
+    return n;
+}
+
+int Report::pairs_with(Outcome o) const {
+    int n = 0;
+    for (const auto& p : pairs) n += p.outcome() == o;
+    return n;
+}
+
+Verdict Report::verdict() const {
+    if (checks(Outcome::fail)) return Verdict::fail;
+    if (!checks(Outcome::pass)) return Verdict::nothing_checked;
+    return checks(Outcome::waived) ? Verdict::pass_with_waivers : Verdict::pass;
+}
+
+Result<std::vector<probe::Pair>> select_pairs(const probe::Topology& t, const std::vector<probe::PciAddress>& devices,
+                                              const Thresholds& th, const probe::VerdictOptions& verdict) {
+    probe::PairSelection selection;
+    selection.devices = devices;
+    if (devices.empty()) {
+        if (th.p2p_class_pairs.empty()) return std::vector<probe::Pair>{};
+        for (const auto& cp : th.p2p_class_pairs)
+            for (auto c : {cp.a, cp.b})
+                if (std::find(selection.classes.begin(), selection.classes.end(), c) == selection.classes.end())
+                    selection.classes.push_back(c);
+    }
+    auto selected = probe::select_functions(t, selection);
+    if (!selected) return selected.error();
+    auto pairs = probe::analyse_pairs(t, *selected, verdict);
+    if (!devices.empty()) return pairs;  // the user named them: every pair is meant for P2P
+    std::vector<probe::Pair> out;
+    for (auto& p : pairs) {
+        const auto ca = probe::classify(*t.find(p.a));
+        const auto cb = probe::classify(*t.find(p.b));
+        for (const auto& cp : th.p2p_class_pairs)
+            if (cp.matches(ca, cb)) {
+                out.push_back(std::move(p));
+                break;
+            }
+    }
+    return out;
+}
+
+namespace {
+
+// The narrowest link on the path: the most data can move between the two.
+void path_ceiling(const std::vector<LinkOnPath>& links, std::optional<double>& ceiling, std::string& where) {
+    ceiling.reset();
+    for (const auto& l : links) {
+        const auto& f = l.below->link;
+        const auto speed = f.speed_gts ? f.speed_gts : (l.above ? l.above->link.speed_gts : std::nullopt);
+        const auto width = f.width ? f.width : (l.above ? l.above->link.width : std::nullopt);
+        if (!speed || !width) {
+            ceiling.reset();
+            return;
+        }
+        const double c = xfer::link_ceiling_bytes_per_s(*speed, *width);
+        if (!ceiling || c < *ceiling) {
+            ceiling = c;
+            char buf[96];
+            std::snprintf(buf, sizeof buf, "%g GT/s x%d at %s", *speed, *width, l.below->address.to_string().c_str());
+            where = buf;
+        }
+    }
+}
+
+}  // namespace
+
+Report run(const probe::Topology& t, const std::vector<probe::Pair>& pairs, const Thresholds& th,
+           const Measurers& m) {
+    Report r;
+    r.source = t.source;
+    r.thresholds = th;
+    for (const auto& p : pairs) {
+        const probe::PciFunction& a = *t.find(p.a);
+        const probe::PciFunction& b = *t.find(p.b);
+        PairReport pr;
+        pr.pair = p;
+        pr.classes = std::string(probe::to_string(probe::classify(a))) + "-" +
+                     std::string(probe::to_string(probe::classify(b)));
+        pr.checks.push_back(check_p2pdma(th, p.p2pdma));
+        const auto links = links_on_path(t, a, b);
+        pr.checks.push_back(check_links(links));
+        pr.checks.push_back(check_map(th, m.map ? m.map->map_p99_ns(t, a, b, th) : Measurement{m.map_waiver}));
+        std::optional<double> ceiling;
+        std::string where;
+        path_ceiling(links, ceiling, where);
+        pr.checks.push_back(check_transfer(
+            th, m.transfer ? m.transfer->bytes_per_second(t, a, b, th) : Measurement{m.transfer_waiver}, ceiling,
+            where));
+        r.pairs.push_back(std::move(pr));
+    }
+    return r;
+}
+
+}  // namespace p2pscope::qualify
