@@ -56,7 +56,8 @@ int main(int argc, char** argv) {
 
     Flags f;
     CLI::App app{"p2pscoped: exports PCIe peer-to-peer DMA paths (topology, pair verdicts, IOMMU groups) and the\n"
-                 "results of scheduled measurements (DMA map latency through p2pscope.ko) to Prometheus.",
+                 "results of scheduled measurements (DMA map latency through p2pscope.ko, transfer bandwidth and\n"
+                 "latency by p2pscope xfer's engines) to Prometheus.",
                  "p2pscoped"};
     app.set_version_flag("--version", std::string(P2PSCOPE_VERSION));
     app.add_option("--config", f.config,

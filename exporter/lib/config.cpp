@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "p2pscope/exporter/config.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -195,43 +196,147 @@ Result<MapSpec> parse_map(const Checker& c, const json& m, const std::string& pa
     return s;
 }
 
+// One `p2pscope xfer` run: the same option names (snake_case) and defaults.
 Result<MeasurementSpec> parse_transfer(const Checker& c, const json& m, const std::string& path, MeasurementSpec spec,
                                        const TransferEngines& engines) {
     if (engines.empty())
         return c.fail(path + ".kind",
-                      "this build of p2pscoped has no transfer engine (they come with a later release): transfer "
-                      "measurements cannot run");
-    if (auto e = c.only_keys(m, path, {"key", "kind", "interval_s", "engine", "source", "destination", "size", "seconds"}))
+                      "this build of p2pscoped has no transfer engine: transfer measurements cannot run");
+    if (auto e = c.only_keys(m, path, {"key", "kind", "interval_s", "engine", "device", "peer", "bar", "memory", "file",
+                                       "direction", "width", "block", "span", "verify", "source_block", "destination_block",
+                                       "destructive", "size", "offset", "queue_depth", "iterations", "seconds"}))
         return *e;
     auto eng = m.find("engine");
     if (eng == m.end()) return c.fail(path, "a transfer measurement needs \"engine\"");
     auto name = text(c, *eng, path + ".engine");
     if (!name) return name.error();
     std::string known;
-    bool found = false;
+    std::shared_ptr<TransferEngine> engine;
     for (const auto& e : engines) {
         known += (known.empty() ? "" : ", ") + std::string(e->name());
-        found |= e->name() == *name;
+        if (e->name() == *name) engine = e;
     }
-    if (!found) return c.fail(path + ".engine", "unknown engine '" + *name + "' (" + known + ")");
+    if (!engine) return c.fail(path + ".engine", "unknown engine '" + *name + "' (" + known + ")");
     spec.engine = *name;
-    for (auto [k, field] : {std::pair{"source", &spec.transfer.source}, std::pair{"destination", &spec.transfer.destination}}) {
+    TransferRequest& q = spec.transfer;
+    q = TransferRequest{};
+    q.engine = *name;
+    q.size = 64 << 10;  // p2pscope xfer's --size default
+    q.direction.clear();
+    for (auto [k, field] : {std::pair{"device", &q.device}, std::pair{"peer", &q.peer}}) {
         auto it = m.find(k);
-        if (it == m.end()) return c.fail(path, std::string("a transfer measurement needs \"") + k + "\" (a BDF)");
+        if (it == m.end() || it->is_null()) continue;
         auto a = bdf(c, *it, path + "." + k);
         if (!a) return a.error();
         *field = *a;
     }
+    for (auto [k, field] : {std::pair{"memory", &q.memory}, std::pair{"file", &q.file}, std::pair{"direction", &q.direction},
+                            std::pair{"block", &q.block}, std::pair{"source_block", &q.source_block},
+                            std::pair{"destination_block", &q.destination_block}}) {
+        auto it = m.find(k);
+        if (it == m.end()) continue;
+        auto t = text(c, *it, path + "." + k);
+        if (!t) return t.error();
+        if (t->empty()) return c.fail(path + "." + k, "must not be empty");
+        *field = *t;
+    }
+    if (auto a = m.find("bar"); a != m.end()) {
+        auto v = integer(c, *a, path + ".bar", 0, 5);
+        if (!v) return v.error();
+        q.bar = static_cast<int>(*v);
+    }
+    if (auto a = m.find("width"); a != m.end()) {
+        // "all", "8", "8,memcpy", 8 or ["8", "memcpy"], as --width.
+        std::vector<std::string> list;
+        auto add = [&](const json& w) -> std::optional<Error> {
+            if (w.is_number_unsigned()) {
+                list.push_back(std::to_string(w.get<uint64_t>()));
+                return std::nullopt;
+            }
+            if (!w.is_string()) return c.fail(path + ".width", "must be a width, a list of widths or \"all\"");
+            std::string item;
+            for (char ch : w.get<std::string>() + ",") {
+                if (ch != ',') {
+                    item += ch;
+                } else if (!item.empty()) {
+                    list.push_back(item);
+                    item.clear();
+                }
+            }
+            return std::nullopt;
+        };
+        if (a->is_array()) {
+            for (const auto& w : *a)
+                if (auto e = add(w)) return *e;
+        } else if (auto e = add(*a)) {
+            return *e;
+        }
+        q.widths.clear();
+        for (const auto& w : list) {
+            if (w == "all") {
+                q.widths = {"1", "2", "4", "8", "16", "32", "64", "memcpy"};
+                break;
+            }
+            const bool known_width = w == "1" || w == "2" || w == "4" || w == "8" || w == "16" || w == "32" ||
+                                     w == "64" || w == "memcpy";
+            if (!known_width)
+                return c.fail(path + ".width", "unknown access width '" + w + "' (1, 2, 4, 8, 16, 32, 64, memcpy or all)");
+            if (std::find(q.widths.begin(), q.widths.end(), w) != q.widths.end())
+                return c.fail(path + ".width", "width " + w + " given twice");
+            q.widths.push_back(w);
+        }
+        if (q.widths.empty()) return c.fail(path + ".width", "no access width given");
+        if (!(engine->capabilities() & xfer::kCapAccessWidth))
+            return c.fail(path + ".width", "engine " + *name + " has no access widths");
+    }
+    for (auto [k, field] : {std::pair{"destructive", &q.destructive}, std::pair{"verify", &q.verify}}) {
+        auto a = m.find(k);
+        if (a == m.end()) continue;
+        if (!a->is_boolean()) return c.fail(path + "." + k, "must be true or false");
+        *field = a->get<bool>();
+    }
     if (auto a = m.find("size"); a != m.end()) {
         auto v = byte_size(c, *a, path + ".size", 1ULL << 34);
         if (!v) return v.error();
-        spec.transfer.size_bytes = *v;
+        q.size = *v;
     }
-    if (auto a = m.find("seconds"); a != m.end()) {
-        auto v = number(c, *a, path + ".seconds", 0, 60, true);
+    for (auto [k, field] : {std::pair{"offset", &q.offset}, std::pair{"span", &q.span}}) {
+        auto a = m.find(k);
+        if (a == m.end()) continue;
+        const std::string where = path + "." + k;
+        if (a->is_number_integer() && !a->is_number_unsigned() && a->get<int64_t>() < 0)
+            return c.fail(where, "must be a size (0, 4096, \"4K\", \"2M\", \"1G\")");
+        const bool zero = (a->is_number_integer() && a->get<uint64_t>() == 0) || (a->is_string() && *a == "0");
+        auto v = zero ? Result<uint64_t>(uint64_t{0}) : byte_size(c, *a, where, 1ULL << 50);
         if (!v) return v.error();
-        spec.transfer.seconds = *v;
+        *field = *v;
     }
+    if (auto a = m.find("queue_depth"); a != m.end()) {
+        auto v = integer(c, *a, path + ".queue_depth", 1, 4096);
+        if (!v) return v.error();
+        if (*v > 1 && !(engine->capabilities() & xfer::kCapQueueDepth))
+            return c.fail(path + ".queue_depth", "engine " + *name + " has no queue depth (it moves one transfer at a time)");
+        q.queue_depth = static_cast<uint32_t>(*v);
+    }
+    const auto iterations = m.find("iterations");
+    const auto seconds = m.find("seconds");
+    if (iterations != m.end() && seconds != m.end())
+        return c.fail(path + ".iterations", "excludes \"seconds\"");
+    if (iterations != m.end()) {
+        auto v = integer(c, *iterations, path + ".iterations", 1, 1000000000);
+        if (!v) return v.error();
+        q.iterations = *v;
+    }
+    // Each row (access width) runs for `seconds`; a run ends within 60 s.
+    const double rows = static_cast<double>(engine->capabilities() & xfer::kCapAccessWidth ? q.widths.size() : 1);
+    if (seconds != m.end()) {
+        auto v = number(c, *seconds, path + ".seconds", 0, 60, true);
+        if (!v) return v.error();
+        q.seconds = *v;
+    }
+    if (q.iterations == 0 && q.seconds * rows > 60)
+        return c.fail(path + ".seconds", "seconds x widths must be <= 60 (a run ends within a minute)");
+    engine->complete(q);
     return spec;
 }
 

@@ -109,12 +109,51 @@ void run_topology(const RunContext& ctx, MeasurementRecord& rec, std::shared_ptr
     out = std::move(*view);
 }
 
+// The request and the results as `p2pscope xfer --format json` prints them
+// (schema p2pscope.xfer/1, docs/xfer-json.md): request fields flat, then
+// path and results[].
+json transfer_request_json(const TransferRequest& q) {
+    auto opt = [](const auto& v) { return v ? json(v->to_string()) : json(nullptr); };
+    auto str_or_null = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
+    return {{"engine", q.engine},
+            {"device", opt(q.device)},
+            {"peer", opt(q.peer)},
+            {"memory", q.memory},
+            {"bar", q.bar >= 0 ? json(q.bar) : json(nullptr)},
+            {"file", str_or_null(q.file)},
+            {"direction", q.direction},
+            {"widths", q.widths},
+            {"size_bytes", q.size},
+            {"offset_bytes", q.offset},
+            {"queue_depth", q.queue_depth},
+            {"iterations", q.iterations},
+            {"seconds", q.seconds},
+            {"block", str_or_null(q.block)},
+            {"span_bytes", q.span},
+            {"verify", q.verify},
+            {"source_block", str_or_null(q.source_block)},
+            {"destination_block", str_or_null(q.destination_block)},
+            {"path", nullptr},
+            {"results", json::array()}};
+}
+
+json transfer_path_json(const xfer::PathInfo& p) {
+    auto str_or_null = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
+    return {{"bdfs", p.bdfs},
+            {"path_class", str_or_null(p.path_class)},
+            {"path_note", str_or_null(p.path_note)},
+            {"p2pdma_verdict", str_or_null(p.p2pdma_verdict)},
+            {"p2pdma_reason", str_or_null(p.p2pdma_reason)},
+            {"link_ceiling_bytes_per_s", p.ceiling_bytes_per_s ? json(*p.ceiling_bytes_per_s) : json(nullptr)},
+            {"link_ceiling_link", str_or_null(p.ceiling_link)},
+            {"link_ceiling_note", p.ceiling_note}};
+}
+
 void run_transfer(const MeasurementSpec& spec, const RunContext& ctx, MeasurementRecord& rec) {
-    const auto& t = spec.transfer;
-    rec.result = {{"engine", spec.engine},
-                  {"source", t.source.to_string()},
-                  {"destination", t.destination.to_string()},
-                  {"size_bytes", t.size_bytes}};
+    TransferRequest q = spec.transfer;
+    q.engine = spec.engine;
+    q.module_node = ctx.device_node;  // the kernel engines' helper: the configured device_node
+    rec.result = transfer_request_json(q);
     std::shared_ptr<TransferEngine> engine;
     for (const auto& e : ctx.engines)
         if (e->name() == spec.engine) engine = e;
@@ -123,21 +162,38 @@ void run_transfer(const MeasurementSpec& spec, const RunContext& ctx, Measuremen
         rec.reason = "no transfer engine '" + spec.engine + "' in this build";
         return;
     }
-    const TransferResult r = engine->run(t);
+    const TransferResult r = engine->run(q);
     rec.status = r.status;
     rec.reason = r.status == Outcome::ok ? std::string() : r.reason;
-    rec.result["bytes"] = r.bytes;
-    rec.result["elapsed_s"] = r.elapsed_s;
-    if (r.bytes > 0 && r.elapsed_s > 0) {
-        rec.result["bandwidth_bytes_per_second"] = static_cast<double>(r.bytes) / r.elapsed_s;
-        rec.result["latency"] = latency_json(r.latency);
-    } else {
-        rec.result["bandwidth_bytes_per_second"] = nullptr;
-        rec.result["latency"] = nullptr;
+    if (rec.status != Outcome::ok && rec.reason.empty()) rec.reason = "the engine gave no reason";
+    rec.result["path"] = transfer_path_json(r.path);
+    const auto ceiling = r.path.ceiling_bytes_per_s;
+    for (const auto& m : r.rows) {
+        const bool timed = m.transfers > 0;
+        rec.result["results"].push_back({
+            {"label", m.label},
+            {"status", m.status},
+            {"transfer_bytes", m.transfer_bytes},
+            {"transfers", m.transfers},
+            {"seconds", m.seconds},
+            {"bytes_per_second", m.bytes_per_second},
+            {"fraction_of_link_ceiling",
+             ceiling && *ceiling > 0 && timed ? json(m.bytes_per_second / *ceiling) : json(nullptr)},
+            {"latency_ns",
+             {{"min", m.latency.min_ns}, {"p50", m.latency.p50_ns}, {"p90", m.latency.p90_ns},
+              {"p99", m.latency.p99_ns}, {"max", m.latency.max_ns}, {"mean", m.latency.mean_ns}}},
+            {"verified", m.verified ? json(*m.verified) : json(nullptr)},
+            {"verify_detail", m.verify_detail.empty() ? json(nullptr) : json(m.verify_detail)},
+        });
+        // Counters count what the engine timed, faulted rows' transfers before the fault included.
+        auto& row = rec.totals.transfer_rows[m.label];
+        row.bytes = m.transfers * m.transfer_bytes;
+        row.transfers = m.transfers;
+        row.sum_ns = static_cast<uint64_t>(m.seconds * 1e9 + 0.5);
+        rec.totals.transfer_bytes += row.bytes;
+        rec.totals.transfer_samples += row.transfers;
+        rec.totals.transfer_sum_ns += row.sum_ns;
     }
-    rec.totals.transfer_bytes = r.bytes;
-    rec.totals.transfer_samples = r.latency.count;
-    rec.totals.transfer_sum_ns = static_cast<uint64_t>(r.latency.mean_ns * static_cast<double>(r.latency.count) + 0.5);
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include "p2pscope/exporter/transfer.hpp"
+
 namespace p2pscope::exporter {
 
 namespace {
@@ -32,12 +34,49 @@ void derive_typed_views(MeasurementRecord& r) {
         if (!mf || !uf || mf->count == 0) return;
         r.map = MapFigures{text("device"), text("api"), text("memory"), *mf, *uf};
     } else if (r.kind == MeasurementKind::transfer) {
-        auto l = res.find("latency");
-        auto bw = res.find("bandwidth_bytes_per_second");
-        if (l == res.end() || bw == res.end() || !bw->is_number()) return;
-        auto lf = latency_from_json(*l);
-        if (!lf) return;
-        r.transfer = TransferFigures{text("engine"), text("source"), text("destination"), bw->get<double>(), *lf};
+        if (text("engine").empty()) return;
+        TransferFigures t{text("engine"), text("device"), text("peer"), text("direction"), text("memory"), {}, {}, {}};
+        if (auto p = res.find("path"); p != res.end() && p->is_object()) {
+            auto field = [&](const char* k) {
+                auto it = p->find(k);
+                return it != p->end() && it->is_string() ? it->get<std::string>() : std::string();
+            };
+            t.path_class = field("path_class");
+            t.p2pdma_verdict = field("p2pdma_verdict");
+        }
+        if (auto rows = res.find("results"); rows != res.end() && rows->is_array()) {
+            for (const auto& row : *rows) {
+                if (!row.is_object()) continue;
+                TransferRowFigures f;
+                auto num = [&](const json& obj, const char* k, double& out) {
+                    auto it = obj.find(k);
+                    if (it != obj.end() && is_time(*it)) out = it->get<double>();
+                };
+                auto count = [&](const char* k, uint64_t& out) {
+                    auto it = row.find(k);
+                    if (it != row.end() && is_count(*it)) out = it->get<uint64_t>();
+                };
+                if (auto l = row.find("label"); l != row.end() && l->is_string()) f.label = l->get<std::string>();
+                if (auto st = row.find("status"); st != row.end() && st->is_string())
+                    f.status = std::string(row_status_class(st->get<std::string>()));
+                count("transfer_bytes", f.transfer_bytes);
+                count("transfers", f.transfers);
+                num(row, "bytes_per_second", f.bytes_per_second);
+                if (auto fr = row.find("fraction_of_link_ceiling"); fr != row.end() && is_time(*fr))
+                    f.ceiling_fraction = fr->get<double>();
+                if (auto l = row.find("latency_ns"); l != row.end() && l->is_object()) {
+                    num(*l, "min", f.min_ns);
+                    num(*l, "p50", f.p50_ns);
+                    num(*l, "p90", f.p90_ns);
+                    num(*l, "p99", f.p99_ns);
+                    num(*l, "max", f.max_ns);
+                    num(*l, "mean", f.mean_ns);
+                }
+                if (auto v = row.find("verified"); v != row.end() && v->is_boolean()) f.verified = v->get<bool>();
+                if (!f.label.empty()) t.rows.push_back(std::move(f));
+            }
+        }
+        r.transfer = std::move(t);
     }
 }
 
@@ -81,6 +120,12 @@ void RunTotals::add(const RunTotals& o) {
     transfer_bytes += o.transfer_bytes;
     transfer_samples += o.transfer_samples;
     transfer_sum_ns += o.transfer_sum_ns;
+    for (const auto& [label, row] : o.transfer_rows) {
+        auto& mine = transfer_rows[label];
+        mine.bytes += row.bytes;
+        mine.transfers += row.transfers;
+        mine.sum_ns += row.sum_ns;
+    }
 }
 
 json latency_json(const LatencyFigures& f) {
@@ -130,6 +175,12 @@ std::string to_journal_json(const MeasurementRecord& r) {
              {"transfer_bytes", t.transfer_bytes},
              {"transfer_samples", t.transfer_samples},
              {"transfer_sum_ns", t.transfer_sum_ns}}}};
+    if (!t.transfer_rows.empty()) {
+        json rows = json::object();
+        for (const auto& [label, row] : t.transfer_rows)
+            rows[label] = {{"bytes", row.bytes}, {"transfers", row.transfers}, {"sum_ns", row.sum_ns}};
+        j["totals"]["transfer_rows"] = std::move(rows);
+    }
     // One line: dump() without indent escapes every control character.
     return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -185,6 +236,20 @@ Result<MeasurementRecord> from_journal_json(std::string_view text) {
         auto it = t.find(name);
         if (it == t.end() || !is_count(*it)) return bad(std::string("totals.") + name);
         *field = it->get<uint64_t>();
+    }
+    // Per transfer row; absent in records of other kinds and of older builds.
+    if (auto rows = t.find("transfer_rows"); rows != t.end()) {
+        if (!rows->is_object()) return bad("totals.transfer_rows");
+        for (auto it = rows->begin(); it != rows->end(); ++it) {
+            RunTotals::Row row;
+            for (auto [name, field] : {std::pair{"bytes", &row.bytes}, std::pair{"transfers", &row.transfers},
+                                       std::pair{"sum_ns", &row.sum_ns}}) {
+                auto f = it->is_object() ? it->find(name) : it->end();
+                if (!it->is_object() || f == it->end() || !is_count(*f)) return bad("totals.transfer_rows." + it.key());
+                *field = f->get<uint64_t>();
+            }
+            r.totals.transfer_rows[it.key()] = row;
+        }
     }
     derive_typed_views(r);
     return r;

@@ -231,12 +231,26 @@ class NullEngine final : public TransferEngine {
 public:
     std::string_view name() const override { return "null"; }
     std::string_view description() const override { return "moves nothing"; }
+    uint32_t capabilities() const override { return xfer::kCapRead | xfer::kCapAccessWidth; }
+    void complete(TransferRequest& q) const override {
+        if (q.direction.empty()) q.direction = "read";
+    }
     TransferResult run(const TransferRequest& q) override {
         TransferResult r;
         r.status = Outcome::ok;
-        r.bytes = q.size_bytes * 10;
-        r.elapsed_s = 0.5;
-        r.latency = LatencyFigures{10, 1000, 5000, 2000, 1800, 3000, 4500, 5000};
+        r.path.bdfs = {q.device->to_string()};
+        r.path.ceiling_bytes_per_s = 100.0 * q.size;
+        for (const auto& w : q.widths) {
+            xfer::Measurement m;
+            m.label = w + "-byte";
+            m.transfer_bytes = q.size;
+            m.transfers = 10;
+            m.seconds = 0.5;
+            m.bytes_per_second = 10.0 * static_cast<double>(q.size) / 0.5;
+            m.latency = xfer::Latency{1000, 2000, 3000, 4500, 5000, 2500};
+            m.verified = true;
+            r.rows.push_back(m);
+        }
         return r;
     }
 };
@@ -247,22 +261,41 @@ TEST(Collectors, TransferPlugsInWithAnEngine) {
     for (const auto& c : available_collectors(engines)) listed |= c.name == "transfer";
     EXPECT_TRUE(listed);
     auto cfg = parse_config(
-        R"({"measurements":[{"key":"x","kind":"transfer","engine":"null","source":"34:00.0","destination":"36:00.0","size":"1M"}]})",
+        R"({"measurements":[{"key":"x","kind":"transfer","engine":"null","device":"34:00.0","width":"4,8","size":"1M"}]})",
         "cfg.json", engines);
     ASSERT_TRUE(cfg) << cfg.error().message;
     TopologyInput in = xml(test::kDgx2);
     auto out = run_measurement(cfg->measurements[0], RunContext{in, "/dev/null", engines});
     EXPECT_EQ(out.record.status, Outcome::ok);
     ASSERT_TRUE(out.record.transfer);
-    Fixture f(in, {out.record}, "/nonexistent", engines);
+    ASSERT_EQ(out.record.transfer->rows.size(), 2u);
+    // The journal keeps what the collector needs, per row.
+    auto back = from_journal_json(to_journal_json(out.record));
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(back->totals.transfer_rows.at("8-byte").transfers, 10u);
+    Fixture f(in, {*back}, "/nonexistent", engines);
     const auto fs = f.collectable->Collect();
-    const auto* bw = find_metric(fs, "p2pscope_transfer_bandwidth_bytes_per_second", {{"engine", "null"}});
+    const auto* bw = find_metric(fs, "p2pscope_transfer_bandwidth_bytes_per_second", {{"engine", "null"}, {"label", "8-byte"}});
     ASSERT_TRUE(bw);
     EXPECT_DOUBLE_EQ(bw->gauge.value, 10.0 * (1 << 20) / 0.5);
-    EXPECT_EQ(label(*bw, "source"), "0000:34:00.0");
-    const auto* bytes = find_metric(fs, "p2pscope_transfer_bytes_total", {{"key", "x"}});
+    EXPECT_EQ(label(*bw, "device"), "0000:34:00.0");
+    EXPECT_EQ(label(*bw, "peer"), "");
+    EXPECT_EQ(label(*bw, "direction"), "read");
+    const auto* ratio = find_metric(fs, "p2pscope_transfer_link_ceiling_ratio", {{"label", "4-byte"}});
+    ASSERT_TRUE(ratio);
+    EXPECT_DOUBLE_EQ(ratio->gauge.value, 0.2);
+    const auto* lat = find_metric(fs, "p2pscope_transfer_latency_seconds", {{"label", "4-byte"}});
+    ASSERT_TRUE(lat);
+    EXPECT_EQ(lat->summary.sample_count, 10u);
+    EXPECT_DOUBLE_EQ(lat->summary.sample_sum, 0.5);
+    ASSERT_EQ(lat->summary.quantile.size(), 3u);
+    EXPECT_DOUBLE_EQ(lat->summary.quantile[2].value, 4500e-9);
+    const auto* bytes = find_metric(fs, "p2pscope_transfer_bytes_total", {{"key", "x"}, {"label", "8-byte"}});
     ASSERT_TRUE(bytes);
     EXPECT_EQ(bytes->counter.value, 10.0 * (1 << 20));
+    const auto* v = find_metric(fs, "p2pscope_transfer_verified", {{"label", "8-byte"}});
+    ASSERT_TRUE(v);
+    EXPECT_EQ(v->gauge.value, 1);
 }
 
 TEST(Snapshot, DocumentFollowsItsSchema) {

@@ -14,6 +14,10 @@ class NullEngine final : public TransferEngine {
 public:
     std::string_view name() const override { return "null"; }
     std::string_view description() const override { return "moves nothing: tests the harness"; }
+    uint32_t capabilities() const override { return xfer::kCapRead; }
+    void complete(TransferRequest& q) const override {
+        if (q.direction.empty()) q.direction = "read";
+    }
     TransferResult run(const TransferRequest&) override { return {}; }
 };
 
@@ -112,16 +116,56 @@ TEST(Config, MissingFileIsBadInput) {
 
 TEST(Config, TransferNeedsAnEngine) {
     const std::string text =
-        R"({"measurements":[{"key":"x","kind":"transfer","engine":"null","source":"34:00.0","destination":"36:00.0","size":"1M"}]})";
+        R"({"measurements":[{"key":"x","kind":"transfer","engine":"null","device":"34:00.0","peer":"36:00.0","size":"1M"}]})";
     EXPECT_EQ(error_of(text).rfind("cfg.json: measurements[0].kind: this build of p2pscoped has no transfer engine", 0), 0u);
     TransferEngines engines{std::make_shared<NullEngine>()};
     auto c = parse_config(text, "cfg.json", engines);
     ASSERT_TRUE(c) << c.error().message;
     EXPECT_EQ(c->measurements[0].engine, "null");
-    EXPECT_EQ(c->measurements[0].transfer.destination.to_string(), "0000:36:00.0");
-    EXPECT_EQ(error_of(R"({"measurements":[{"key":"x","kind":"transfer","engine":"dma","source":"34:00.0","destination":"36:00.0"}]})",
-                       engines),
+    EXPECT_EQ(c->measurements[0].transfer.engine, "null");
+    EXPECT_EQ(c->measurements[0].transfer.peer->to_string(), "0000:36:00.0");
+    EXPECT_EQ(c->measurements[0].transfer.size, 1u << 20);
+    EXPECT_EQ(c->measurements[0].transfer.direction, "read") << "the engine's default";
+    EXPECT_EQ(error_of(R"({"measurements":[{"key":"x","kind":"transfer","engine":"dma","device":"34:00.0"}]})", engines),
               "cfg.json: measurements[0].engine: unknown engine 'dma' (null)");
+}
+
+// Transfer jobs take p2pscope xfer's options under the same names, with the same defaults.
+TEST(Config, TransferTakesXferOptions) {
+    const auto engines = builtin_transfer_engines();
+    auto c = parse_config(R"({"measurements":[
+        {"key":"f","kind":"transfer","engine":"cpu","file":"/tmp/data","width":"8,memcpy","iterations":20},
+        {"key":"b","kind":"transfer","engine":"cpu","device":"0000:03:00.0","bar":2,"memory":"wc","direction":"write",
+         "width":"all","offset":"32M","size":"4K","seconds":0.5},
+        {"key":"g","kind":"transfer","engine":"gpu","device":"65:00.0","memory":"pinned"}]})",
+                          "cfg.json", engines);
+    ASSERT_TRUE(c) << c.error().message;
+    const auto& f = c->measurements[0].transfer;
+    EXPECT_EQ(f.memory, "file");
+    EXPECT_EQ(f.direction, "read");
+    EXPECT_EQ(f.size, 64u << 10);
+    EXPECT_EQ(f.widths, (std::vector<std::string>{"8", "memcpy"}));
+    EXPECT_EQ(f.iterations, 20u);
+    const auto& b = c->measurements[1].transfer;
+    EXPECT_EQ(b.bar, 2);
+    EXPECT_EQ(b.offset, 32u << 20);
+    EXPECT_EQ(b.widths.size(), 8u);
+    EXPECT_DOUBLE_EQ(b.seconds, 0.5);
+    EXPECT_EQ(c->measurements[2].transfer.direction, "h2d");
+    auto err = [&](const std::string& fields) {
+        return error_of(R"({"measurements":[{"key":"x","kind":"transfer","engine":"cpu",)" + fields + "}]}", engines);
+    };
+    EXPECT_EQ(err(R"("file":"/d","width":"3")"),
+              "cfg.json: measurements[0].width: unknown access width '3' (1, 2, 4, 8, 16, 32, 64, memcpy or all)");
+    EXPECT_EQ(err(R"("file":"/d","width":[8,8])"), "cfg.json: measurements[0].width: width 8 given twice");
+    EXPECT_EQ(err(R"("file":"/d","queue_depth":4)"),
+              "cfg.json: measurements[0].queue_depth: engine cpu has no queue depth (it moves one transfer at a time)");
+    EXPECT_EQ(err(R"("file":"/d","iterations":5,"seconds":1)"), "cfg.json: measurements[0].iterations: excludes \"seconds\"");
+    EXPECT_EQ(err(R"("file":"/d","width":"all","seconds":10)"),
+              "cfg.json: measurements[0].seconds: seconds x widths must be <= 60 (a run ends within a minute)");
+    EXPECT_EQ(err(R"("device":"34:00.0","bar":6)"), "cfg.json: measurements[0].bar: must be within 0..5");
+    EXPECT_EQ(err(R"("file":"/d","fault_test":true)").rfind("cfg.json: measurements[0].fault_test: unknown key", 0), 0u);
+    EXPECT_EQ(err(R"("source":"34:00.0")").rfind("cfg.json: measurements[0].source: unknown key", 0), 0u);
 }
 
 }  // namespace

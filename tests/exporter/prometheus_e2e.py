@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """exporter.prometheus_e2e: a real Prometheus server (Debian's) on loopback
 scrapes three p2pscoped daemons every second: a DGX-2 (hwloc XML) with
-scheduled measurements, an X58 machine (lspci dump) with link registers, a
+scheduled measurements (a map run, a real transfer by p2pscope xfer's cpu
+engine through a file mapped shared, a transfer waived for a missing device), an X58 machine (lspci dump) with link registers, a
 laptop (sysfs tree) with IOMMU groups. Queries to Prometheus' HTTP API must
 then return p2pscope series with the expected labels and values.
 
@@ -25,9 +26,14 @@ def run(work):
     os.mkdir(laptop)
     subprocess.run(["tar", "-xzf", os.path.join(FIXTURES, "sysfs-snapshot/linux-amd64-415ee03b8c4d1c4f07ae2e9d8b3d3d6d.tar.gz"),
                     "-C", laptop], check=True)
+    data = work.file("xfer-data", "\0" * 65536)  # the cpu engine's memory "file", as tests/xfer/file_cases.sh
     cfg = config(work, "dgx2", [
         {"key": "topology", "kind": "topology", "interval_s": 0.5},
         {"key": "gpu0-map", "kind": "map", "device": "0000:34:00.0", "interval_s": 0.5},
+        {"key": "file-read", "kind": "transfer", "engine": "cpu", "file": data, "size": "64K", "width": "8,memcpy",
+         "iterations": 50, "interval_s": 0.5},
+        {"key": "missing-bar", "kind": "transfer", "engine": "cpu", "device": "00fe:1f:1f.7", "bar": 0, "seconds": 0.1,
+         "interval_s": 0.5},
     ], duty_cycle=0.5)
     daemons = {
         "dgx2": Daemon(work, "dgx2", P2PSCOPED, ["--hwloc-xml", os.path.join(FIXTURES, "hwloc-xml/nvidiaDGX2.xml"),
@@ -95,8 +101,8 @@ def run(work):
 
     # Collectors' own series; the map collector fails without the module, the rest succeed.
     check(scalar('p2pscope_scrape_collector_success{job="dgx2",collector="map"}') == 0, "map fails without p2pscope.ko")
-    check(scalar('sum(p2pscope_scrape_collector_success{job="dgx2"})') == 5, "five collectors succeed")
-    check(len(query('p2pscope_scrape_collector_duration_seconds{job="dgx2"}')) == 6, "a duration per collector")
+    check(scalar('sum(p2pscope_scrape_collector_success{job="dgx2"})') == 6, "six collectors succeed")
+    check(len(query('p2pscope_scrape_collector_duration_seconds{job="dgx2"}')) == 7, "a duration per collector")
     # The map run's outcome and time.
     check(scalar('p2pscope_measurement_last_run_status{job="dgx2",key="gpu0-map",kind="map",status="failed"}') == 1,
           "gpu0-map failed")
@@ -104,6 +110,29 @@ def run(work):
     check(scalar('time() - p2pscope_measurement_last_run_timestamp_seconds{job="dgx2",key="topology"}') < 30,
           "last run is recent")
     check(scalar('p2pscope_build_info{job="dgx2"}') == 1, "build info")
+
+    # Real data moved by the cpu engine through a file, per access width, back through Prometheus.
+    wait_for(lambda: query('p2pscope_measurement_runs_total{job="dgx2",key="file-read",status="ok"} >= 2'), 30,
+             "two transfer runs seen through Prometheus", 0.2)
+    for width in ("8-byte", "memcpy"):
+        sel = 'job="dgx2",key="file-read",engine="cpu",label="%s",direction="read",memory="file"' % width
+        bw = scalar('p2pscope_transfer_bandwidth_bytes_per_second{%s}' % sel)
+        check(bw > 1e6, "%s: bandwidth %r bytes/s" % (width, bw))
+        print("  file-read %s: %.2f GB/s through Prometheus" % (width, bw / 1e9), flush=True)
+        check(scalar('p2pscope_transfer_verified{%s}' % sel) == 1, width + " verified")
+        check(scalar('p2pscope_transfer_last_run_transfers{%s}' % sel) == 50, width + ": 50 transfers in the latest run")
+        check(scalar('p2pscope_transfer_latency_seconds{%s,quantile="0.5"}' % sel) > 0, width + ": p50 latency")
+        check(scalar('p2pscope_transfer_latency_seconds_count{%s}' % sel) >= 100, width + ": transfers over every run")
+        check(scalar('p2pscope_transfer_bytes_total{%s}' % sel) >= 100 * 65536, width + ": bytes over every run")
+    # The transfer an engine cannot serve here: waived, with no bandwidth at all (not a zero).
+    check(scalar('p2pscope_transfer_info{job="dgx2",key="missing-bar",engine="cpu",status="waived"}') == 1,
+          "missing-bar waived")
+    check(scalar('p2pscope_measurement_last_run_status{job="dgx2",key="missing-bar",status="waived"}') == 1,
+          "missing-bar's run waived")
+    check(query('p2pscope_transfer_bandwidth_bytes_per_second{job="dgx2",key="missing-bar"}') == [],
+          "no bandwidth series for a waived transfer")
+    reason = [m["reason"] for m in daemons["dgx2"].snapshot()["measurements"] if m["key"] == "missing-bar"]
+    check(reason == ["no PCI function 00fe:1f:1f.7 on this system"], "the waiver's reason: %r" % reason)
 
     check(prom.stop() == 0, "prometheus exit status")
     for name, d in daemons.items():

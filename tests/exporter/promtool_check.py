@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """exporter.promtool: `promtool check metrics` (Prometheus' linter) passes on
 what p2pscoped serves, for every kind of input and with every family present:
-link registers, IOMMU groups, pairs, measurement outcomes, and map latency
+link registers, IOMMU groups, pairs, measurement outcomes, map latency
 summaries (replayed from a journal written here in p2pscoped's format, since
-this machine has no p2pscope.ko to measure them).
+this machine has no p2pscope.ko to measure them), and every transfer family
+(a real cpu-engine run through a file, and a waived one).
 
 usage: promtool_check.py P2PSCOPED FIXTURES"""
 
@@ -12,7 +13,7 @@ import os
 import subprocess
 import sys
 
-from harness import Daemon, check, config, http_get, journal_line, main, parse_exposition, samples, value
+from harness import Daemon, check, config, http_get, journal_line, main, parse_exposition, samples, value, wait_for
 
 P2PSCOPED, FIXTURES = sys.argv[1], sys.argv[2]
 PROMTOOL = os.environ.get("PROMTOOL", "/usr/bin/promtool")
@@ -53,14 +54,23 @@ def run(work):
                  start_delay_s=3600)
     with open(os.path.join(work.path, "dgx2.journal"), "wb") as f:
         f.write(journal_line(map_record(1, "gpu0-map")))
+    data = work.file("xfer-data", "\0" * 65536)
+    xfer_cfg = config(work, "xfer", [
+        {"key": "file-write", "kind": "transfer", "engine": "cpu", "file": data, "direction": "write", "width": "all",
+         "iterations": 20, "interval_s": 60},
+        {"key": "missing-bar", "kind": "transfer", "engine": "cpu", "device": "00fe:1f:1f.7", "bar": 0, "interval_s": 60}])
     inputs = {
         "dgx2": ["--hwloc-xml", os.path.join(FIXTURES, "hwloc-xml/nvidiaDGX2.xml"), "--config", cfg],
         "x58": ["--lspci-dump", os.path.join(FIXTURES, "lspci-dump/tree-asus-p6t6")],
         "laptop": ["--sysfs-root", laptop],
         "power8": ["--hwloc-xml", os.path.join(FIXTURES, "hwloc-xml/power8gpudistances.xml"), "--class", "all"],
+        "xfer": ["--hwloc-xml", os.path.join(FIXTURES, "hwloc-xml/nvidiaDGX2.xml"), "--config", xfer_cfg],
     }
     for name, args in inputs.items():
         d = Daemon(work, name, P2PSCOPED, args).wait_ready()
+        if name == "xfer":
+            wait_for(lambda: all(k in http_get(d.url("/metrics"))[1] for k in ('key="file-write"', 'key="missing-bar"')),
+                     30, "both transfers to have run")
         status, text = http_get(d.url("/metrics"))
         check(status == 200, name + ": /metrics answered %d" % status)
         promtool(name, text)
@@ -78,6 +88,11 @@ def run(work):
             check(samples(exposition, "p2pscope_pcidevice_link_degraded"), "link series")
         if name == "laptop":
             check(len(samples(exposition, "p2pscope_iommu_group_info")) == 15, "IOMMU groups")
+        if name == "xfer":
+            for family in ("info", "status", "bandwidth_bytes_per_second", "latency_seconds_count",
+                           "latency_min_seconds", "latency_max_seconds", "last_run_transfers", "verified", "bytes_total"):
+                check(samples(exposition, "p2pscope_transfer_" + family, key="file-write"), "transfer family " + family)
+            check(value(exposition, "p2pscope_transfer_info", key="missing-bar", status="waived") == 1, "waived")
         check(d.stop() == 0, name + ": exit status")
     print("promtool check metrics: clean on %s" % ", ".join(inputs))
 

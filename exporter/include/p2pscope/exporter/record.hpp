@@ -5,7 +5,9 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -39,11 +41,21 @@ struct MapFigures {
     LatencyFigures map, unmap;
 };
 
-// Typed view of a transfer result.
+// Typed view of a transfer result: one row per access width or copy kind
+// (the `results[]` of p2pscope.xfer/1).
+struct TransferRowFigures {
+    std::string label;          // "8-byte", "memcpy", "h2d pinned"
+    std::string status = "ok";  // class of the row's status: ok, waived, fault, error
+    uint64_t transfer_bytes = 0, transfers = 0;
+    double bytes_per_second = 0;
+    std::optional<double> ceiling_fraction;  // of the link's raw rate; none without a PCI link
+    double min_ns = 0, p50_ns = 0, p90_ns = 0, p99_ns = 0, max_ns = 0, mean_ns = 0;
+    std::optional<bool> verified;  // none: not checked
+};
 struct TransferFigures {
-    std::string engine, source, destination;
-    double bandwidth_bytes_per_second = 0;
-    LatencyFigures latency;
+    std::string engine, device, peer, direction, memory;  // device, peer: "" when none
+    std::string path_class, p2pdma_verdict;                // "" when there is no device pair
+    std::vector<TransferRowFigures> rows;                  // empty when the run was waived or failed early
 };
 
 // Sums over every run of one key: carried from record to record (each record
@@ -53,7 +65,11 @@ struct RunTotals {
     std::array<uint64_t, 3> runs{};  // indexed by Outcome
     uint64_t map_samples = 0, map_sum_ns = 0;
     uint64_t unmap_samples = 0, unmap_sum_ns = 0;
-    uint64_t transfer_bytes = 0, transfer_samples = 0, transfer_sum_ns = 0;
+    uint64_t transfer_bytes = 0, transfer_samples = 0, transfer_sum_ns = 0;  // every row of a transfer
+    struct Row {
+        uint64_t bytes = 0, transfers = 0, sum_ns = 0;
+    };
+    std::map<std::string, Row> transfer_rows;  // per row label of a transfer
 
     void add(const RunTotals& other);
 };
@@ -69,7 +85,7 @@ struct MeasurementRecord {
     // map: the fields of one `p2pscope map --format json` result.
     nlohmann::json result = nlohmann::json::object();
     std::optional<MapFigures> map;            // map runs that took samples
-    std::optional<TransferFigures> transfer;  // transfer runs that moved data
+    std::optional<TransferFigures> transfer;  // every transfer run (rows only where the engine ran)
     RunTotals totals;
 };
 
