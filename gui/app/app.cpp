@@ -219,6 +219,21 @@ std::string App::layout_json() const {
     doc["width"] = static_cast<int>(size.x * scale.x);
     doc["height"] = static_cast<int>(size.y * scale.y);
     doc["hover"] = ui_.hover_text;  // the matrix tooltip on screen, if any
+    // What the panels drew from: the run and the series (tests check them beside the pixels).
+    const auto state = store_.get();
+    doc["run"] = {{"kind", state->run.kind == RunKind::transfer ? "transfer" : "map"},
+                  {"phase", state->run.phase == RunPhase::idle ? "idle" : "running"},
+                  {"runs", state->run.samples},
+                  {"message", state->run.message},
+                  {"rows", nlohmann::json::array()}};
+    for (const auto& m : state->run.last_rows)
+        doc["run"]["rows"].push_back(
+            {{"label", m.transfer ? m.transfer->label : ""},
+             {"status", m.status + (m.reason.empty() ? "" : ": " + m.reason)},
+             {"bytes_per_second", m.transfer ? m.transfer->bytes_per_second : 0.0},
+             {"verified", m.transfer && m.transfer->verified ? nlohmann::json(*m.transfer->verified) : nullptr}});
+    doc["series"] = {{"latency", state->series->size()}, {"bandwidth", nlohmann::json::object()}};
+    for (const auto& [key, b] : state->series->bandwidth()) doc["series"]["bandwidth"][key] = b.samples;
     doc["panels"] = nlohmann::json::array();
     for (const auto& r : rects_)
         doc["panels"].push_back({{"name", r.name},

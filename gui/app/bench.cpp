@@ -54,7 +54,10 @@ public:
     p2pscope::Status start_map(const gui::MapSpec&) override {
         return p2pscope::make_error(p2pscope::Errc::unsupported, "benchmark");
     }
-    void stop_map() override {}
+    p2pscope::Status start_transfer(const gui::TransferSpec&) override {
+        return p2pscope::make_error(p2pscope::Errc::unsupported, "benchmark");
+    }
+    void stop_run() override {}
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // p2pscope-gui: explore PCIe peer-to-peer DMA paths: the topology tree, the
-// pair matrix as a heat map, live plots of map latency, and run controls.
+// pair matrix as a heat map, live plots of map latency and transfer
+// bandwidth, and run controls (map measurements, transfers).
 // Data from a running p2pscoped, the prober in-process, or offline inputs of
 // any machine. Bad input: one line on stderr and exit status 2.
 #include <chrono>
@@ -37,6 +38,7 @@ struct Options {
     std::string device_node = P2PSCOPE_DEVICE_PATH;
     std::string window = "1600x1000";
     std::string screenshot, layout_json, hover_cell;
+    std::string transfer;
     int frames = 0;
 };
 
@@ -114,7 +116,8 @@ public:
     Actions(gui::Collector& c, gui::RunController& r) : collector_(c), runs_(r) {}
     void reload() override { collector_.reload(); }
     p2pscope::Status start_map(const gui::MapSpec& spec) override { return runs_.start(spec); }
-    void stop_map() override { runs_.stop(); }
+    p2pscope::Status start_transfer(const gui::TransferSpec& spec) override { return runs_.start_transfer(spec); }
+    void stop_run() override { runs_.stop(); }
 
 private:
     gui::Collector& collector_;
@@ -126,7 +129,7 @@ private:
 int main(int argc, char** argv) {
     Options o;
     CLI::App app{"p2pscope-gui: explore PCIe peer-to-peer DMA paths: topology tree, pair matrix (path class, P2PDMA "
-                 "verdict, measured latency), live latency plots and run controls.",
+                 "verdict, measured latency and bandwidth), live latency and bandwidth plots and run controls.",
                  "p2pscope-gui"};
     app.set_version_flag("--version", std::string(P2PSCOPE_VERSION));
     auto* connect = app.add_option("--connect", o.connect, "A running p2pscoped: HOST:PORT or its URL (GET /snapshot.json)")
@@ -162,6 +165,12 @@ int main(int argc, char** argv) {
         ->type_name("BDF[,PEER]");
     app.add_option("--device-node", o.device_node, "The kernel module's device node (in-process map measurements)")
         ->capture_default_str();
+    app.add_option("--transfer", o.transfer,
+                   "Start a transfer at once, as the run controls would: ENGINE[,KEY=VALUE...] with keys device, "
+                   "peer, memory, bar, file, direction, width (8+memcpy, all), size, offset, seconds, source-block, "
+                   "destination-block and the flags repeat, destructive; e.g. cpu,file=/tmp/f,size=64K,repeat. "
+                   "With --screenshot, the frames are drawn after 3 runs (or when it ends)")
+        ->type_name("SPEC");
     app.add_option("--window", o.window, "Window size")->type_name("WxH")->capture_default_str();
     auto* shot = app.add_option("--screenshot", o.screenshot, "Draw --frames frames, save the last as a PNG, and exit")
                      ->type_name("FILE");
@@ -178,8 +187,9 @@ int main(int argc, char** argv) {
     app.footer(
         "Inputs: this machine by default (probed in-process; run as root to read ACS), or one of --connect,\n"
         "--hwloc-xml, --lspci-dump, --sysfs-root, --json. Map measurements run in-process through /dev/p2pscope\n"
-        "when the topology is this machine's; the GUI does not run transfers yet. Keys: mouse; hover a matrix\n"
-        "cell for the verdict's reason, click it to select the pair.\n"
+        "when the topology is this machine's. Transfers run in-process through p2pscope xfer's engines (the\n"
+        "cpu engine on a BAR, p2pmem or a file; gpu; p2pmem-odirect): an engine that cannot run here says why.\n"
+        "Keys: mouse; hover a matrix cell for the verdict's reason, click it to select the pair.\n"
         "Exit status: 0 done, 2 bad input, 3 cannot be done here (no display, no OpenGL, cannot write the PNG).");
     try {
         app.parse(argc, argv);
@@ -231,6 +241,14 @@ int main(int argc, char** argv) {
         }
     }
 
+    std::optional<gui::TransferSpec> transfer;
+    if (!o.transfer.empty()) {
+        auto t = gui::parse_transfer_spec(o.transfer);
+        if (!t) return fail(t.error());
+        if (auto st = gui::check_transfer(*t); !st) return fail(st.error());  // before any window opens
+        transfer = std::move(*t);
+    }
+
     auto built = make_source(o);
     if (!built) return fail(built.error());
     if (built->first && built->first->topology && !ao.select.empty()) {
@@ -266,6 +284,13 @@ int main(int argc, char** argv) {
     gui::Collector collector(std::move(built->source), store);
     collector.start(std::move(built->first));
     Actions actions(collector, runs);
+    if (transfer) {
+        // The engine's own check first: a request it calls invalid is bad input, exit 2 (a waiver is shown, not an error).
+        if (auto st = runs.start_transfer(*transfer); !st) {
+            collector.stop();
+            return fail(st.error());
+        }
+    }
 
     int status = 0;
     {
@@ -281,6 +306,10 @@ int main(int argc, char** argv) {
             const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
             while (store.get()->source.loading && store.get()->source.error.empty() &&
                    std::chrono::steady_clock::now() < deadline)
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            // And, for --transfer, a plot with points: three runs, or the run's end.
+            while (transfer && store.get()->run.phase != gui::RunPhase::idle && store.get()->run.samples < 3 &&
+                   std::chrono::steady_clock::now() < deadline + std::chrono::seconds(40))
                 std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
         if (hover) {

@@ -22,7 +22,8 @@ public:
     virtual ~Actions() = default;
     virtual void reload() = 0;
     virtual Status start_map(const MapSpec& spec) = 0;
-    virtual void stop_map() = 0;
+    virtual Status start_transfer(const TransferSpec& spec) = 0;
+    virtual void stop_run() = 0;  // the map measurement or transfer that runs
 };
 
 // State the user changes; lives across frames, owned by the UI thread only.
@@ -31,7 +32,10 @@ struct UiState {
     int row = -1, col = -1;           // selected matrix cell
     bool scroll_to_device = false;    // the tree brings the selection into view once
     MatrixMode mode = MatrixMode::path;
-    MapSpec draft;                    // the run controls' settings
+    MapSpec draft;                    // the run controls' settings (device and peer: the selection)
+    RunKind run_kind = RunKind::map;  // which form the run controls show
+    TransferSpec transfer;            // the transfer form's settings
+    bool transfer_selected = true;    // the transfer uses the selected device (and peer)
     std::string last_error;           // the last refused action, shown by the run controls
     bool plots_all = false;           // plots: every series, not just the selected pair's
     std::map<std::string, bool> open; // tree nodes the user folded or unfolded

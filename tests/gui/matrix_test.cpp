@@ -78,12 +78,67 @@ TEST(Matrix, MeasuredLatencyIsDirectional) {
     EXPECT_NE(empty.note.find("No map measurement yet"), std::string::npos);
 }
 
-TEST(Matrix, BandwidthIsUnavailableNotInvented) {
-    const auto ms = measurements({td::map_measurement("a", 1700000000, "0000:34:00.0", "0000:36:00.0", 400)});
+namespace {
+MeasurementView transfer(const std::string& device, const std::string& peer, double finished, double bps,
+                         const std::string& status = "ok", const std::string& reason = "") {
+    MeasurementView m;
+    m.kind = "transfer";
+    m.key = "xfer/" + device + "/" + peer + "/" + std::to_string(bps);
+    m.finished_unix_s = finished;
+    m.status = status;
+    m.reason = reason;
+    m.device = device;
+    m.peer = peer;
+    m.memory = "pinned";
+    m.size_bytes = 1 << 20;
+    if (status == "ok") {
+        TransferView t;
+        t.engine = "gpu";
+        t.direction = peer.empty() ? "h2d" : "peer";
+        t.label = "copy";
+        t.transfers = 100;
+        t.bytes_per_second = bps;
+        t.p50_ns = 1000;
+        t.p99_ns = 2000;
+        t.verified = true;
+        m.transfer = t;
+    }
+    return m;
+}
+}  // namespace
+
+TEST(Matrix, BandwidthFromTransfers) {
+    const std::string d0 = dgx2().devices[static_cast<size_t>(dgx2().matrix[0])].bdf;
+    const std::string d1 = dgx2().devices[static_cast<size_t>(dgx2().matrix[1])].bdf;
+    const std::string d2 = dgx2().devices[static_cast<size_t>(dgx2().matrix[2])].bdf;
+    // A map measurement is no bandwidth; an older run is replaced by the latest; the fastest row of a run shows.
+    std::vector<MeasurementView> ms = measurements({td::map_measurement("a", 1700000000, d0, d1, 400)});
+    ms.push_back(transfer(d0, d1, 1700000001, 9e9));
+    ms.push_back(transfer(d0, d1, 1700000002, 1e9));
+    ms.push_back(transfer(d0, d1, 1700000002, 3e9));
+    ms.push_back(transfer(d1, "", 1700000003, 12e9));
+    ms.push_back(transfer(d2, "", 1700000004, 0, "waived", "the CUDA driver (libcuda.so.1) is not installed"));
     const auto m = build_matrix(dgx2(), ms, MatrixMode::bandwidth);
-    for (const auto& c : m.cells) EXPECT_FALSE(c.has_value);
-    EXPECT_EQ(m.note, kTransferUnavailable);
-    EXPECT_NE(explain_cell(dgx2(), ms, MatrixMode::bandwidth, 0, 1).find(kTransferUnavailable), std::string::npos);
+    EXPECT_TRUE(m.at(0, 1).has_value);
+    EXPECT_DOUBLE_EQ(m.at(0, 1).value, 3e9);
+    EXPECT_EQ(m.at(0, 1).label, "3.0G");
+    EXPECT_DOUBLE_EQ(m.at(1, 1).value, 12e9);
+    EXPECT_EQ(m.at(1, 1).color, ramp(1));
+    EXPECT_EQ(m.at(0, 1).color, ramp(0));
+    EXPECT_FALSE(m.at(1, 0).has_value);
+    EXPECT_EQ(m.at(2, 2).label, "W");
+    EXPECT_DOUBLE_EQ(m.min_value, 3e9);
+    EXPECT_DOUBLE_EQ(m.max_value, 12e9);
+    EXPECT_NE(m.note.find("latest transfer run"), std::string::npos) << m.note;
+    const std::string why = explain_cell(dgx2(), ms, MatrixMode::bandwidth, 0, 1);
+    EXPECT_NE(why.find("Transfers of " + d0 + " with " + d1 + ":"), std::string::npos) << why;
+    EXPECT_NE(why.find("3.00 GB/s, p50 1000 ns, p99 2000 ns, verified"), std::string::npos) << why;
+    const std::string waived = explain_cell(dgx2(), ms, MatrixMode::bandwidth, 2, 2);
+    EXPECT_NE(waived.find("waived (the CUDA driver (libcuda.so.1) is not installed)"), std::string::npos) << waived;
+    const auto empty = build_matrix(dgx2(), measurements({td::map_measurement("a", 1700000000, d0, d1, 400)}),
+                                    MatrixMode::bandwidth);
+    for (const auto& c : empty.cells) EXPECT_FALSE(c.has_value);
+    EXPECT_EQ(empty.note, kNoTransferYet);
 }
 
 TEST(Matrix, Modes) {

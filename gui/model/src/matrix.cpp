@@ -13,10 +13,6 @@
 
 namespace p2pscope::gui {
 
-const char* const kTransferUnavailable =
-    "The GUI does not run transfers yet (p2pscope xfer does, from the command line): no bandwidth is "
-    "shown rather than an estimate.";
-
 std::string_view to_string(MatrixMode m) {
     switch (m) {
     case MatrixMode::path: return "path";
@@ -47,6 +43,9 @@ Color text_color_on(Color c) {
     const double luma = 0.2126 * c.r + 0.7152 * c.g + 0.0722 * c.b;
     return luma > 140 ? Color{16, 16, 16} : Color{240, 240, 240};
 }
+
+const char* const kNoTransferYet =
+    "No transfer of a device yet: start one under Run controls (Transfer bandwidth) on this machine.";
 
 namespace {
 
@@ -104,6 +103,43 @@ CellKey cell_key(const TopologyView& v, size_t row, size_t col) {
     const auto& a = v.devices[static_cast<size_t>(v.matrix[row])];
     if (row == col) return {a.bdf, ""};
     return {a.bdf, v.devices[static_cast<size_t>(v.matrix[col])].bdf};
+}
+
+// The latest transfer run of each (device, peer): its fastest ok row, or, when
+// none ran, a row that says why.
+std::map<CellKey, const MeasurementView*> latest_transfers(const std::vector<MeasurementView>& ms) {
+    std::map<CellKey, const MeasurementView*> out;
+    auto rate = [](const MeasurementView* m) {
+        return m->ok() && m->transfer && m->transfer->transfers ? m->transfer->bytes_per_second : -1.0;
+    };
+    for (const auto& m : ms) {
+        if (m.kind != "transfer" || m.device.empty()) continue;
+        auto& slot = out[{m.device, m.peer}];
+        if (!slot || m.finished_unix_s > slot->finished_unix_s ||
+            (m.finished_unix_s == slot->finished_unix_s && rate(&m) > rate(slot)))
+            slot = &m;
+    }
+    return out;
+}
+
+std::string compact_rate(double bps) {
+    char buf[16];
+    if (bps >= 1e9)
+        std::snprintf(buf, sizeof buf, "%.1fG", bps / 1e9);
+    else if (bps >= 1e6)
+        std::snprintf(buf, sizeof buf, "%.0fM", bps / 1e6);
+    else
+        std::snprintf(buf, sizeof buf, "%.0fk", bps / 1e3);
+    return buf;
+}
+
+std::string transfer_line(const MeasurementView& m) {
+    std::string s = m.config_label() + ", finished " + clock_time(m.finished_unix_s) + ": ";
+    if (!m.ok()) return s + m.status + (m.reason.empty() ? "" : " (" + m.reason + ")");
+    if (!m.transfer || !m.transfer->transfers) return s + "no transfers";
+    const TransferView& t = *m.transfer;
+    return s + format_rate(t.bytes_per_second) + ", p50 " + format_ns(t.p50_ns) + ", p99 " + format_ns(t.p99_ns) +
+           (t.verified ? (*t.verified ? ", verified" : ", DID NOT VERIFY") : ", not verified");
 }
 
 std::string latency_line(const MeasurementView& m) {
@@ -243,12 +279,47 @@ MatrixView build_matrix(const TopologyView& v, const std::vector<MeasurementView
                          "to a p2pscoped that measures.";
         break;
     }
-    case MatrixMode::bandwidth:
-        for (auto& cell : out.cells) cell = {kNoData, "", false, 0};
-        for (size_t r = 0; r < n; ++r) out.cells[r * n + r] = {kSame, "X", false, 0};
-        out.legend = {{kNoData, "not available"}};
-        out.note = kTransferUnavailable;
+    case MatrixMode::bandwidth: {
+        const auto latest = latest_transfers(measurements);
+        double lo = 0, hi = 0;
+        bool any = false;
+        for (size_t r = 0; r < n; ++r)
+            for (size_t c = 0; c < n; ++c) {
+                Cell& cell = out.cells[r * n + c];
+                auto it = latest.find(cell_key(v, r, c));
+                if (it == latest.end()) {
+                    cell = {kNoData, "", false, 0};
+                    continue;
+                }
+                const MeasurementView& m = *it->second;
+                if (!m.ok()) {
+                    cell = {m.status == "waived" ? kWaived : kFailed, m.status == "waived" ? "W" : "F", false, 0};
+                    continue;
+                }
+                if (!m.transfer || m.transfer->transfers == 0) {
+                    cell = {kNoData, "", false, 0};
+                    continue;
+                }
+                cell = {{}, compact_rate(m.transfer->bytes_per_second), true, m.transfer->bytes_per_second};
+                lo = any ? std::min(lo, cell.value) : cell.value;
+                hi = any ? std::max(hi, cell.value) : cell.value;
+                any = true;
+            }
+        out.min_value = lo;
+        out.max_value = hi;
+        const double llo = std::log(std::max(lo, 1.0)), lhi = std::log(std::max(hi, 1.0));
+        for (auto& cell : out.cells)
+            if (cell.has_value)
+                cell.color = ramp(lhi > llo ? (std::log(std::max(cell.value, 1.0)) - llo) / (lhi - llo) : 0.5);
+        if (any) out.legend = {{ramp(0), format_rate(lo)}, {ramp(0.5), "log scale"}, {ramp(1), format_rate(hi)}};
+        out.legend.push_back({kWaived, "waived"});
+        out.legend.push_back({kFailed, "failed"});
+        out.legend.push_back({kNoData, "not measured"});
+        out.note = any ? "Rows are the transfer's device, columns its peer (diagonal: the CPU or host memory); the "
+                         "fastest row of the latest transfer run per cell."
+                       : kNoTransferYet;
         break;
+    }
     }
     return out;
 }
@@ -274,10 +345,23 @@ std::string explain_cell(const TopologyView& v, const std::vector<MeasurementVie
         if (ms.size() > 6) out += "\n  ... " + std::to_string(ms.size() - 6) + " more";
         return out;
     };
+    auto transfers = [&] {
+        std::vector<const MeasurementView*> ms;
+        const CellKey key = cell_key(v, row, col);
+        for (const auto& m : measurements)
+            if (m.kind == "transfer" && m.device == key.first && m.peer == key.second) ms.push_back(&m);
+        std::sort(ms.begin(), ms.end(), [](auto* x, auto* y) { return x->finished_unix_s > y->finished_unix_s; });
+        const std::string what = row == col ? a.bdf : a.bdf + " with " + b.bdf;
+        if (ms.empty()) return "Transfer bandwidth: no transfer of " + what + " yet.";
+        std::string out = "Transfers of " + what + ":";
+        for (size_t i = 0; i < ms.size() && i < 6; ++i) out += "\n  " + transfer_line(*ms[i]);
+        if (ms.size() > 6) out += "\n  ... " + std::to_string(ms.size() - 6) + " more";
+        return out;
+    };
     if (row == col) {
         s = a.bdf + "  " + a.title() + "\nThe same device.";
         if (mode == MatrixMode::latency) s += "\n" + measured();
-        if (mode == MatrixMode::bandwidth) s += std::string("\n") + kTransferUnavailable;
+        if (mode == MatrixMode::bandwidth) s += "\n" + transfers();
         return s;
     }
     const DeviceView& lo = a.bdf < b.bdf ? a : b;
@@ -302,7 +386,7 @@ std::string explain_cell(const TopologyView& v, const std::vector<MeasurementVie
             s += path_line + "\n" + verdict_line;
     }
     if (mode == MatrixMode::latency) s += "\n" + measured();
-    if (mode == MatrixMode::bandwidth) s += std::string("\n") + kTransferUnavailable;
+    if (mode == MatrixMode::bandwidth) s += "\n" + transfers();
     return s;
 }
 

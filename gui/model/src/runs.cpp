@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "p2pscope/gui/runs.hpp"
 
+#include <cctype>
+#include <charconv>
 #include <cmath>
 
 #include "p2pscope/gui/sources.hpp"
 #include "p2pscope/kclient/device.hpp"
 #include "p2pscope/kclient/names.hpp"
+#include "p2pscope/xfer/engine.hpp"
 
 namespace p2pscope::gui {
 
@@ -110,16 +113,22 @@ RunController::~RunController() {
     join();
 }
 
+Status RunController::begin() {
+    if (store_.get()->run.phase != RunPhase::idle)
+        return make_error(Errc::invalid_argument, "a measurement is running: stop it first");
+    if (worker_.joinable()) worker_.join();
+    stop_ = false;
+    return Ok{};
+}
+
 Status RunController::start(const MapSpec& spec) {
     std::lock_guard lock(mutex_);
     if (!backend_) return make_error(Errc::unsupported, store_.get()->run.map_unavailable);
-    if (store_.get()->run.phase != RunPhase::idle)
-        return make_error(Errc::invalid_argument, "a measurement is running: stop it first");
+    if (auto st = begin(); !st) return st;
     if (auto st = check_spec(spec); !st) return st;
-    if (worker_.joinable()) worker_.join();
-    stop_ = false;
     store_.update([&](AppState& s) {
         s.run.phase = RunPhase::running;
+        s.run.kind = RunKind::map;
         s.run.spec = spec;
         s.run.samples = 0;
         s.run.started_unix_s = now_unix_s();
@@ -167,6 +176,342 @@ void RunController::loop(MapSpec spec) {
         s.run.phase = RunPhase::idle;
         s.run.message = outcome;
     });
+}
+
+// ---- transfers ----
+
+std::vector<std::string> transfer_engine_names() {
+    std::vector<std::string> out;
+    for (const auto& e : xfer::engines()) out.emplace_back(e.name);
+    return out;
+}
+
+std::optional<EngineChoices> transfer_engine_choices(const std::string& engine) {
+    auto e = xfer::make_engine(engine);
+    if (!e) return std::nullopt;
+    EngineChoices c;
+    c.description = std::string(e->description());
+    c.capabilities = xfer::capability_names(e->capabilities());
+    c.widths = e->capabilities() & xfer::kCapAccessWidth;
+    c.peer = e->capabilities() & xfer::kCapPeer;
+    // p2pscope xfer's values of --memory and --direction (its --help), default first.
+    if (engine == "cpu") {
+        c.memories = {"uc", "wc", "p2pmem", "file"};
+        c.directions = {"read", "write"};
+    } else if (engine == "gpu") {
+        c.memories = {"all", "pageable", "pinned"};
+        c.directions = {"h2d", "d2h", "d2d", "peer"};
+    } else if (engine == "p2pmem-odirect") {
+        c.directions = {"copy", "read"};
+        c.blocks = true;
+    }
+    return c;
+}
+
+namespace {
+
+std::string engine_list() {
+    std::string s;
+    for (const auto& n : transfer_engine_names()) s += (s.empty() ? "" : ", ") + n;
+    return s;
+}
+
+// p2pscope xfer's defaults for what the user left empty.
+xfer::Request to_request(const TransferSpec& t) {
+    xfer::Request q;
+    q.engine = t.engine;
+    // check_transfer_spec() refuses a bad BDF; here it is left out.
+    if (auto d = probe::PciAddress::parse(t.device); !t.device.empty() && d) q.device = *d;
+    if (auto p = probe::PciAddress::parse(t.peer); !t.peer.empty() && p) q.peer = *p;
+    q.memory = t.memory;
+    q.bar = t.bar;
+    q.file = t.file;
+    q.direction = t.direction;
+    if (t.engine == "cpu") {
+        if (q.memory.empty()) q.memory = q.file.empty() ? "uc" : "file";
+        if (q.direction.empty()) q.direction = "read";
+    } else if (t.engine == "gpu") {
+        if (q.direction.empty()) q.direction = "h2d";
+    } else if (q.direction.empty()) {
+        q.direction = "copy";
+    }
+    q.widths.clear();
+    for (const auto& w : t.widths) {
+        if (w == "all") {
+            q.widths = {"1", "2", "4", "8", "16", "32", "64", "memcpy"};
+            break;
+        }
+        q.widths.push_back(w);
+    }
+    q.source_block = t.source_block;
+    q.destination_block = t.destination_block;
+    q.destructive = t.destructive;
+    q.size = t.size_bytes;
+    q.offset = t.offset;
+    q.seconds = t.seconds;
+    return q;
+}
+
+// The spec with the defaults to_request() applied, so that keys and labels say what ran.
+TransferSpec effective(const TransferSpec& t) {
+    const xfer::Request q = to_request(t);
+    TransferSpec e = t;
+    e.memory = q.memory;
+    e.direction = q.direction;
+    e.widths = q.widths;
+    return e;
+}
+
+MeasurementView transfer_row(const TransferSpec& t, const xfer::Measurement& r, double finished) {
+    MeasurementView m;
+    m.kind = "transfer";
+    m.key = transfer_key(t, r.label);
+    m.finished_unix_s = finished;
+    // xfer's status is "ok", "waived: R", "fault: R", "error: R".
+    const auto colon = r.status.find(": ");
+    m.status = colon == std::string::npos ? r.status : r.status.substr(0, colon);
+    m.reason = colon == std::string::npos ? "" : r.status.substr(colon + 2);
+    m.device = t.device;
+    m.peer = t.peer;
+    m.memory = t.memory;
+    m.size_bytes = r.transfer_bytes ? r.transfer_bytes : t.size_bytes;
+    TransferView v;
+    v.engine = t.engine;
+    v.direction = t.direction;
+    v.label = r.label;
+    v.transfers = r.transfers;
+    v.seconds = r.seconds;
+    v.bytes_per_second = r.bytes_per_second;
+    v.min_ns = r.latency.min_ns;
+    v.p50_ns = r.latency.p50_ns;
+    v.p90_ns = r.latency.p90_ns;
+    v.p99_ns = r.latency.p99_ns;
+    v.max_ns = r.latency.max_ns;
+    v.mean_ns = r.latency.mean_ns;
+    v.verified = r.verified;
+    v.verify_detail = r.verify_detail;
+    m.transfer = std::move(v);
+    return m;
+}
+
+std::optional<uint64_t> parse_bytes(std::string_view v) {
+    uint64_t n = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc{} || end == v.data()) return std::nullopt;
+    std::string_view unit(end, static_cast<size_t>(v.data() + v.size() - end));
+    int shift = 0;
+    if (unit.empty() || unit == "B")
+        shift = 0;
+    else if (unit == "K" || unit == "KiB" || unit == "k")
+        shift = 10;
+    else if (unit == "M" || unit == "MiB")
+        shift = 20;
+    else if (unit == "G" || unit == "GiB")
+        shift = 30;
+    else
+        return std::nullopt;
+    if (shift && n > (~uint64_t{0} >> shift)) return std::nullopt;
+    return n << shift;
+}
+
+}  // namespace
+
+std::string transfer_key(const TransferSpec& spec, const std::string& row_label) {
+    const TransferSpec t = effective(spec);
+    const std::string target = !t.device.empty() ? t.device : !t.file.empty() ? "file:" + t.file : std::string("-");
+    return "xfer/" + t.engine + "/" + target + "/" + (t.peer.empty() ? std::string("-") : t.peer) + "/" +
+           (t.memory.empty() ? std::string("-") : t.memory) + "/" + t.direction + "/" + std::to_string(t.size_bytes) +
+           "/" + row_label;
+}
+
+Status check_transfer_spec(const TransferSpec& t) {
+    if (!xfer::make_engine(t.engine))
+        return make_error(Errc::invalid_argument, "unknown engine '" + t.engine + "' (one of " + engine_list() + ")");
+    if (t.size_bytes == 0) return make_error(Errc::invalid_argument, "the transfer size must be above 0");
+    if (!(t.seconds > 0) || t.seconds > 60)
+        return make_error(Errc::invalid_argument, "seconds per measurement must be within 0..60");
+    if (!t.device.empty())
+        if (auto d = probe::PciAddress::parse(t.device); !d) return d.error();
+    if (!t.peer.empty())
+        if (auto p = probe::PciAddress::parse(t.peer); !p) return p.error();
+    if (t.widths.empty()) return make_error(Errc::invalid_argument, "choose at least one access width");
+    if (t.bar < -1 || t.bar > 5) return make_error(Errc::invalid_argument, "the BAR index must be within 0..5");
+    return Ok{};
+}
+
+Status check_transfer(const TransferSpec& t) {
+    if (auto st = check_transfer_spec(t); !st) return st;
+    const auto verdict = xfer::make_engine(t.engine)->check(to_request(t));
+    if (verdict.kind == xfer::CheckResult::Kind::invalid) return make_error(Errc::invalid_argument, verdict.reason);
+    return Ok{};
+}
+
+Result<TransferSpec> parse_transfer_spec(std::string_view text) {
+    TransferSpec t;
+    std::vector<std::string_view> parts;
+    for (size_t at = 0; at <= text.size();) {
+        const size_t comma = std::min(text.find(',', at), text.size());
+        parts.push_back(text.substr(at, comma - at));
+        at = comma + 1;
+    }
+    auto bad = [&](const std::string& why) { return make_error(Errc::invalid_argument, "--transfer: " + why); };
+    if (parts.empty() || parts[0].empty() || parts[0].find('=') != std::string_view::npos)
+        return bad("'" + std::string(text) + "' does not start with an engine (" + engine_list() + ")");
+    t.engine = std::string(parts[0]);
+    for (size_t i = 1; i < parts.size(); ++i) {
+        const std::string_view p = parts[i];
+        const size_t eq = p.find('=');
+        const std::string key(p.substr(0, eq));
+        const std::string value = eq == std::string_view::npos ? "" : std::string(p.substr(eq + 1));
+        const bool flag = eq == std::string_view::npos;
+        if (key == "repeat" && flag) {
+            t.repeat = true;
+        } else if (key == "destructive" && flag) {
+            t.destructive = true;
+        } else if (flag) {
+            return bad("'" + key + "' needs a value (KEY=VALUE)");
+        } else if (key == "device") {
+            t.device = value;
+        } else if (key == "peer") {
+            t.peer = value;
+        } else if (key == "memory") {
+            t.memory = value;
+        } else if (key == "file") {
+            t.file = value;
+        } else if (key == "direction") {
+            t.direction = value;
+        } else if (key == "source-block") {
+            t.source_block = value;
+        } else if (key == "destination-block") {
+            t.destination_block = value;
+        } else if (key == "width") {
+            t.widths.clear();
+            for (size_t at = 0; at <= value.size();) {
+                const size_t plus = std::min(value.find('+', at), value.size());
+                if (plus > at) t.widths.push_back(value.substr(at, plus - at));
+                at = plus + 1;
+            }
+        } else if (key == "size" || key == "offset") {
+            auto n = parse_bytes(value);
+            if (!n) return bad(key + " '" + value + "' is not a byte count (like 4096, 64K, 2M)");
+            (key == "size" ? t.size_bytes : t.offset) = *n;
+        } else if (key == "bar") {
+            int b = -1;
+            auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), b);
+            if (ec != std::errc{} || end != value.data() + value.size() || b < 0 || b > 5)
+                return bad("bar '" + value + "' is not a BAR index 0..5");
+            t.bar = b;
+        } else if (key == "seconds") {
+            char* end = nullptr;
+            const double d = std::strtod(value.c_str(), &end);
+            if (value.empty() || end != value.c_str() + value.size())
+                return bad("seconds '" + value + "' is not a number");
+            t.seconds = d;
+        } else {
+            return bad("unknown key '" + key +
+                       "' (device, peer, memory, bar, file, direction, width, size, offset, seconds, source-block, "
+                       "destination-block, repeat, destructive)");
+        }
+    }
+    if (auto st = check_transfer_spec(t); !st) return bad(st.error().message);
+    return t;
+}
+
+namespace {
+
+// One transfer session on the worker: runs until done (no repeat), stopped, or a row faults.
+std::string run_transfers(Store& store, const std::atomic<bool>& stop, xfer::Engine& engine, const xfer::Request& q,
+                          const TransferSpec& spec) {
+    for (;;) {
+        if (auto st = engine.setup(q); !st) {
+            engine.teardown();
+            return "stopped: " + st.error().message;
+        }
+        auto rows = engine.run();
+        engine.teardown();
+        if (!rows) return "stopped: " + rows.error().message;
+        const double finished = now_unix_s();
+        std::vector<MeasurementView> views;
+        size_t failed = 0, unverified = 0;
+        std::string first_failure;
+        for (const auto& r : *rows) {
+            views.push_back(transfer_row(spec, r, finished));
+            const MeasurementView& v = views.back();
+            if (!v.ok() && v.status != "waived") {
+                if (!failed) first_failure = r.label + ": " + r.status;
+                ++failed;
+            }
+            unverified += v.transfer && v.transfer->verified == false;
+        }
+        store.update([&](AppState& s) {
+            auto series = std::make_shared<SeriesSet>(*s.series);
+            bool added = false;
+            for (const auto& v : views) added = series->add(v) || added;
+            if (added) s.series = std::move(series);
+            for (const auto& v : views) Store::add_local(s, v);
+            s.run.last_rows = views;
+            ++s.run.samples;
+        });
+        if (failed)
+            return std::to_string(failed) + " measurement(s) faulted or failed, the first " + first_failure;
+        if (!spec.repeat)
+            return unverified ? "done: " + std::to_string(unverified) + " measurement(s) moved data that did not verify"
+                              : "done";
+        if (stop) return "stopped by the user";
+    }
+}
+
+}  // namespace
+
+Status RunController::start_transfer(const TransferSpec& requested) {
+    std::lock_guard lock(mutex_);
+    if (auto st = check_transfer_spec(requested); !st) return st;
+    if (auto st = begin(); !st) return st;
+    const TransferSpec spec = effective(requested);
+    const xfer::Request q = to_request(requested);
+    std::unique_ptr<xfer::Engine> engine = xfer::make_engine(spec.engine);
+    const xfer::CheckResult verdict = engine->check(q);
+    if (verdict.kind == xfer::CheckResult::Kind::invalid) return make_error(Errc::invalid_argument, verdict.reason);
+    if (verdict.kind == xfer::CheckResult::Kind::waived) {
+        MeasurementView m;
+        m.kind = "transfer";
+        m.key = transfer_key(spec, "-");
+        m.finished_unix_s = now_unix_s();
+        m.status = "waived";
+        m.reason = verdict.reason;
+        m.device = spec.device;
+        m.peer = spec.peer;
+        m.api = spec.engine + " " + spec.direction;
+        m.memory = spec.memory;
+        m.size_bytes = spec.size_bytes;
+        store_.update([&](AppState& s) {
+            s.run.kind = RunKind::transfer;
+            s.run.transfer = spec;
+            s.run.samples = 0;
+            s.run.started_unix_s = m.finished_unix_s;
+            s.run.last_rows = {m};
+            s.run.message = "waived: " + verdict.reason;
+            Store::add_local(s, std::move(m));
+        });
+        return Ok{};
+    }
+    store_.update([&](AppState& s) {
+        s.run.phase = RunPhase::running;
+        s.run.kind = RunKind::transfer;
+        s.run.transfer = spec;
+        s.run.samples = 0;
+        s.run.last_rows.clear();
+        s.run.started_unix_s = now_unix_s();
+        s.run.message = "running";
+    });
+    worker_ = std::thread([this, engine = std::move(engine), q, spec] {
+        const std::string outcome = run_transfers(store_, stop_, *engine, q, spec);
+        store_.update([&](AppState& s) {
+            s.run.phase = RunPhase::idle;
+            s.run.message = outcome;
+        });
+    });
+    return Ok{};
 }
 
 }  // namespace p2pscope::gui

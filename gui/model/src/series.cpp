@@ -28,6 +28,7 @@ float LatencySeries::max_value() const {
 }
 
 bool SeriesSet::add(const MeasurementView& m) {
+    if (m.kind == "transfer") return add_transfer(m);
     if (m.kind != "map" || !m.ok() || !m.map || m.map->count == 0) return false;
     auto it = series_.find(m.key);
     if (it == series_.end()) {
@@ -52,6 +53,49 @@ bool SeriesSet::add(const MeasurementView& m) {
     s.last = m;
     ++s.samples;
     return true;
+}
+
+bool SeriesSet::add_transfer(const MeasurementView& m) {
+    if (!m.ok() || !m.transfer || m.transfer->transfers == 0 || !(m.transfer->bytes_per_second > 0)) return false;
+    auto it = bandwidth_.find(m.key);
+    if (it == bandwidth_.end()) {
+        BandwidthSeries s(capacity_);
+        s.key = m.key;
+        s.device = m.device;
+        s.peer = m.peer;
+        s.label = m.config_label();
+        it = bandwidth_.emplace(m.key, std::move(s)).first;
+    }
+    BandwidthSeries& s = it->second;
+    if (s.samples > 0) {
+        const double last = s.time_unix_s.back();
+        if (m.finished_unix_s < last) return false;
+        if (m.finished_unix_s == last && m == s.last) return false;
+    }
+    s.time_unix_s.push(m.finished_unix_s);
+    s.bytes_per_s.push(static_cast<float>(m.transfer->bytes_per_second));
+    s.p50_ns.push(static_cast<float>(m.transfer->p50_ns));
+    s.p99_ns.push(static_cast<float>(m.transfer->p99_ns));
+    s.unverified += m.transfer->verified == false;
+    s.last = m;
+    ++s.samples;
+    return true;
+}
+
+const BandwidthSeries* SeriesSet::find_bandwidth(const std::string& key) const {
+    auto it = bandwidth_.find(key);
+    return it == bandwidth_.end() ? nullptr : &it->second;
+}
+
+std::vector<const BandwidthSeries*> SeriesSet::bandwidth_for_pair(const std::string& device,
+                                                                  const std::string& peer) const {
+    std::vector<const BandwidthSeries*> out;
+    for (const auto& [key, s] : bandwidth_)
+        if (s.device == device && s.peer == peer) out.push_back(&s);
+    std::sort(out.begin(), out.end(), [](const BandwidthSeries* a, const BandwidthSeries* b) {
+        return a->time_unix_s.back() > b->time_unix_s.back();
+    });
+    return out;
 }
 
 const LatencySeries* SeriesSet::find(const std::string& key) const {

@@ -35,8 +35,20 @@ std::string format_ns(double ns) {
     return buf;
 }
 
+std::string format_rate(double bps) {
+    char buf[32];
+    if (bps >= 1e9)
+        std::snprintf(buf, sizeof buf, "%.2f GB/s", bps / 1e9);
+    else if (bps >= 1e6)
+        std::snprintf(buf, sizeof buf, "%.2f MB/s", bps / 1e6);
+    else
+        std::snprintf(buf, sizeof buf, "%.1f kB/s", bps / 1e3);
+    return buf;
+}
+
 std::string MeasurementView::config_label() const {
     std::string s = api.empty() ? kind : api;
+    if (transfer) s = transfer->engine + " " + transfer->direction + " " + transfer->label;
     if (!memory.empty()) s += " " + memory;
     if (size_bytes) s += " " + format_bytes(size_bytes);
     return s;

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "p2pscope/gui/store.hpp"
 
-#include "p2pscope/gui/matrix.hpp"
-
 namespace p2pscope::gui {
 
 Store::Store() {
@@ -11,7 +9,6 @@ Store::Store() {
     s->local = s->remote;
     s->measurements = s->remote;
     s->series = std::make_shared<const SeriesSet>();
-    s->run.transfer_unavailable = kTransferUnavailable;
     state_ = std::move(s);
 }
 

@@ -32,7 +32,7 @@ struct Cell {
     Color color;
     std::string label;  // short: "PIX", "B 4", "412"; empty when nothing to say
     bool has_value = false;
-    double value = 0;   // latency mode: p50 map latency in ns
+    double value = 0;   // latency mode: p50 map latency in ns; bandwidth mode: bytes/s
 };
 
 struct LegendEntry {
@@ -46,16 +46,19 @@ struct MatrixView {
     std::vector<Cell> cells;  // n*n, row-major
     std::vector<LegendEntry> legend;
     std::string note;         // a line under the legend: what rows/columns mean, why nothing is shown
-    double min_value = 0, max_value = 0;  // latency mode: the colour scale's ends
+    double min_value = 0, max_value = 0;  // latency and bandwidth modes: the colour scale's ends
     const Cell& at(size_t row, size_t col) const { return cells[row * n + col]; }
 };
 
-// Why the bandwidth view is empty: the GUI does not run transfers yet.
-extern const char* const kTransferUnavailable;
 
 // The latest map measurement per (device, peer) cell: rows are the device
 // that maps, columns the peer whose memory it maps (the diagonal: host memory).
+// Bandwidth mode: the fastest row of the latest transfer run per cell: rows are
+// the transfer's device, columns its peer (the diagonal: the CPU or host memory).
 MatrixView build_matrix(const TopologyView& view, const std::vector<MeasurementView>& measurements, MatrixMode mode);
+
+// The bandwidth view's note before any transfer of a device has finished.
+extern const char* const kNoTransferYet;
 
 // Everything known about cell (row, col), as lines for a tooltip.
 std::string explain_cell(const TopologyView& view, const std::vector<MeasurementView>& measurements, MatrixMode mode,

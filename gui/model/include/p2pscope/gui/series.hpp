@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Time series for the live plots: a fixed-size ring buffer per series, laid
 // out so that ImGui::PlotLines can draw it in place (values + offset of the
-// oldest sample), and the set of latency series keyed by measurement key.
+// oldest sample), and the sets of map latency and transfer bandwidth series
+// keyed by measurement key.
 #pragma once
 
 #include <cstddef>
@@ -64,12 +65,28 @@ struct LatencySeries {
     float max_value() const;
 };
 
+// Transfer bandwidth and per-transfer latency of one transfer configuration
+// (one engine row: an access width, a copy kind) over time, one point per run.
+struct BandwidthSeries {
+    explicit BandwidthSeries(size_t capacity = 600)
+        : time_unix_s(capacity), bytes_per_s(capacity), p50_ns(capacity), p99_ns(capacity) {}
+    std::string key;
+    std::string device, peer;  // empty device: no PCI device (a file)
+    std::string label;         // "cpu read 8-byte file 64 KiB"
+    Ring<double> time_unix_s;
+    Ring<float> bytes_per_s, p50_ns, p99_ns;
+    MeasurementView last;  // the latest row as received (verified or not)
+    size_t samples = 0;
+    size_t unverified = 0;  // points whose data did not verify
+};
+
 class SeriesSet {
 public:
     explicit SeriesSet(size_t capacity = 600) : capacity_(capacity) {}
-    // Appends the measurement's map latency to its series when it is ok, ran,
-    // and is newer than the series' last sample (a daemon serves the same
-    // finished measurement again until the next one); returns whether it did.
+    // Appends the measurement to its series when it is ok, ran, and is newer
+    // than the series' last sample (a daemon serves the same finished
+    // measurement again until the next one); returns whether it did. Map
+    // measurements go to the latency series, transfer rows to the bandwidth ones.
     bool add(const MeasurementView& m);
     const LatencySeries* find(const std::string& key) const;
     const std::map<std::string, LatencySeries>& all() const { return series_; }
@@ -77,9 +94,17 @@ public:
     std::vector<const LatencySeries*> for_pair(const std::string& device, const std::string& peer) const;
     size_t size() const { return series_.size(); }
 
+    const BandwidthSeries* find_bandwidth(const std::string& key) const;
+    const std::map<std::string, BandwidthSeries>& bandwidth() const { return bandwidth_; }
+    // Bandwidth series of one pair (as for_pair), newest first.
+    std::vector<const BandwidthSeries*> bandwidth_for_pair(const std::string& device, const std::string& peer) const;
+
 private:
+    bool add_transfer(const MeasurementView& m);
+
     size_t capacity_;
     std::map<std::string, LatencySeries> series_;
+    std::map<std::string, BandwidthSeries> bandwidth_;
 };
 
 }  // namespace p2pscope::gui

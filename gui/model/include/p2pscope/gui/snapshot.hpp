@@ -25,20 +25,35 @@ struct LatencyView {
     bool operator==(const LatencyView&) const = default;
 };
 
+// The figures of one transfer row (one access width or copy kind of an xfer
+// engine's run), as xfer::Measurement has them.
+struct TransferView {
+    std::string engine, direction;
+    std::string label;  // "8-byte", "memcpy", "h2d pinned"
+    uint64_t transfers = 0;
+    double seconds = 0;  // sum of the timed transfers
+    double bytes_per_second = 0;
+    double min_ns = 0, p50_ns = 0, p90_ns = 0, p99_ns = 0, max_ns = 0, mean_ns = 0;  // per transfer
+    std::optional<bool> verified;  // none: not checked
+    std::string verify_detail;     // on a mismatch: where
+    bool operator==(const TransferView&) const = default;
+};
+
 struct MeasurementView {
-    std::string kind;  // "map"; other kinds are listed, not plotted
+    std::string kind;  // "map", "transfer" (in-process runs); other kinds are listed, not plotted
     std::string key;   // stable per configuration: a series in the plots
     double finished_unix_s = 0;
-    std::string status;  // ok, waived, failed (stopped: an in-process run cut short)
+    std::string status;  // ok, waived, failed (stopped: an in-process run cut short; fault, error: a transfer row)
     std::string reason;  // why it is not ok; may be empty for ok
     std::string device;  // BDF of the device that maps; empty when not given
     std::string peer;    // p2pmem provider or BAR owner; empty for host memory
     std::string api, memory;
     uint64_t size_bytes = 0;
     std::optional<LatencyView> map, unmap;  // absent when nothing ran
+    std::optional<TransferView> transfer;    // kind "transfer": absent when nothing ran
 
     bool ok() const { return status == "ok"; }
-    // "map_single ram 4 KiB", for labels.
+    // "map_single ram 4 KiB", "cpu read 8-byte file 64 KiB", for labels.
     std::string config_label() const;
     bool operator==(const MeasurementView&) const = default;
 };
@@ -61,5 +76,7 @@ Result<Snapshot> parse_saved_json(std::string_view text);
 std::string format_bytes(uint64_t bytes);
 // "412 ns", "12.3 us", "1.20 ms"
 std::string format_ns(double ns);
+// "12.34 GB/s", "850.00 MB/s", "3.2 kB/s" (decimal, as p2pscope xfer prints)
+std::string format_rate(double bytes_per_second);
 
 }  // namespace p2pscope::gui

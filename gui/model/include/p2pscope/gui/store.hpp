@@ -46,15 +46,38 @@ struct MapSpec {
     bool operator==(const MapSpec&) const = default;
 };
 
+// One in-process transfer as the run controls configure it: the fields of an
+// xfer::Request (p2pscope xfer's options), which each engine reads as it needs.
+struct TransferSpec {
+    std::string engine = "cpu";            // one of xfer's registry (transfer_engine_names())
+    std::string device;                    // BDF whose memory is used; empty: none (memory file, engine default)
+    std::string peer;                      // second device (gpu peer copies)
+    std::string memory;                    // cpu: uc, wc, p2pmem, file; gpu: all, pageable, pinned; empty: default
+    int bar = -1;                          // cpu uc/wc: BAR index
+    std::string file;                      // cpu memory file: a regular file mapped shared
+    std::string direction;                 // cpu: read, write; gpu: h2d, d2h, d2d, peer; p2pmem-odirect: read, copy
+    std::vector<std::string> widths{"8"};  // cpu: 1 2 4 8 16 32 64 memcpy
+    std::string source_block, destination_block;  // p2pmem-odirect
+    bool destructive = false;              // allowed to write a driver-owned BAR or a block device
+    uint64_t size_bytes = 65536;           // bytes per transfer
+    uint64_t offset = 0;
+    double seconds = 0.25;                 // per measurement row
+    bool repeat = false;                   // run again until stopped (a live bandwidth plot)
+    bool operator==(const TransferSpec&) const = default;
+};
+
 enum class RunPhase { idle, running, stopping };
+enum class RunKind { map, transfer };
 
 struct RunState {
     bool map_available = false;
     std::string map_unavailable;       // why not, in words the user can act on
-    std::string transfer_unavailable;  // the GUI does not run transfers yet
     RunPhase phase = RunPhase::idle;
-    MapSpec spec;                      // the running (or last) measurement
-    uint64_t samples = 0;
+    RunKind kind = RunKind::map;       // what runs (or ran last)
+    MapSpec spec;                      // the running (or last) map measurement
+    TransferSpec transfer;             // the running (or last) transfer
+    std::vector<MeasurementView> last_rows;  // the last transfer run's rows, faults and waivers included
+    uint64_t samples = 0;              // map samples, or transfer runs, finished
     double started_unix_s = 0;
     std::string message;               // the last outcome: "stopped by the user", "waived: ..."
 };
