@@ -62,8 +62,10 @@ public:
         }
         auto r = kclient::run_map(*device_, q);
         if (!r) return what + ": " + r.error().message;
-        if (!r->complete() || !r->ran())
-            return what + ": the module did not complete the run: " + std::string(r->raw.reason, ::strnlen(r->raw.reason, sizeof r->raw.reason));
+        const std::string reason(r->raw.reason, ::strnlen(r->raw.reason, sizeof r->raw.reason));
+        // The kernel refusing the P2P mapping is the answer for this pair, not a gap in the run.
+        if (r->raw.status == P2PSCOPE_REASON_P2P_NOT_SUPPORTED) return RunFailed{what + ": " + reason};
+        if (!r->complete() || !r->ran()) return what + ": the module did not complete the run: " + reason;
         return Measured{r->map.percentile_ns(0.99),
                         what + ", " + std::to_string(th.map_size_bytes) + " bytes, " + std::to_string(r->map.count) +
                             " maps"};
