@@ -8,7 +8,8 @@
 #       --add kmod/tests/lab-selftest.sh -- sh /lab/add/lab-selftest.sh [FUZZ_COUNT]
 #
 # root-only access (p2pscope-eperm), SIGKILL during a 30 s run (must end
-# within a few seconds), a second run on a busy device (-EBUSY), the
+# within a few seconds) and during a block transfer with bios in flight, a
+# second run on a busy device (-EBUSY), the
 # malformed-ioctl fuzzer (two processes), unloading, and ten load/unload cycles.  Prints PASSED or
 # FAILED and exits accordingly.
 count=${1:-100000}
@@ -38,8 +39,23 @@ check $? "SIGKILL ends a 30 s run within 5 s (took $((end - start)) s)"
 p2pscope-map run --dev "$t" --api map_page --mem ram --iterations 1000 | grep -q "status=none"
 check $? "the device measures again after the kill"
 
-p2pscope-fuzz -n "$count" -d "$t" -j 2
-check $? "fuzzer: $count ioctls x 2 processes"
+# Transfers: the switch NVMe's namespace is scratch space (the fuzzer writes it).
+ns=$(ls "/sys/bus/pci/devices/$P2PSCOPE_LAB_NVME_PEER/nvme/"*/ | grep -m1 '^nvme.*n1$')
+blk=$(cat "/sys/class/block/$ns/dev")
+p2pscope-map block "$blk" --iterations 1000000000 --duration-ms 30000 --qd 8 >/tmp/xkilled.txt 2>&1 &
+pid=$!
+sleep 2
+start=$(cut -d. -f1 /proc/uptime)
+kill -9 $pid
+wait $pid
+end=$(cut -d. -f1 /proc/uptime)
+[ $((end - start)) -le 5 ]
+check $? "SIGKILL ends a 30 s block transfer (8 bios in flight) within 5 s (took $((end - start)) s)"
+p2pscope-map block "$blk" --verify --iterations 64 | grep -q "status=none .* verify=1"
+check $? "the namespace transfers and verifies again after the kill"
+
+p2pscope-fuzz -n "$count" -d "$t" -b "$blk" -j 2
+check $? "fuzzer: $count ioctls x 2 processes, transfers included"
 
 lab-bind "$t" - >/dev/null
 rmmod p2pscope

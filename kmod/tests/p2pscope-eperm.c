@@ -30,6 +30,8 @@ static void expect(const char *what, int ret, int want)
 int main(void)
 {
 	struct p2pscope_map_bench r;
+	struct p2pscope_xfer_block xb;
+	struct p2pscope_xfer_dma xd;
 	struct p2pscope_dev_query q;
 	struct p2pscope_version v;
 	struct p2pscope_caps c;
@@ -51,10 +53,14 @@ int main(void)
 	memset(&c, 0, sizeof(c));
 	memset(&q, 0, sizeof(q));
 	memset(&r, 0, sizeof(r));
+	memset(&xb, 0, sizeof(xb));
+	memset(&xd, 0, sizeof(xd));
 	expect("VERSION as uid 65534", ioctl(fd, P2PSCOPE_IOC_VERSION, &v), EPERM);
 	expect("CAPS as uid 65534", ioctl(fd, P2PSCOPE_IOC_CAPS, &c), EPERM);
 	expect("DEV_QUERY as uid 65534", ioctl(fd, P2PSCOPE_IOC_DEV_QUERY, &q), EPERM);
 	expect("MAP_BENCH as uid 65534", ioctl(fd, P2PSCOPE_IOC_MAP_BENCH, &r), EPERM);
+	expect("XFER_BLOCK as uid 65534", ioctl(fd, P2PSCOPE_IOC_XFER_BLOCK, &xb), EPERM);
+	expect("XFER_DMA as uid 65534", ioctl(fd, P2PSCOPE_IOC_XFER_DMA, &xd), EPERM);
 	expect("unknown command as uid 65534",
 	       ioctl(fd, _IOWR(P2PSCOPE_IOC_TYPE, 0x7f, struct p2pscope_version), &v),
 	       ENOTTY);

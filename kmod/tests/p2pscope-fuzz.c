@@ -272,13 +272,129 @@ static int make_udmabuf(void)
 	return fd;
 }
 
+/* Checks every transfer result shares. */
+static void check_xfer(uint32_t status, const char *reason,
+		       const struct p2pscope_stats *lat, uint64_t transfers,
+		       const uint64_t *hist, long i)
+{
+	uint64_t sum = 0;
+	uint32_t b;
+
+	by_status[status < P2PSCOPE_REASON_COUNT ? status : P2PSCOPE_REASON_COUNT]++;
+	if (status >= P2PSCOPE_REASON_COUNT)
+		fail("transfer status out of range", i, 0, 0);
+	if (!memchr(reason, 0, P2PSCOPE_REASON_LEN))
+		fail("transfer reason not NUL-terminated", i, 0, 0);
+	if (status && !reason[0])
+		fail("transfer status without a reason text", i, 0, 0);
+	if (lat->count != transfers)
+		fail("transfer latency count differs from the transfers", i, 0, 0);
+	if (lat->count && (lat->min_ns > lat->max_ns ||
+			   lat->sum_ns < lat->count * lat->min_ns))
+		fail("inconsistent transfer latency stats", i, 0, 0);
+	if (lat->count)
+		runs_with_samples++;
+	if (!hist)
+		return;
+	for (b = 0; b < P2PSCOPE_HIST_BUCKETS; b++)
+		sum += hist[b];
+	if (sum != lat->count)
+		fail("transfer histogram does not sum to the count", i, 0, 0);
+}
+
+/* XFER_BLOCK: near-valid requests on the block device in @blk (major:minor), mutated. */
+static void xfer_block(int fd, const uint32_t *blk, long i)
+{
+	static uint64_t h[P2PSCOPE_HIST_BUCKETS];
+	struct p2pscope_xfer_block x;
+	int ret, err, hist = (int)pick(2), bad_hist = 0, reserved = 0;
+
+	memset(&x, 0, sizeof(x));
+	x.block_major = blk[0];
+	x.block_minor = blk[1];
+	x.mem = pick(4) ? P2PSCOPE_MEM_RAM : P2PSCOPE_MEM_P2PMEM;
+	x.dir = pick(2) ? P2PSCOPE_DIR_FROM_DEVICE : P2PSCOPE_DIR_TO_DEVICE;
+	x.block_bytes = 512U << pick(12);
+	x.queue_depth = 1 + (uint32_t)pick(8);
+	x.offset_bytes = 4096 * pick(1024);
+	x.iterations = 1 + pick(16);
+	x.duration_ns = pick(4) ? 1 + pick(20000000) : 0;
+	x.flags = P2PSCOPE_XFER_F_DESTRUCTIVE | (pick(2) ? P2PSCOPE_XFER_F_VERIFY : 0);
+	switch (pick(14)) {
+	case 0: x.block_major = (uint32_t)interesting_value(); break;
+	case 1: x.mem = (uint32_t)interesting_value(); break;
+	case 2: x.dir = (uint32_t)pick(4); break;
+	case 3: x.block_bytes = (uint32_t)interesting_value(); break;
+	case 4: x.queue_depth = (uint32_t)interesting_value(); break;
+	case 5: x.offset_bytes = interesting_value(); break;
+	case 6: x.span_bytes = interesting_value(); break;
+	case 7: x.iterations = interesting_value(); break;
+	case 8: x.flags = (uint32_t)rnd(); break;
+	case 9: x.flags |= P2PSCOPE_XFER_F_PEER; x.peer.bus = (uint32_t)pick(300); break;
+	case 10: x.reserved_in[pick(8)] = 1; reserved = 1; break;
+	case 11: x.reserved_out[pick(8)] = 1; reserved = 1; break;
+	case 12: x.hist_buckets = (uint32_t)pick(P2PSCOPE_HIST_BUCKETS + 1);
+		x.hist_uptr = (uintptr_t)h; hist = 0; break;
+	default: x.span_bytes = (uint64_t)x.block_bytes * (1 + pick(8)); break;
+	}
+	if (hist) {
+		x.hist_buckets = P2PSCOPE_HIST_BUCKETS;
+		x.hist_uptr = (uintptr_t)h;
+		if (pick(8) == 0) {
+			x.hist_uptr = (uintptr_t)bad_pointer(8);
+			bad_hist = 1;
+		}
+	}
+	memset(h, 0, sizeof(h));
+	ret = do_ioctl(fd, P2PSCOPE_IOC_XFER_BLOCK, &x, &err);
+	if (reserved && (!ret || err != EINVAL))
+		fail("XFER_BLOCK: reserved field set but not -EINVAL", i, ret, err);
+	if (!ret)
+		check_xfer(x.status, x.reason, &x.latency, x.ios,
+			   hist && !bad_hist ? h : NULL, i);
+}
+
+/* XFER_DMA: near-valid requests, mutated (no channel in the lab: refused). */
+static void xfer_dma(int fd, const struct p2pscope_pci_addr *dev, long i)
+{
+	struct p2pscope_xfer_dma x;
+	int ret, err, reserved = 0;
+
+	memset(&x, 0, sizeof(x));
+	x.src_mem = P2PSCOPE_MEM_RAM;
+	x.dst_mem = pick(2) ? P2PSCOPE_MEM_RAM : P2PSCOPE_MEM_BAR;
+	if (x.dst_mem == P2PSCOPE_MEM_BAR) {
+		x.flags = P2PSCOPE_XFER_F_PEER;
+		x.peer = *dev;
+		x.bar = (uint32_t)pick(6);
+	}
+	x.size_bytes = 8ULL << pick(20);
+	x.iterations = 1 + pick(8);
+	switch (pick(8)) {
+	case 0: x.src_mem = (uint32_t)interesting_value(); break;
+	case 1: x.size_bytes = interesting_value(); break;
+	case 2: x.flags = (uint32_t)rnd(); break;
+	case 3: x.bar_offset_bytes = interesting_value(); break;
+	case 4: x.reserved_in[pick(8)] = 1; reserved = 1; break;
+	case 5: x.reserved0 = 1; reserved = 1; break;
+	default: break;
+	}
+	ret = do_ioctl(fd, P2PSCOPE_IOC_XFER_DMA, &x, &err);
+	if (reserved && (!ret || err != EINVAL))
+		fail("XFER_DMA: reserved field set but not -EINVAL", i, ret, err);
+	if (!ret)
+		check_xfer(x.status, x.reason, &x.latency, x.copies, NULL, i);
+}
+
 static void fuzz(int fd, long count, const struct p2pscope_pci_addr *dev,
-		 int have_dev)
+		 int have_dev, const uint32_t *blk)
 {
 	static const unsigned long cmds[] = {
 		P2PSCOPE_IOC_VERSION, P2PSCOPE_IOC_CAPS,
 		P2PSCOPE_IOC_DEV_QUERY, P2PSCOPE_IOC_MAP_BENCH,
+		P2PSCOPE_IOC_XFER_BLOCK, P2PSCOPE_IOC_XFER_DMA,
 	};
+	const size_t ncmds = sizeof(cmds) / sizeof(cmds[0]);
 	static uint64_t mh[P2PSCOPE_HIST_BUCKETS], uh[P2PSCOPE_HIST_BUCKETS];
 	static uint8_t buf[8192] __attribute__((aligned(64))) /* user space */;
 	unsigned int cpus = (unsigned int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -300,16 +416,16 @@ static void fuzz(int fd, long count, const struct p2pscope_pci_addr *dev,
 			if (pick(2))
 				cmd = _IOC(pick(4), P2PSCOPE_IOC_TYPE, pick(256),
 					   pick(1 << 14));
-			for (k = 0; k < 4 && cmd != cmds[k]; k++)
+			for (k = 0; k < ncmds && cmd != cmds[k]; k++)
 				;
-			if (k < 4)
+			if (k < ncmds)
 				continue;
 			ret = do_ioctl(fd, cmd, buf, &err);
 			if (!ret || err != ENOTTY)
 				fail("unknown command not -ENOTTY", i, ret, err);
 		} else if (kind < 20) {
 			/* A known command, a bad pointer: -EFAULT. */
-			unsigned long cmd = cmds[pick(4)];
+			unsigned long cmd = cmds[pick(ncmds)];
 
 			ret = do_ioctl(fd, cmd, bad_pointer(_IOC_SIZE(cmd)), &err);
 			if (!ret || err != EFAULT)
@@ -329,7 +445,7 @@ static void fuzz(int fd, long count, const struct p2pscope_pci_addr *dev,
 			/* Random bytes into every command. */
 			for (k = 0; k < sizeof(buf); k += 8)
 				*(uint64_t *)(buf + k) = rnd();
-			do_ioctl(fd, cmds[pick(4)], buf, &err);
+			do_ioctl(fd, cmds[pick(ncmds)], buf, &err);
 		} else if (kind < 50) {
 			/* DEV_QUERY of real and imaginary devices. */
 			struct p2pscope_dev_query *q = (void *)buf;
@@ -358,6 +474,10 @@ static void fuzz(int fd, long count, const struct p2pscope_pci_addr *dev,
 			ret = do_ioctl(fd, P2PSCOPE_IOC_CAPS, c, &err);
 			if (dirty ? (!ret || err != EINVAL) : ret)
 				fail("CAPS", i, ret, err);
+		} else if (kind < 65) {
+			xfer_block(fd, blk, i);
+		} else if (kind < 70) {
+			xfer_dma(fd, have_dev ? dev : &nodev, i);
 		} else {
 			/* MAP_BENCH: near-valid requests, mutated. */
 			int muts = 1 + (int)pick(3), hist = (int)pick(3);
@@ -399,12 +519,14 @@ static void fuzz(int fd, long count, const struct p2pscope_pci_addr *dev,
 int main(int argc, char **argv)
 {
 	struct p2pscope_pci_addr dev = { 0 };
+	/* A scratch block device the fuzzer may write (XFER_BLOCK); 0:0: none. */
+	uint32_t blk[2] = { 0, 0 };
 	long count = 100000;
 	int c, jobs = 1, have_dev = 0, fd, j, status, bad = 0;
 	uint64_t seed = 0x5eed;
 	unsigned int e;
 
-	while ((c = getopt(argc, argv, "n:s:d:j:")) != -1) {
+	while ((c = getopt(argc, argv, "n:s:d:j:b:")) != -1) {
 		switch (c) {
 		case 'n':
 			count = strtol(optarg, NULL, 0);
@@ -422,8 +544,14 @@ int main(int argc, char **argv)
 		case 'j':
 			jobs = atoi(optarg);
 			break;
+		case 'b':
+			if (sscanf(optarg, "%u:%u", &blk[0], &blk[1]) != 2) {
+				fprintf(stderr, "bad block device %s (MAJOR:MINOR)\n", optarg);
+				return 2;
+			}
+			break;
 		default:
-			fprintf(stderr, "usage: p2pscope-fuzz [-n COUNT] [-s SEED] [-d BDF] [-j JOBS]\n");
+			fprintf(stderr, "usage: p2pscope-fuzz [-n COUNT] [-s SEED] [-d BDF] [-b MAJOR:MINOR] [-j JOBS]\n");
 			return 2;
 		}
 	}
@@ -441,14 +569,14 @@ int main(int argc, char **argv)
 		j = 0;
 	rng = seed * 2654435761ULL + (uint64_t)j * 0x9e3779b97f4a7c15ULL + 1;
 	fd = open_dev();
-	fuzz(fd, count, &dev, have_dev);
+	fuzz(fd, count, &dev, have_dev, blk);
 	close(fd);
 
 	printf("job %d: %ld ioctls, seed 0x%" PRIx64 ":", j, count, seed);
 	for (e = 0; e < 256; e++)
 		if (by_errno[e])
 			printf(" %s=%ld", e ? strerror((int)e) : "ok", by_errno[e]);
-	printf("\njob %d: MAP_BENCH results by status:", j);
+	printf("\njob %d: MAP_BENCH and XFER results by status:", j);
 	for (e = 0; e <= P2PSCOPE_REASON_COUNT; e++)
 		if (by_status[e])
 			printf(" %s=%ld", e < P2PSCOPE_REASON_COUNT ?

@@ -30,7 +30,10 @@ static void usage(void)
 		"            [--near] [--udmabuf SIZE] [--dmabuf-fd FD] [--hist]\n"
 		"  API: map_page map_single map_sgtable map_resource alloc_coherent\n"
 		"       alloc_noncontig dmabuf iova_link iommu_domain\n"
-		"  MEM: ram ram_huge p2pmem bar bounce dmabuf encrypted\n");
+		"  MEM: ram ram_huge p2pmem bar bounce dmabuf encrypted\n"
+		"       p2pscope-map block MAJOR:MINOR [--p2pmem PROVIDER] [--write] [--verify]\n"
+		"            [--size N] [--qd N] [--iterations N] [--duration-ms N]\n"
+		"  (XFER_BLOCK: --write and --verify pass P2PSCOPE_XFER_F_DESTRUCTIVE)\n");
 	exit(2);
 }
 
@@ -362,6 +365,73 @@ static int cmd_run(int fd, int argc, char **argv)
 	return 0;
 }
 
+/* XFER_BLOCK from the command line (the robustness suite's transfers). */
+static int cmd_block(int fd, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "p2pmem", 1, 0, 'p' }, { "write", 0, 0, 'w' },
+		{ "verify", 0, 0, 'v' }, { "size", 1, 0, 's' },
+		{ "qd", 1, 0, 'q' }, { "iterations", 1, 0, 'i' },
+		{ "duration-ms", 1, 0, 'D' }, { 0, 0, 0, 0 }
+	};
+	struct p2pscope_xfer_block x;
+	int c;
+
+	memset(&x, 0, sizeof(x));
+	if (argc < 2 || sscanf(argv[1], "%u:%u", &x.block_major, &x.block_minor) != 2)
+		usage();
+	x.mem = P2PSCOPE_MEM_RAM;
+	x.dir = P2PSCOPE_DIR_FROM_DEVICE;
+	x.block_bytes = 131072;
+	x.queue_depth = 4;
+	x.iterations = 64;
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (parse_bdf(optarg, &x.peer))
+				usage();
+			x.mem = P2PSCOPE_MEM_P2PMEM;
+			x.flags |= P2PSCOPE_XFER_F_PEER;
+			break;
+		case 'w':
+			x.dir = P2PSCOPE_DIR_TO_DEVICE;
+			x.flags |= P2PSCOPE_XFER_F_DESTRUCTIVE;
+			break;
+		case 'v':
+			x.flags |= P2PSCOPE_XFER_F_VERIFY | P2PSCOPE_XFER_F_DESTRUCTIVE;
+			break;
+		case 's':
+			x.block_bytes = (uint32_t)parse_size(optarg);
+			break;
+		case 'q':
+			x.queue_depth = (uint32_t)parse_size(optarg);
+			break;
+		case 'i':
+			x.iterations = parse_size(optarg);
+			break;
+		case 'D':
+			x.duration_ns = parse_size(optarg) * 1000000ULL;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (ioctl(fd, P2PSCOPE_IOC_XFER_BLOCK, &x)) {
+		fprintf(stderr, "P2PSCOPE_IOC_XFER_BLOCK: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("status=%s error=%u ios=%" PRIu64 " io_errors=%" PRIu64 " bytes=%" PRIu64
+	       " elapsed_ns=%" PRIu64 " verify=%u p50_mean_ns=%" PRIu64,
+	       NAME(reason_names, x.status), x.error, (uint64_t)x.ios,
+	       (uint64_t)x.io_errors, (uint64_t)x.bytes, (uint64_t)x.elapsed_ns,
+	       x.verify, x.latency.count ? (uint64_t)(x.latency.sum_ns / x.latency.count) : 0);
+	if (x.status)
+		printf(" reason=\"%s\"", x.reason);
+	printf("\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int fd;
@@ -377,6 +447,8 @@ int main(int argc, char **argv)
 		return cmd_query(fd, argc - 2, argv + 2);
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(fd, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "block"))
+		return cmd_block(fd, argc - 1, argv + 1);
 	usage();
 	return 2;
 }

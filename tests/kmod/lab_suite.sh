@@ -21,7 +21,11 @@ rc=$?
 sed 's/^/  guest | /' "$tl_dir/stdout"
 [ -s "$tl_dir/stderr" ] && sed 's/^/  stderr | /' "$tl_dir/stderr"
 expect_eq "lab-$suite.sh passed in the lab ($variant kernel)" "$rc" 0
-expect_eq "alerts in the guest kernel log" "$(jget "$tl_dir/run/lab.json" .kernel_log_alerts)" 0
+# DMAR fault reports are the emulated IOMMU blocking the switch-local P2P DMA
+# that the transfers provoke (LAB-FACTS row 2): the IOMMU doing its job, not a
+# kernel defect. Everything else counts.
+expect_eq "alerts in the guest kernel log (DMAR fault reports aside: $(jget "$tl_dir/run/lab.json" '[.kernel_log_alert_lines[] | select(test("DMAR: "))] | length'))" \
+  "$(jget "$tl_dir/run/lab.json" '[.kernel_log_alert_lines[] | select(test("DMAR: ") | not)] | length')" 0
 if [ "$variant" = debug ]; then
   expect_eq "kmemleak suspects" "$(jget "$tl_dir/run/lab.json" .guest.kmemleak_suspects)" 0
 fi

@@ -12,11 +12,15 @@
 #    data not verified, exit status 3, and never a hang.
 #  - in the strict boot, the solo NVMe (own root port) with the CMB's p2pmem:
 #    the kernel refuses P2PDMA across Intel host bridges: -EREMOTEIO reported.
-#   tests/xfer/lab_nvme.sh [lab/run options...]
+# On the debug kernel (KASAN, lockdep, DMA-API debugging, kmemleak) the same
+# runs must leave no report but the provoked DMAR faults, and no leak.
+#   tests/xfer/lab_nvme.sh [release|debug] [lab/run options...]
 source "$(dirname "$0")/../lab/lib.sh"
+variant=release
+case "${1:-}" in release|debug) variant=$1; shift ;; esac
 bin=${P2PSCOPE_BIN:-$tl_repo/build/cli/p2pscope}
 check "p2pscope is built ($bin)" test -x "$bin"
-ko=$("$tl_repo/lab/build-module.sh" release 2>"$tl_dir/build.stderr" | head -n 1)
+ko=$("$tl_repo/lab/build-module.sh" "$variant" 2>"$tl_dir/build.stderr" | head -n 1)
 check "the module is built against the lab kernel" test -f "$ko"
 [ -x "$bin" ] && [ -f "$ko" ] || tl_finish
 cat >"$tl_dir/nvme-guest.sh" <<'GUEST'
@@ -43,7 +47,7 @@ p2pscope xfer --engine nvme --block "$peer" --memory p2pmem --peer "$cmb" --size
 exit 0
 GUEST
 for mode in off strict lazy; do
-  "$LAB" -q --out "$tl_dir/$mode" --timeout 300 --iommu "$mode" "$@" --add "$ko" --add "$bin" \
+  "$LAB" -q --kernel "$variant" --out "$tl_dir/$mode" --timeout 600 --iommu "$mode" "$@" --add "$ko" --add "$bin" \
     --add "$tl_dir/nvme-guest.sh" -- sh nvme-guest.sh >"$tl_dir/$mode.stdout" 2>"$tl_dir/$mode.stderr"
   rc=$?
   [ -s "$tl_dir/$mode.stderr" ] && sed 's/^/  stderr | /' "$tl_dir/$mode.stderr"
@@ -82,6 +86,7 @@ for mode in off strict lazy; do
   # The DMAR faults are the ones provoked above; nothing else may be there.
   expect_eq "iommu $mode: no bug/warning lines in the kernel log but the provoked DMAR faults" \
     "$(jget "$tl_dir/$mode/lab.json" '[.kernel_log_alert_lines[] | select(test("DMAR: ") | not)] | length')" 0
+  [ "$variant" = debug ] && expect_eq "iommu $mode: kmemleak suspects" "$(jget "$tl_dir/$mode/lab.json" .guest.kmemleak_suspects)" 0
   lab_timings "$tl_dir/$mode"
 done
 tl_finish
