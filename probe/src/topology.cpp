@@ -110,10 +110,22 @@ std::optional<bool> Topology::link_degraded(const PciFunction& f) const {
     if (!l.speed_gts || !l.width || !l.max_speed_gts || !l.max_width) return std::nullopt;
     double max_speed = *l.max_speed_gts;
     int max_width = *l.max_width;
-    // The port above bounds what the link can train to.
-    if (const PciFunction* up = f.parent ? find(*f.parent) : nullptr) {
-        if (up->link.max_speed_gts) max_speed = std::min(max_speed, *up->link.max_speed_gts);
-        if (up->link.max_width) max_width = std::min(max_width, *up->link.max_width);
+    // A link trains to what both its ends support. A root or downstream port's
+    // link goes down to the device on its secondary bus (none: an empty slot,
+    // nothing trained); every other function's goes up to the port above.
+    const PciFunction* other = nullptr;
+    const bool downward = f.port_type && (*f.port_type == PortType::root_port ||
+                                          *f.port_type == PortType::downstream_port);
+    if (downward) {
+        for (const auto& c : functions)
+            if (c.parent && *c.parent == f.address && (!other || c.address < other->address)) other = &c;
+        if (!other) return std::nullopt;
+    } else if (f.parent) {
+        other = find(*f.parent);
+    }
+    if (other) {
+        if (other->link.max_speed_gts) max_speed = std::min(max_speed, *other->link.max_speed_gts);
+        if (other->link.max_width) max_width = std::min(max_width, *other->link.max_width);
     }
     return *l.speed_gts < max_speed || *l.width < max_width;
 }
