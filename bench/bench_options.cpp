@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "../cli/size_option.hpp"
+#include "p2pscope.h"  // kmod/uapi: P2PSCOPE_MAX_QUEUE_DEPTH
 #include "p2pscope/kclient/names.hpp"
 #include "p2pscope/xfer/cpu_access.hpp"
 #include "p2pscope/xfer/engine.hpp"
@@ -47,7 +48,8 @@ Result<uint64_t> parse_count(const std::string& text, const std::string& option,
 bool is_map_memory(const std::string& name) { return kclient::parse_mem(name).has_value(); }
 
 bool is_xfer_memory(const std::string& name) {
-    static const char* const names[] = {"uc", "wc", "p2pmem", "file", "pageable", "pinned"};
+    static const char* const names[] = {"uc",  "wc",         "p2pmem",     "file",      "pageable",
+                                        "pinned", "ram", "ram-to-ram", "ram-to-bar", "bar-to-ram"};
     return std::find(std::begin(names), std::end(names), name) != std::end(names);
 }
 
@@ -89,6 +91,35 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
             st = flag(o.map, false);
         } else if (name == "--no-papi-uncore") {
             st = flag(o.papi_uncore, false);
+        } else if (name == "--destructive") {
+            st = flag(o.destructive, true);
+        } else if (name == "--block") {
+            auto v = take();
+            if (!v) return v.error();
+            if (v->empty() || (*v)[0] != '/') return bad("--block '" + *v + "' must be a block device path (/dev/...)");
+            o.block = *v;
+        } else if (name == "--peer") {
+            auto v = take();
+            if (!v) return v.error();
+            auto bdf = probe::PciAddress::parse(*v);
+            if (!bdf) return bad("--peer: " + bdf.error().message);
+            o.peer = *bdf;
+        } else if (name == "--queue-depths" || name == "--queue-depth") {
+            auto v = take();
+            if (!v) return v.error();
+            o.queue_depths.clear();
+            for (const auto& d : split(*v)) {
+                auto n = parse_count(d, "--queue-depths", P2PSCOPE_MAX_QUEUE_DEPTH);
+                if (!n) return n.error();
+                o.queue_depths.push_back(static_cast<uint32_t>(*n));
+            }
+            if (o.queue_depths.empty()) return bad("--queue-depths needs at least one depth");
+        } else if (name == "--offset") {
+            auto v = take();
+            if (!v) return v.error();
+            auto n = cli::parse_size(*v, "--offset");
+            if (!n) return n.error();
+            o.offset = *n;
         } else if (name == "--device" || name == "--devices") {
             auto v = take();
             if (!v) return v.error();
@@ -125,7 +156,7 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
                 if (!is_map_memory(m) && !is_xfer_memory(m))
                     return bad("--memory: unknown memory type '" + m +
                                "' (map: ram, ram_huge, p2pmem, bar, bounce, dmabuf, encrypted; transfers: uc, wc, "
-                               "p2pmem, file, pageable, pinned)");
+                               "p2pmem, file, pageable, pinned, ram, ram-to-ram, ram-to-bar, bar-to-ram)");
             if (o.memory.empty()) return bad("--memory needs at least one memory type");
         } else if (name == "--sizes" || name == "--size") {
             auto v = take();
@@ -227,17 +258,26 @@ std::string usage() {
            "Registers one benchmark per discovered combination and runs it with Google Benchmark;\n"
            "each iteration is one measurement, timed by the kernel's or the engine's own clock.\n"
            "  --device BDF[,...]      devices: map benchmarks, and the memory the engines use\n"
-           "  --engines LIST          transfer engines (cpu, p2pmem-odirect, gpu, all; default all,\n"
-           "                          where an engine that cannot run is reported as waived)\n"
+           "                          (nvme: the NVMe controller whose namespace is read or written)\n"
+           "  --engines LIST          transfer engines (cpu, p2pmem-odirect, gpu, nvme, dmaengine, all;\n"
+           "                          default all, where an engine that cannot run is reported as waived)\n"
            "  --memory LIST           map: ram, ram_huge, p2pmem, bar, bounce, dmabuf, encrypted;\n"
-           "                          transfers: uc, wc, p2pmem, file (cpu), pageable, pinned (gpu)\n"
+           "                          transfers: uc, wc, p2pmem, file (cpu), pageable, pinned (gpu),\n"
+           "                          ram, p2pmem (nvme), ram-to-ram, ram-to-bar, bar-to-ram (dmaengine)\n"
            "  --sizes LIST            bytes per transfer / per mapping (4096, 64K, 1M; default 64K)\n"
            "  --widths LIST           cpu access widths 1..64, memcpy or all (default 8,memcpy)\n"
-           "  --directions LIST       cpu: read, write; gpu: h2d, d2h, d2d; default the engine's own\n"
+           "  --directions LIST       cpu, nvme: read, write; gpu: h2d, d2h, d2d; default the engine's own\n"
+           "  --queue-depths LIST     nvme: bios in flight, 1..256 (default 1)\n"
+           "  --block DEV             nvme: the block device (namespace); default the NVMe of --device;\n"
+           "                          p2pmem-odirect: the block device read into p2pmem\n"
+           "  --peer BDF              nvme with --memory p2pmem: the device whose p2pmem is used\n"
+           "  --destructive           allow writes (nvme; cpu on a BAR a driver owns); nvme then verifies\n"
+           "                          its data (without it nvme reads run unverified)\n"
            "  --apis LIST             map APIs (default map_single,map_page; all)\n"
            "  --map / --no-map        run the map benchmarks through /dev/p2pscope (default --map)\n"
            "  --file PATH             a regular file the cpu engine maps (memory file)\n"
-           "  --bar N                 the BAR the cpu engine maps (memory uc, wc)\n"
+           "  --bar N                 the BAR the cpu engine (uc, wc) or dmaengine (ram-to-bar, bar-to-ram) uses\n"
+           "  --offset SIZE           into the BAR, p2pmem or file; nvme: into the namespace (default 0)\n"
            "  --transfers N           transfers per measurement (default 100)\n"
            "  --map-samples N         map+unmap samples per map measurement (default 10000)\n"
            "  --papi-events LIST      PAPI events (default PAPI_TOT_CYC,PAPI_TOT_INS,PAPI_L3_TCM)\n"

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,12 @@ struct Options {
     std::vector<std::string> apis{"map_single", "map_page"};  // --apis (map)
     bool map = true;                          // --map / --no-map
     std::string file;                         // --file: the cpu engine's memory "file"
-    int bar = -1;                             // --bar: the cpu engine's BAR (memory uc, wc)
+    int bar = -1;                             // --bar: the BAR of cpu (uc, wc) and dmaengine (ram-to-bar, bar-to-ram)
+    uint64_t offset = 0;                      // --offset: into the BAR / p2pmem / file; nvme: into the namespace
+    std::string block;                        // --block: the nvme engine's block device; else the NVMe of --device
+    std::optional<probe::PciAddress> peer;    // --peer: the p2pmem provider of nvme with memory p2pmem
+    std::vector<uint32_t> queue_depths{1};    // --queue-depths (engines with a queue depth: nvme)
+    bool destructive = false;                 // --destructive: allow writes (nvme, cpu on a driver's BAR), nvme verify
     uint64_t transfers = 100;                 // --transfers: per measurement (one benchmark iteration)
     uint64_t map_samples = 10000;             // --map-samples: map+unmap pairs per measurement
     std::vector<std::string> papi_events;     // --papi-events; empty: PapiCounters::default_events()

@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
 
     // The devices' links, for the fraction of the ceiling.
     std::optional<probe::Topology> topology;
-    if (!o.devices.empty()) {
+    if (!o.devices.empty() || !o.block.empty()) {
         probe::TopologyInput live;
         live.sysfs_root = o.topology.sysfs_root;
         if (auto t = probe::load_topology(live)) topology = std::move(*t);

@@ -165,24 +165,42 @@ std::string size_label(uint64_t size) { return std::to_string(size); }
 // Which of --memory and --directions apply to an engine; an engine not listed
 // here takes them all and its check() judges.
 bool engine_takes_memory(const std::string& engine, const std::string& memory) {
-    static const std::set<std::string> cpu{"uc", "wc", "p2pmem", "file"}, gpu{"pageable", "pinned"}, odirect{"p2pmem"};
+    static const std::set<std::string> cpu{"uc", "wc", "p2pmem", "file"}, gpu{"pageable", "pinned"}, odirect{"p2pmem"},
+        nvme{"ram", "p2pmem"}, dma{"ram-to-ram", "ram-to-bar", "bar-to-ram"};
     if (engine == "cpu") return cpu.count(memory) > 0;
     if (engine == "gpu") return gpu.count(memory) > 0;
     if (engine == "p2pmem-odirect") return odirect.count(memory) > 0;
+    if (engine == "nvme") return nvme.count(memory) > 0;
+    if (engine == "dmaengine") return dma.count(memory) > 0;
     return true;
 }
 
 bool engine_takes_direction(const std::string& engine, const std::string& direction) {
     static const std::set<std::string> cpu{"read", "write"}, gpu{"h2d", "d2h", "d2d", "peer"}, odirect{"read", "copy"};
-    if (engine == "cpu") return cpu.count(direction) > 0;
+    if (engine == "cpu" || engine == "nvme") return cpu.count(direction) > 0;
     if (engine == "gpu") return gpu.count(direction) > 0;
     if (engine == "p2pmem-odirect") return odirect.count(direction) > 0;
     return true;
 }
 
+// dmaengine's direction is its memory (ram-to-bar, bar-to-ram): --directions does not apply.
+bool engine_has_directions(const std::string& engine) { return engine != "dmaengine"; }
+
 std::string default_direction(const std::string& engine) {
-    return engine == "cpu" ? "read" : engine == "gpu" ? "h2d" : "copy";
+    return engine == "cpu" || engine == "nvme" ? "read" : engine == "gpu" ? "h2d" : "copy";
 }
+
+std::vector<std::string> default_memories(const std::string& engine, const Options& o) {
+    if (engine == "cpu") return {o.file.empty() ? "uc" : "file"};
+    if (engine == "gpu") return {"pinned", "pageable"};
+    if (engine == "p2pmem-odirect") return {"p2pmem"};
+    if (engine == "nvme") return o.peer ? std::vector<std::string>{"ram", "p2pmem"} : std::vector<std::string>{"ram"};
+    if (engine == "dmaengine") return {"ram-to-ram"};
+    return {"default"};  // the engine's own
+}
+
+// The last part of a path: the benchmark name's target for a block device.
+std::string base_name(const std::string& path) { return path.substr(path.find_last_of('/') + 1); }
 
 }  // namespace
 
@@ -267,12 +285,7 @@ Result<std::vector<std::string>> register_xfer_family(const Options& o, const pr
         std::vector<std::string> memories;
         for (const auto& m : o.memory)
             if (is_xfer_memory(m) && engine_takes_memory(engine_name, m)) memories.push_back(m);
-        if (o.memory.empty()) {
-            if (engine_name == "cpu") memories.push_back(o.file.empty() ? "uc" : "file");
-            else if (engine_name == "gpu") memories = {"pinned", "pageable"};
-            else if (engine_name == "p2pmem-odirect") memories.push_back("p2pmem");
-            else memories.push_back("default");  // the engine's own
-        }
+        if (o.memory.empty()) memories = default_memories(engine_name, o);
         if (memories.empty()) {
             context.add(key, "waived: none of --memory applies to it");
             continue;
@@ -280,30 +293,45 @@ Result<std::vector<std::string>> register_xfer_family(const Options& o, const pr
         std::vector<std::string> directions;
         for (const auto& d : o.directions)
             if (engine_takes_direction(engine_name, d)) directions.push_back(d);
-        if (o.directions.empty()) directions.push_back(default_direction(engine_name));
+        if (o.directions.empty() || !engine_has_directions(engine_name))
+            directions = {default_direction(engine_name)};
         if (directions.empty()) {
             context.add(key, "waived: none of --directions applies to it");
             continue;
         }
         const bool widths = engine->capabilities() & xfer::kCapAccessWidth;
         const std::vector<std::string> width_list = widths ? o.widths : std::vector<std::string>{"8"};
+        const bool depths = engine->capabilities() & xfer::kCapQueueDepth;
+        const std::vector<uint32_t> depth_list = depths ? o.queue_depths : std::vector<uint32_t>{1};
         std::set<std::string> reasons;
         size_t registered = 0;
         std::vector<std::pair<std::string, std::string>> waived;  // combination, reason
         for (const auto& memory : memories) {
+            // Memory without a device: a file, dmaengine's RAM-to-RAM, nvme's --block.
+            const bool no_device = memory == "file" || memory == "ram-to-ram" ||
+                                   (engine_name == "nvme" && !o.block.empty());
             std::vector<std::optional<probe::PciAddress>> devices;
-            if (memory == "file" || o.devices.empty()) devices.push_back(std::nullopt);
+            if (no_device || o.devices.empty()) devices.push_back(std::nullopt);
             else devices.assign(o.devices.begin(), o.devices.end());
             for (const auto& device : devices)
                 for (const auto& direction : directions)
                     for (const auto& width : width_list)
+                        for (uint32_t depth : depth_list)
                         for (uint64_t size : o.sizes) {
                             xfer::Request q;
                             q.engine = engine_name;
                             q.device = device;
                             q.memory = engine_name == "p2pmem-odirect" || memory == "default" ? "" : memory;
-                            q.bar = o.bar;
+                            q.bar = memory == "ram-to-ram" ? -1 : o.bar;
                             q.file = memory == "file" ? o.file : "";
+                            q.offset = o.offset;
+                            q.queue_depth = depth;
+                            q.destructive = o.destructive;
+                            if (engine_name == "nvme") {
+                                q.block = o.block;
+                                if (memory == "p2pmem") q.peer = o.peer;
+                            }
+                            if (engine_name == "p2pmem-odirect") q.source_block = o.block;  // read into p2pmem
                             q.direction = direction;
                             q.widths = {width};
                             q.size = size;
@@ -311,10 +339,12 @@ Result<std::vector<std::string>> register_xfer_family(const Options& o, const pr
                             q.sysfs_root = o.topology.sysfs_root;
                             const std::string target = memory == "file" ? "file"
                                                        : device         ? device->to_string()
+                                                       : !q.block.empty() ? base_name(q.block)
                                                                         : "default";
                             std::string name = "xfer/" + engine_name + "/" + target +
                                                (memory == "file" ? "" : "/" + memory) + "/" + direction;
                             if (widths) name += "/" + width;
+                            if (depths) name += "/qd" + std::to_string(depth);
                             name += "/" + size_label(size);
                             const auto verdict = engine->check(q);
                             if (verdict.kind == xfer::CheckResult::Kind::invalid && o.engines_named)
@@ -329,10 +359,18 @@ Result<std::vector<std::string>> register_xfer_family(const Options& o, const pr
                             XferCase c;
                             c.name = name;
                             c.request = q;
+                            // The devices on the path: the one named, or the block device's; nvme's p2pmem provider.
+                            std::vector<probe::PciAddress> path;
+                            if (device) path.push_back(*device);
+                            else if (!q.block.empty())
+                                if (auto b = xfer::block_device_pci(o.topology.sysfs_root, q.block)) path.push_back(*b);
+                            if (q.peer && !path.empty() && *q.peer != path.front()) path.push_back(*q.peer);
                             if (memory == "file") {
                                 c.label = "no link: a file (harness test)";
-                            } else if (device && topology) {
-                                auto p = xfer::describe_path(*topology, {*device});
+                            } else if (memory == "ram-to-ram") {
+                                c.label = "no link: RAM to RAM";
+                            } else if (!path.empty() && topology) {
+                                auto p = xfer::describe_path(*topology, path);
                                 if (p && p->ceiling_bytes_per_s) {
                                     c.ceiling = p->ceiling_bytes_per_s;
                                     c.label = p->ceiling_link;
@@ -340,7 +378,7 @@ Result<std::vector<std::string>> register_xfer_family(const Options& o, const pr
                                     c.label = p ? "no link ceiling known" : "no link ceiling: " + p.error().message;
                                 }
                             } else {
-                                c.label = device ? "no link ceiling: topology not read" : "engine's default device";
+                                c.label = !path.empty() ? "no link ceiling: topology not read" : "engine's default device";
                             }
                             benchmark::RegisterBenchmark(
                                 name.c_str(), [c, harness](benchmark::State& s) { run_xfer_benchmark(s, c, *harness); })

@@ -4,6 +4,7 @@
 // nowhere), its options, and the context it reports.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -119,6 +120,27 @@ TEST(Options, OwnOptionsThenGoogleBenchmarksFlags) {
               (std::vector<std::string>{"--benchmark_out_format=json", "--benchmark_out=/tmp/o.json"}));
 }
 
+TEST(Options, KernelEngineOptions) {
+    auto o = parse_options({"--engines", "nvme,dmaengine", "--block", "/dev/nvme1n1", "--peer", "03:00.0",
+                            "--memory", "ram,p2pmem,ram-to-ram", "--queue-depths", "1,4,256", "--destructive",
+                            "--offset", "32M", "--directions", "read,write"});
+    ASSERT_TRUE(o) << o.error().message;
+    EXPECT_EQ(o->engines, (std::vector<std::string>{"nvme", "dmaengine"}));
+    EXPECT_EQ(o->block, "/dev/nvme1n1");
+    ASSERT_TRUE(o->peer);
+    EXPECT_EQ(o->peer->to_string(), "0000:03:00.0");
+    EXPECT_EQ(o->queue_depths, (std::vector<uint32_t>{1, 4, 256}));
+    EXPECT_TRUE(o->destructive);
+    EXPECT_EQ(o->offset, 32u << 20);
+    auto d = parse_options({});
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->queue_depths, std::vector<uint32_t>{1});
+    EXPECT_FALSE(d->destructive);
+    EXPECT_FALSE(d->peer);
+    EXPECT_TRUE(std::find(d->engines.begin(), d->engines.end(), "nvme") != d->engines.end());
+    EXPECT_TRUE(std::find(d->engines.begin(), d->engines.end(), "dmaengine") != d->engines.end());
+}
+
 TEST(Options, DefaultsTakeEveryEngineUnnamed) {
     auto o = parse_options({});
     ASSERT_TRUE(o);
@@ -143,6 +165,14 @@ TEST(Options, BadInputIsOneInvalidArgument) {
              {"--no-map=1"},
              {"--hwloc-xml", "a", "--lspci-dump", "b"},
              {"--benchmark_min_time=0.01", "--sizes", "4K"},
+             {"--queue-depths", "0"},
+             {"--queue-depths", "257"},
+             {"--queue-depths", "4x"},
+             {"--queue-depths", ","},
+             {"--block", "nvme0n1"},
+             {"--peer", "zz"},
+             {"--destructive=1"},
+             {"--offset", "4Q"},
          }) {
         auto o = parse_options(args);
         ASSERT_FALSE(o) << args[0];
@@ -195,4 +225,100 @@ TEST(Context, LinesJoinRepeatedKeys) {
     c.add("xfer cpu", "waived: c");
     ASSERT_EQ(c.lines().size(), 2u);
     EXPECT_EQ(c.lines()[0].second, "waived: a; waived: c");
+}
+
+// The kernel engines' requests as the registry builds them, judged by the
+// engines' own check() on this host (no /dev/p2pscope: nothing registers).
+namespace {
+
+std::shared_ptr<Harness> no_papi() { return std::make_shared<Harness>(PapiCounters::open({})); }
+
+std::string context_of(const ContextLines& c, const std::string& key) {
+    for (const auto& [k, v] : c.lines())
+        if (k == key) return v;
+    return "";
+}
+
+// A block device node on this host, or empty.
+std::string any_block_device() {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator("/dev", ec))
+        if (fs::is_block_file(e.status())) return e.path().string();
+    return "";
+}
+
+}  // namespace
+
+TEST(Registry, NvmeWithoutBlockOrDeviceIsAWaiverUnnamedAndBadInputNamed) {
+    auto unnamed = parse_options({"--no-map"});
+    ASSERT_TRUE(unnamed);
+    ContextLines c;
+    auto r = register_xfer_family(*unnamed, nullptr, no_papi(), c);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(context_of(c, "xfer nvme"),
+              "waived: engine nvme needs --block /dev/... or --device BDF (an NVMe controller)");
+    EXPECT_EQ(context_of(c, "xfer dmaengine").rfind("waived: ", 0), 0u) << context_of(c, "xfer dmaengine");
+
+    auto named = parse_options({"--no-map", "--engines", "nvme"});
+    ASSERT_TRUE(named);
+    ContextLines c2;
+    auto bad = register_xfer_family(*named, nullptr, no_papi(), c2);
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().code, Errc::invalid_argument);
+    EXPECT_EQ(bad.error().message, "engine nvme needs --block /dev/... or --device BDF (an NVMe controller)");
+}
+
+TEST(Registry, NvmeNamesCarryMemoryDirectionQueueDepthAndSize) {
+    const std::string block = any_block_device();
+    if (block.empty()) GTEST_SKIP() << "no block device node in /dev on this host";
+    const std::string base = block.substr(block.find_last_of('/') + 1);
+    // Unnamed: writes without --destructive are refused (as bad input, so a
+    // waiver here), reads are waived for want of the module: two reasons, so
+    // one context line per combination, under its benchmark name.
+    auto o = parse_options({"--no-map", "--block", block, "--directions", "read,write", "--queue-depths", "1,4",
+                            "--sizes", "128K", "--memory", "ram"});
+    ASSERT_TRUE(o);
+    ContextLines c;
+    auto r = register_xfer_family(*o, nullptr, no_papi(), c);
+    ASSERT_TRUE(r) << r.error().message;
+    for (const char* qd : {"qd1", "qd4"}) {
+        const std::string pre = "xfer/nvme/" + base + "/ram/";
+        EXPECT_EQ(context_of(c, pre + "write/" + qd + "/131072"),
+                  "waived: engine nvme: writing destroys the data in the range: pass --destructive");
+        EXPECT_EQ(context_of(c, pre + "read/" + qd + "/131072").rfind("waived: ", 0), 0u);
+    }
+    // Named, a write without --destructive is bad input; with it, the module's absence is a waiver.
+    auto named = parse_options({"--no-map", "--engines", "nvme", "--block", block, "--directions", "write"});
+    ASSERT_TRUE(named);
+    ContextLines c2;
+    auto bad = register_xfer_family(*named, nullptr, no_papi(), c2);
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().message, "engine nvme: writing destroys the data in the range: pass --destructive");
+    auto ok = parse_options({"--no-map", "--engines", "nvme", "--block", block, "--directions", "write",
+                             "--destructive", "--sizes", "100"});
+    ASSERT_TRUE(ok);
+    ContextLines c3;
+    auto size_bad = register_xfer_family(*ok, nullptr, no_papi(), c3);
+    ASSERT_FALSE(size_bad);
+    EXPECT_EQ(size_bad.error().message, "engine nvme: --size must be a multiple of 512 up to 1M (one bio)");
+}
+
+TEST(Registry, DmaengineTakesItsMemoryAndNoDirections) {
+    // ram-to-ram: no device or BAR passed even with --device/--bar given for other engines.
+    auto o = parse_options({"--no-map", "--engines", "dmaengine", "--memory", "ram-to-ram", "--device", "00:00.0",
+                            "--bar", "2", "--directions", "read,write"});
+    ASSERT_TRUE(o);
+    ContextLines c;
+    auto r = register_xfer_family(*o, nullptr, no_papi(), c);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_TRUE(r->empty());
+    EXPECT_EQ(context_of(c, "xfer dmaengine").rfind("waived: ", 0), 0u) << context_of(c, "xfer dmaengine");
+    // Its BAR copies need a BAR.
+    auto nobar = parse_options({"--no-map", "--engines", "dmaengine", "--memory", "bar-to-ram"});
+    ASSERT_TRUE(nobar);
+    ContextLines c2;
+    auto bad = register_xfer_family(*nobar, nullptr, no_papi(), c2);
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().message,
+              "engine dmaengine: --memory bar-to-ram needs --device BDF and --bar N (a device bound to p2pscope)");
 }
