@@ -2,6 +2,8 @@
 // p2pscope-bench's parts without Google Benchmark running: the PAPI wrapper
 // (on this host, where events fail to add, and with events that exist
 // nowhere), its options, and the context it reports.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -310,9 +312,13 @@ TEST(Registry, DmaengineTakesItsMemoryAndNoDirections) {
     ASSERT_TRUE(o);
     ContextLines c;
     auto r = register_xfer_family(*o, nullptr, no_papi(), c);
-    ASSERT_TRUE(r) << r.error().message;
-    EXPECT_TRUE(r->empty());
-    EXPECT_EQ(context_of(c, "xfer dmaengine").rfind("waived: ", 0), 0u) << context_of(c, "xfer dmaengine");
+    // Its request is complete; what stops it here is the module, which this host cannot load: a named
+    // kernel engine without its module is a bad selection, as in p2pscope xfer.
+    if (::access("/dev/p2pscope", F_OK) != 0) {
+        ASSERT_FALSE(r);
+        EXPECT_EQ(r.error().message.rfind("engine dmaengine: this engine runs in p2pscope.ko, which is not loaded", 0), 0u)
+            << r.error().message;
+    }
     // Its BAR copies need a BAR.
     auto nobar = parse_options({"--no-map", "--engines", "dmaengine", "--memory", "bar-to-ram"});
     ASSERT_TRUE(nobar);

@@ -256,9 +256,9 @@ TEST(XferKernelEngines, Checks) {
     d.size = 1 << 20;
     d.module_node = "/nonexistent/p2pscope";
     c = dma->check(d);
-    EXPECT_EQ(c.kind, CheckResult::Kind::waived);
-    EXPECT_EQ(c.reason, "p2pscope.ko is not loaded (/nonexistent/p2pscope missing): load it (kmod/README.md) or run "
-                        "in the lab (lab/run)");
+    EXPECT_EQ(c.kind, CheckResult::Kind::invalid);  // no module: a bad selection, exit 2
+    EXPECT_EQ(c.reason, "this engine runs in p2pscope.ko, which is not loaded (/nonexistent/p2pscope missing): load "
+                        "it (kmod/README.md) or run in the lab (lab/run)");
     d.memory = "ram-to-bar";
     EXPECT_EQ(dma->check(d).reason,
               "engine dmaengine: --memory ram-to-bar needs --device BDF and --bar N (a device bound to p2pscope)");

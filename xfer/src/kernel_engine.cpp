@@ -10,10 +10,11 @@
 
 namespace p2pscope::xfer::detail {
 
-std::optional<std::string> module_waiver(const std::string& node) {
+std::optional<std::string> missing_module(const std::string& node) {
     struct stat st{};
     if (::stat(node.c_str(), &st) != 0)
-        return "p2pscope.ko is not loaded (" + node + " missing): load it (kmod/README.md) or run in the lab (lab/run)";
+        return "this engine runs in p2pscope.ko, which is not loaded (" + node +
+               " missing): load it (kmod/README.md) or run in the lab (lab/run)";
     return std::nullopt;
 }
 

@@ -10,8 +10,9 @@
 
 namespace p2pscope::xfer::detail {
 
-// Why the module's node cannot be used here, or none.
-std::optional<std::string> module_waiver(const std::string& node);
+// Why the module's node cannot be used, or none. Running a kernel engine
+// without its module is a bad selection (exit 2), as naming an unknown device is.
+std::optional<std::string> missing_module(const std::string& node);
 
 // Percentiles from the module's log-linear histogram.
 Latency latency_from(const kclient::Histogram& h);

@@ -51,7 +51,7 @@ public:
                 return CheckResult::bad("the copy overwrites BAR " + std::to_string(r.bar) + " of " +
                                         r.device->to_string() + ": bind it to p2pscope first (kmod/README.md)");
         }
-        if (auto w = detail::module_waiver(r.module_node)) return CheckResult::waive(*w);
+        if (auto w = detail::missing_module(r.module_node)) return CheckResult::bad(*w);
         if (!has_dma_channels(r.sysfs_root))
             return CheckResult::waive("no dmaengine channels on this machine (" + r.sysfs_root +
                                       "sys/class/dma is empty): no Intel IOAT/DSA or AMD PTDMA with its driver");

@@ -79,7 +79,7 @@ public:
         struct stat st{};
         if (::stat(dev->c_str(), &st) != 0 || !S_ISBLK(st.st_mode))
             return CheckResult::bad(*dev + " is not a block device");
-        if (auto w = detail::module_waiver(r.module_node)) return CheckResult::waive(*w);
+        if (auto w = detail::missing_module(r.module_node)) return CheckResult::bad(*w);
         return CheckResult::yes();
     }
 
