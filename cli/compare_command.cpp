@@ -15,6 +15,7 @@ struct CompareOptions {
     std::string metric = "real_time";
     double threshold = 0.05;
     double alpha = 0.05;
+    double keep_best = 1.0;
     std::string format = "markdown";
     std::string direction = "auto";
 };
@@ -25,6 +26,7 @@ Status run_compare(const CompareOptions& o, std::ostream& out) {
     auto new_report = compare::load_report(o.new_path, o.metric);
     if (!new_report) return new_report.error();
     compare::Options options;
+    options.keep_best = o.keep_best;
     options.metric = o.metric;
     options.threshold = o.threshold;
     options.alpha = o.alpha;
@@ -52,6 +54,11 @@ Action add_compare_command(CLI::App& app) {
         ->capture_default_str();
     app.add_option("--alpha", o->alpha, "Significance level of the Mann-Whitney U test over repetitions")
         ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    app.add_option("--keep-best", o->keep_best,
+                   "Fraction of each side's repetitions kept, the best ones, before the test (1: all). Where "
+                   "interference only slows runs down (shared or virtual machines), 0.5 drops its victims")
+        ->check(CLI::Range(0.01, 1.0))
         ->capture_default_str();
     app.add_option("--direction", o->direction,
                    "auto (times lower-is-better, *_per_second higher-is-better), lower or higher")

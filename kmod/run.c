@@ -183,8 +183,11 @@ static void p2pscope_sample(struct p2pscope_thread *t)
 		ret = api->map(t);
 		t1 = p2pscope_now(clock);
 		if (unlikely(slowdown) && t1 > t0) {
-			ndelay(div_u64((t1 - t0) * slowdown, 100));
-			t1 = p2pscope_now(clock);
+			/* On the run's own clock: ndelay() overshoots where a clock read is slow. */
+			const u64 until = t1 + div_u64((t1 - t0) * slowdown, 100);
+
+			while ((t1 = p2pscope_now(clock)) < until)
+				cpu_relax();
 		}
 		if (unlikely(ret)) {
 			p2pscope_map_failed(t, ret, n);

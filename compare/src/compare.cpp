@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <algorithm>
+#include <functional>
 #include "p2pscope/compare/compare.hpp"
 
 #include <cmath>
@@ -93,19 +95,31 @@ size_t Comparison::regressions() const {
     return n;
 }
 
+// The best ceil(keep * n) values (at least one), best first.
+std::vector<double> best_of(std::vector<double> v, double keep, bool higher_is_better) {
+    if (keep >= 1.0 || v.empty()) return v;
+    if (higher_is_better) std::sort(v.begin(), v.end(), std::greater<>());
+    else std::sort(v.begin(), v.end());
+    const auto n = std::max<size_t>(1, static_cast<size_t>(std::ceil(keep * static_cast<double>(v.size()))));
+    v.resize(std::min(n, v.size()));
+    return v;
+}
+
 Comparison compare(const Report& old_report, const Report& new_report, const Options& options) {
     Comparison c;
     c.options = options;
     c.higher_is_better = options.higher_is_better.value_or(
         ends_with(options.metric, "per_second") || ends_with(options.metric, "_per_s"));
+    const auto kept = [&](const std::vector<double>& v) { return best_of(v, options.keep_best, c.higher_is_better); };
     std::map<std::string, const Series*> old_by;
     for (const auto& s : old_report.series) old_by[s.name] = &s;
     std::map<std::string, bool> seen;
     for (const auto& s : new_report.series) {
         Row row;
         row.name = s.name;
-        row.new_n = s.values.size();
-        row.new_mean = mean(s.values);
+        const std::vector<double> new_values = kept(s.values);
+        row.new_n = new_values.size();
+        row.new_mean = mean(new_values);
         seen[s.name] = true;
         auto it = old_by.find(s.name);
         if (it == old_by.end()) {
@@ -113,12 +127,12 @@ Comparison compare(const Report& old_report, const Report& new_report, const Opt
             c.rows.push_back(row);
             continue;
         }
-        const Series& o = *it->second;
-        row.old_n = o.values.size();
-        row.old_mean = mean(o.values);
+        const std::vector<double> old_values = kept(it->second->values);
+        row.old_n = old_values.size();
+        row.old_mean = mean(old_values);
         row.change = row.old_mean != 0 ? (row.new_mean - row.old_mean) / std::fabs(row.old_mean) : 0;
         const double worse = c.higher_is_better ? -row.change : row.change;  // > 0: got worse
-        if (row.old_n >= 2 && row.new_n >= 2) row.p_value = mann_whitney_p(o.values, s.values);
+        if (row.old_n >= 2 && row.new_n >= 2) row.p_value = mann_whitney_p(old_values, new_values);
         const bool significant = !row.p_value || *row.p_value < options.alpha;
         if (worse > options.threshold && significant)
             row.verdict = row.p_value ? Verdict::regressed : Verdict::regressed_untested;
@@ -132,8 +146,9 @@ Comparison compare(const Report& old_report, const Report& new_report, const Opt
         if (seen.count(s.name)) continue;
         Row row;
         row.name = s.name;
-        row.old_n = s.values.size();
-        row.old_mean = mean(s.values);
+        const std::vector<double> old_values = kept(s.values);
+        row.old_n = old_values.size();
+        row.old_mean = mean(old_values);
         row.verdict = Verdict::missing_new;
         c.rows.push_back(row);
     }
@@ -144,7 +159,11 @@ std::string render_markdown(const Comparison& c, const std::string& old_path, co
     std::string out = "### p2pscope compare: " + c.options.metric + " (" +
                       (c.higher_is_better ? "higher is better" : "lower is better") + ")\n\n";
     out += "`" + old_path + "` → `" + new_path + "`; regression: worse by more than " +
-           fmt("%.1f", c.options.threshold * 100) + " % with U-test p < " + fmt("%g", c.options.alpha) + "\n\n";
+           fmt("%.1f", c.options.threshold * 100) + " % with U-test p < " + fmt("%g", c.options.alpha) +
+           (c.options.keep_best < 1.0 ? ", over the best " + fmt("%g", c.options.keep_best * 100) +
+                                            " % of each side's repetitions"
+                                      : std::string()) +
+           "\n\n";
     out += "| benchmark | old | new | change | p-value | reps | verdict |\n|---|---:|---:|---:|---:|---:|---|\n";
     for (const auto& r : c.rows) {
         const bool both = r.verdict != Verdict::missing_old && r.verdict != Verdict::missing_new;
@@ -173,6 +192,7 @@ std::string render_json(const Comparison& c, const std::string& old_path, const 
     doc["higher_is_better"] = c.higher_is_better;
     doc["threshold"] = c.options.threshold;
     doc["alpha"] = c.options.alpha;
+    doc["keep_best"] = c.options.keep_best;
     doc["regressions"] = c.regressions();
     doc["benchmarks"] = nlohmann::json::array();
     for (const auto& r : c.rows) {

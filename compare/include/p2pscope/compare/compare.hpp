@@ -35,6 +35,11 @@ struct Options {
     std::optional<bool> higher_is_better;
     double threshold = 0.05;  // relative change of the mean counted as a regression
     double alpha = 0.05;      // significance level of the U test
+    // Fraction of each side's repetitions kept, the best ones (the fastest for
+    // lower-is-better metrics), before the means and the test: 1 keeps all. On
+    // a shared or virtual machine interference only ever makes a run worse, so
+    // the best repetitions carry the signal and the rest carry the neighbours.
+    double keep_best = 1.0;
 };
 
 enum class Verdict { unchanged, improved, regressed, regressed_untested, missing_old, missing_new };
@@ -42,7 +47,7 @@ std::string_view to_string(Verdict v);
 
 struct Row {
     std::string name;
-    size_t old_n = 0, new_n = 0;
+    size_t old_n = 0, new_n = 0;      // repetitions used (after keep_best)
     double old_mean = 0, new_mean = 0;
     double change = 0;                // (new - old) / old; signed, in the metric's own direction
     std::optional<double> p_value;    // two-sided U test; none with fewer than 2 repetitions a side
