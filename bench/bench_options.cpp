@@ -175,7 +175,7 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
             o.widths.clear();
             for (const auto& w : split(*v)) {
                 if (w == "all") {
-                    o.widths = {"1", "2", "4", "8", "16", "32", "64", "memcpy"};
+                    o.widths = xfer::all_widths();
                     break;
                 }
                 if (!xfer::parse_width(w))

@@ -214,28 +214,8 @@ Status run_xfer(const XferOptions& o, std::ostream& out) {
     q.file = o.file;
     q.memory = o.memory;
     q.direction = o.direction;
-    if (o.engine == "cpu") {
-        if (q.memory.empty()) q.memory = q.file.empty() ? "uc" : "file";
-        if (q.direction.empty()) q.direction = "read";
-    } else if (o.engine == "gpu") {
-        if (q.direction.empty()) q.direction = "h2d";
-    } else if (o.engine == "nvme") {
-        if (q.memory.empty()) q.memory = "ram";
-        if (q.direction.empty()) q.direction = "read";
-    } else if (o.engine == "dmaengine") {
-        if (q.memory.empty()) q.memory = "ram-to-ram";
-        if (q.direction.empty()) q.direction = "copy";
-    } else if (q.direction.empty()) {
-        q.direction = "copy";
-    }
-    q.widths.clear();
-    for (const auto& w : o.widths) {
-        if (w == "all") {
-            q.widths = {"1", "2", "4", "8", "16", "32", "64", "memcpy"};
-            break;
-        }
-        q.widths.push_back(w);
-    }
+    q.widths = xfer::expand_widths(o.widths);
+    engine->complete(q);
     q.block = o.block;
     auto span = parse_size(o.span, "--span");
     if (!span) return span.error();

@@ -274,7 +274,7 @@ Result<MeasurementSpec> parse_transfer(const Checker& c, const json& m, const st
         q.widths.clear();
         for (const auto& w : list) {
             if (w == "all") {
-                q.widths = {"1", "2", "4", "8", "16", "32", "64", "memcpy"};
+                q.widths = xfer::all_widths();
                 break;
             }
             const bool known_width = w == "1" || w == "2" || w == "4" || w == "8" || w == "16" || w == "32" ||

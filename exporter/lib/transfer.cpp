@@ -21,20 +21,7 @@ public:
 
     void complete(TransferRequest& q) const override {
         q.engine = std::string(info_.name);
-        if (info_.name == "cpu") {
-            if (q.memory.empty()) q.memory = q.file.empty() ? "uc" : "file";
-            if (q.direction.empty()) q.direction = "read";
-        } else if (info_.name == "gpu") {
-            if (q.direction.empty()) q.direction = "h2d";
-        } else if (info_.name == "nvme") {
-            if (q.memory.empty()) q.memory = "ram";
-            if (q.direction.empty()) q.direction = "read";
-        } else if (info_.name == "dmaengine") {
-            if (q.memory.empty()) q.memory = "ram-to-ram";
-            if (q.direction.empty()) q.direction = "copy";
-        } else if (q.direction.empty()) {
-            q.direction = "copy";
-        }
+        info_.make()->complete(q);
     }
 
     TransferResult run(const TransferRequest& request) override {

@@ -68,4 +68,15 @@ std::unique_ptr<Engine> make_engine(std::string_view name) {
     return nullptr;
 }
 
+const std::vector<std::string>& all_widths() {
+    static const std::vector<std::string> all = {"1", "2", "4", "8", "16", "32", "64", "memcpy"};
+    return all;
+}
+
+std::vector<std::string> expand_widths(const std::vector<std::string>& widths) {
+    for (const auto& w : widths)
+        if (w == "all") return all_widths();
+    return widths;
+}
+
 }  // namespace p2pscope::xfer

@@ -227,22 +227,8 @@ xfer::Request to_request(const TransferSpec& t) {
     q.bar = t.bar;
     q.file = t.file;
     q.direction = t.direction;
-    if (t.engine == "cpu") {
-        if (q.memory.empty()) q.memory = q.file.empty() ? "uc" : "file";
-        if (q.direction.empty()) q.direction = "read";
-    } else if (t.engine == "gpu") {
-        if (q.direction.empty()) q.direction = "h2d";
-    } else if (q.direction.empty()) {
-        q.direction = "copy";
-    }
-    q.widths.clear();
-    for (const auto& w : t.widths) {
-        if (w == "all") {
-            q.widths = {"1", "2", "4", "8", "16", "32", "64", "memcpy"};
-            break;
-        }
-        q.widths.push_back(w);
-    }
+    q.widths = xfer::expand_widths(t.widths);
+    if (auto e = xfer::make_engine(t.engine)) e->complete(q);
     q.source_block = t.source_block;
     q.destination_block = t.destination_block;
     q.destructive = t.destructive;

@@ -32,6 +32,11 @@ public:
         return r;
     }
 
+    void complete(Request& r) const override {
+        if (r.memory.empty()) r.memory = r.file.empty() ? "uc" : "file";
+        if (r.direction.empty()) r.direction = "read";
+    }
+
     CheckResult check(const Request& in) const override {
         const Request r = normalized(in);
         if (r.direction != "read" && r.direction != "write")

@@ -31,6 +31,11 @@ public:
     }
     uint32_t capabilities() const override { return kCapRead | kCapWrite | kCapVerify; }
 
+    void complete(Request& r) const override {
+        if (r.memory.empty()) r.memory = "ram-to-ram";
+        if (r.direction.empty()) r.direction = "copy";
+    }
+
     CheckResult check(const Request& r) const override {
         if (r.memory != "ram-to-ram" && r.memory != "ram-to-bar" && r.memory != "bar-to-ram")
             return CheckResult::bad("engine dmaengine: --memory must be ram-to-ram, ram-to-bar or bar-to-ram");

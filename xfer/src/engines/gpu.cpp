@@ -132,6 +132,10 @@ public:
     }
     uint32_t capabilities() const override { return kCapRead | kCapWrite | kCapVerify | kCapPeer; }
 
+    void complete(Request& r) const override {
+        if (r.direction.empty()) r.direction = "h2d";
+    }
+
     CheckResult check(const Request& r) const override {
         if (r.direction != "h2d" && r.direction != "d2h" && r.direction != "d2d" && r.direction != "peer")
             return CheckResult::bad("engine gpu: --direction must be h2d, d2h, d2d or peer, not '" + r.direction + "'");

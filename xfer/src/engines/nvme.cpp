@@ -51,6 +51,11 @@ public:
         return kCapRead | kCapWrite | kCapVerify | kCapQueueDepth | kCapPeer;
     }
 
+    void complete(Request& r) const override {
+        if (r.memory.empty()) r.memory = "ram";
+        if (r.direction.empty()) r.direction = "read";
+    }
+
     CheckResult check(const Request& r) const override {
         if (r.direction != "read" && r.direction != "write")
             return CheckResult::bad("engine nvme: --direction must be read (device to memory) or write");

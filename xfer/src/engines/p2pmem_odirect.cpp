@@ -33,6 +33,10 @@ public:
     }
     uint32_t capabilities() const override { return kCapRead | kCapWrite | kCapVerify | kCapPeer; }
 
+    void complete(Request& r) const override {
+        if (r.direction.empty()) r.direction = "copy";
+    }
+
     CheckResult check(const Request& r) const override {
         if (r.direction != "copy" && r.direction != "read")
             return CheckResult::bad("engine p2pmem-odirect: --direction must be read (source into p2pmem) or copy "

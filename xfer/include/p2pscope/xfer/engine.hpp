@@ -29,6 +29,10 @@ enum Capability : uint32_t {
     kCapPeer = 1u << 5,         // moves data between two devices
 };
 std::string capability_names(uint32_t caps);  // "read write verify"
+// Every access width the cpu engine knows, in order.
+const std::vector<std::string>& all_widths();
+// "all" anywhere in the list stands for all_widths().
+std::vector<std::string> expand_widths(const std::vector<std::string>& widths);
 
 // What the user selected; each engine reads the fields it needs and check()
 // says which it cannot serve.
@@ -93,6 +97,9 @@ public:
     virtual std::string_view name() const = 0;
     virtual std::string_view description() const = 0;
     virtual uint32_t capabilities() const = 0;
+    // Fills what the user left empty (memory, direction) with this engine's
+    // defaults; every front end (p2pscope xfer, p2pscoped, the GUI) calls it.
+    virtual void complete(Request& request) const = 0;
     // Whether this engine can serve the request on this machine; no side effects.
     virtual CheckResult check(const Request& request) const = 0;
     // Acquire what run() needs (mappings, contexts, buffers).
