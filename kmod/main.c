@@ -41,6 +41,13 @@ int p2pscope_refuse(struct p2pscope_outcome *out, u32 status, int err,
 	return P2PSCOPE_REFUSED;
 }
 
+void p2pscope_stamp(char *release, size_t release_len, char *version,
+		    size_t version_len)
+{
+	strscpy(release, utsname()->release, release_len);
+	strscpy(version, P2PSCOPE_MODULE_VERSION, version_len);
+}
+
 static long p2pscope_ioctl_version(void __user *argp)
 {
 	struct p2pscope_version v;

@@ -82,6 +82,22 @@ static __always_inline void p2pscope_record(struct p2pscope_stats *s,
 		s->max_ns = v;
 }
 
+/*
+ * Start a command's result: every output field (from @first_out on) zeroed,
+ * whatever the caller left there, then the kernel release and module version.
+ */
+void p2pscope_stamp(char *release, size_t release_len, char *version,
+		    size_t version_len);
+#define p2pscope_start_result(req, first_out)				\
+do {									\
+	memset((u8 *)(req) + offsetof(typeof(*(req)), first_out), 0,	\
+	       sizeof(*(req)) - offsetof(typeof(*(req)), first_out));	\
+	p2pscope_stamp((req)->kernel_release,				\
+		       sizeof((req)->kernel_release),			\
+		       (req)->module_version,				\
+		       sizeof((req)->module_version));			\
+} while (0)
+
 /* Returned by helpers that filled in a p2pscope_outcome instead of running. */
 #define P2PSCOPE_REFUSED	1
 

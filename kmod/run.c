@@ -28,7 +28,6 @@
 #include <linux/timekeeping.h>
 #include <linux/topology.h>
 #include <linux/uaccess.h>
-#include <linux/utsname.h>
 
 #include "p2pscope_internal.h"
 
@@ -835,13 +834,7 @@ long p2pscope_ioctl_map_bench(void __user *argp)
 		goto out;
 	}
 
-	/* Outputs start from zero whatever the caller left there. */
-	memset((u8 *)req + offsetof(struct p2pscope_map_bench, status), 0,
-	       sizeof(*req) - offsetof(struct p2pscope_map_bench, status));
-	strscpy(req->kernel_release, utsname()->release,
-		sizeof(req->kernel_release));
-	strscpy(req->module_version, P2PSCOPE_MODULE_VERSION,
-		sizeof(req->module_version));
+	p2pscope_start_result(req, status);
 	req->clock = req->clock ?: p2pscope_default_clock();
 	req->p2p_distance = P2PSCOPE_NONE_U32;
 

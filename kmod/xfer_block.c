@@ -31,7 +31,6 @@
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
-#include <linux/utsname.h>
 
 #if defined(P2PSCOPE_HAVE_BDEV_FILE_OPEN_BY_DEV)
 #include <linux/file.h>
@@ -796,12 +795,7 @@ long p2pscope_ioctl_xfer_block(void __user *argp)
 		ret = -EFAULT;
 		goto out;
 	}
-	memset((u8 *)req + offsetof(struct p2pscope_xfer_block, status), 0,
-	       sizeof(*req) - offsetof(struct p2pscope_xfer_block, status));
-	strscpy(req->kernel_release, utsname()->release,
-		sizeof(req->kernel_release));
-	strscpy(req->module_version, P2PSCOPE_MODULE_VERSION,
-		sizeof(req->module_version));
+	p2pscope_start_result(req, status);
 	req->p2p_distance = P2PSCOPE_NONE_U32;
 	req->iommu_domain_type = P2PSCOPE_IOMMU_NONE;
 	req->span_bytes = req->span_bytes ?:
@@ -866,15 +860,10 @@ long p2pscope_ioctl_xfer_block(void __user *argp)
 	req = memdup_user(argp, sizeof(*req));
 	if (IS_ERR(req))
 		return PTR_ERR(req);
-	memset((u8 *)req + offsetof(struct p2pscope_xfer_block, status), 0,
-	       sizeof(*req) - offsetof(struct p2pscope_xfer_block, status));
+	p2pscope_start_result(req, status);
 	req->status = P2PSCOPE_REASON_NO_KERNEL_SUPPORT;
 	strscpy(req->reason, "this kernel's block device API is not one p2pscope knows",
 		sizeof(req->reason));
-	strscpy(req->kernel_release, utsname()->release,
-		sizeof(req->kernel_release));
-	strscpy(req->module_version, P2PSCOPE_MODULE_VERSION,
-		sizeof(req->module_version));
 	if (copy_to_user(argp, req, sizeof(*req)))
 		ret = -EFAULT;
 	kfree(req);

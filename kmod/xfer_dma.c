@@ -19,7 +19,6 @@
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
-#include <linux/utsname.h>
 
 #include "p2pscope_internal.h"
 
@@ -404,12 +403,7 @@ long p2pscope_ioctl_xfer_dma(void __user *argp)
 		ret = -EFAULT;
 		goto out;
 	}
-	memset((u8 *)req + offsetof(struct p2pscope_xfer_dma, status), 0,
-	       sizeof(*req) - offsetof(struct p2pscope_xfer_dma, status));
-	strscpy(req->kernel_release, utsname()->release,
-		sizeof(req->kernel_release));
-	strscpy(req->module_version, P2PSCOPE_MODULE_VERSION,
-		sizeof(req->module_version));
+	p2pscope_start_result(req, status);
 	req->seed = get_random_u64();
 	if (p2pscope_debug_kernel())
 		req->result_flags |= P2PSCOPE_XRES_F_DEBUG_KERNEL;
