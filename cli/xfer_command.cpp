@@ -11,6 +11,7 @@
 #include "commands.hpp"
 #include "p2pscope/probe/sources.hpp"
 #include "p2pscope/xfer/engine.hpp"
+#include "p2pscope/xfer/json.hpp"
 #include "p2pscope/xfer/link.hpp"
 #include "size_option.hpp"
 
@@ -58,8 +59,6 @@ std::optional<double> fraction(const Report& r, const xfer::Measurement& m) {
 
 std::string render_json(const Report& r) {
     using nlohmann::json;
-    const auto& q = r.request;
-    auto opt = [](const auto& v) { return v ? json(v->to_string()) : json(nullptr); };
     json doc;
     doc["schema"] = "p2pscope.xfer/1";
     doc["kernel_release"] = xfer::kernel_version().release;
@@ -75,46 +74,10 @@ std::string render_json(const Report& r) {
          }())
         doc["engine_capabilities"].push_back(c);
     doc["status"] = r.status;
-    doc["request"] = {
-        {"device", opt(q.device)}, {"peer", opt(q.peer)}, {"memory", q.memory},
-        {"bar", q.bar >= 0 ? json(q.bar) : json(nullptr)}, {"file", q.file.empty() ? json(nullptr) : json(q.file)},
-        {"direction", q.direction}, {"size_bytes", q.size}, {"offset_bytes", q.offset},
-        {"queue_depth", q.queue_depth}, {"iterations", q.iterations}, {"seconds", q.seconds},
-        {"block", q.block.empty() ? json(nullptr) : json(q.block)},
-        {"span_bytes", q.span}, {"verify", q.verify},
-        {"source_block", q.source_block.empty() ? json(nullptr) : json(q.source_block)},
-        {"destination_block", q.destination_block.empty() ? json(nullptr) : json(q.destination_block)},
-        {"fault_test", q.fault_test},
-    };
-    auto str_or_null = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
-    doc["path"] = {
-        {"bdfs", r.path.bdfs},
-        {"path_class", str_or_null(r.path.path_class)},
-        {"path_note", str_or_null(r.path.path_note)},
-        {"p2pdma_verdict", str_or_null(r.path.p2pdma_verdict)},
-        {"p2pdma_reason", str_or_null(r.path.p2pdma_reason)},
-        {"link_ceiling_bytes_per_s", r.path.ceiling_bytes_per_s ? json(*r.path.ceiling_bytes_per_s) : json(nullptr)},
-        {"link_ceiling_link", str_or_null(r.path.ceiling_link)},
-        {"link_ceiling_note", r.path.ceiling_note},
-    };
+    doc["request"] = xfer::request_json(r.request);
+    doc["path"] = xfer::path_json(r.path);
     doc["results"] = json::array();
-    for (const auto& m : r.rows) {
-        auto f = fraction(r, m);
-        doc["results"].push_back({
-            {"label", m.label},
-            {"status", m.status},
-            {"transfer_bytes", m.transfer_bytes},
-            {"transfers", m.transfers},
-            {"seconds", m.seconds},
-            {"bytes_per_second", m.bytes_per_second},
-            {"fraction_of_link_ceiling", f ? json(*f) : json(nullptr)},
-            {"latency_ns",
-             {{"min", m.latency.min_ns}, {"p50", m.latency.p50_ns}, {"p90", m.latency.p90_ns},
-              {"p99", m.latency.p99_ns}, {"max", m.latency.max_ns}, {"mean", m.latency.mean_ns}}},
-            {"verified", m.verified ? json(*m.verified) : json(nullptr)},
-            {"verify_detail", str_or_null(m.verify_detail)},
-        });
-    }
+    for (const auto& m : r.rows) doc["results"].push_back(xfer::measurement_json(m, r.path.ceiling_bytes_per_s));
     return doc.dump(2) + "\n";
 }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "p2pscope/exporter/measurement.hpp"
+#include "p2pscope/xfer/json.hpp"
 
 #include <chrono>
 #include <optional>
@@ -109,51 +110,17 @@ void run_topology(const RunContext& ctx, MeasurementRecord& rec, std::shared_ptr
     out = std::move(*view);
 }
 
-// The request and the results as `p2pscope xfer --format json` prints them
-// (schema p2pscope.xfer/1, docs/xfer-json.md): request fields flat, then
-// path and results[].
-json transfer_request_json(const TransferRequest& q) {
-    auto opt = [](const auto& v) { return v ? json(v->to_string()) : json(nullptr); };
-    auto str_or_null = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
-    return {{"engine", q.engine},
-            {"device", opt(q.device)},
-            {"peer", opt(q.peer)},
-            {"memory", q.memory},
-            {"bar", q.bar >= 0 ? json(q.bar) : json(nullptr)},
-            {"file", str_or_null(q.file)},
-            {"direction", q.direction},
-            {"widths", q.widths},
-            {"size_bytes", q.size},
-            {"offset_bytes", q.offset},
-            {"queue_depth", q.queue_depth},
-            {"iterations", q.iterations},
-            {"seconds", q.seconds},
-            {"block", str_or_null(q.block)},
-            {"span_bytes", q.span},
-            {"verify", q.verify},
-            {"source_block", str_or_null(q.source_block)},
-            {"destination_block", str_or_null(q.destination_block)},
-            {"path", nullptr},
-            {"results", json::array()}};
-}
-
-json transfer_path_json(const xfer::PathInfo& p) {
-    auto str_or_null = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
-    return {{"bdfs", p.bdfs},
-            {"path_class", str_or_null(p.path_class)},
-            {"path_note", str_or_null(p.path_note)},
-            {"p2pdma_verdict", str_or_null(p.p2pdma_verdict)},
-            {"p2pdma_reason", str_or_null(p.p2pdma_reason)},
-            {"link_ceiling_bytes_per_s", p.ceiling_bytes_per_s ? json(*p.ceiling_bytes_per_s) : json(nullptr)},
-            {"link_ceiling_link", str_or_null(p.ceiling_link)},
-            {"link_ceiling_note", p.ceiling_note}};
-}
-
 void run_transfer(const MeasurementSpec& spec, const RunContext& ctx, MeasurementRecord& rec) {
     TransferRequest q = spec.transfer;
     q.engine = spec.engine;
     q.module_node = ctx.device_node;  // the kernel engines' helper: the configured device_node
-    rec.result = transfer_request_json(q);
+    // The request and the results as `p2pscope xfer --format json` prints them
+    // (schema p2pscope.xfer/1, docs/xfer-json.md): request fields flat, then
+    // path and results[].
+    rec.result = xfer::request_json(q);
+    rec.result["engine"] = q.engine;
+    rec.result["path"] = nullptr;
+    rec.result["results"] = json::array();
     std::shared_ptr<TransferEngine> engine;
     for (const auto& e : ctx.engines)
         if (e->name() == spec.engine) engine = e;
@@ -166,25 +133,10 @@ void run_transfer(const MeasurementSpec& spec, const RunContext& ctx, Measuremen
     rec.status = r.status;
     rec.reason = r.status == Outcome::ok ? std::string() : r.reason;
     if (rec.status != Outcome::ok && rec.reason.empty()) rec.reason = "the engine gave no reason";
-    rec.result["path"] = transfer_path_json(r.path);
+    rec.result["path"] = xfer::path_json(r.path);
     const auto ceiling = r.path.ceiling_bytes_per_s;
     for (const auto& m : r.rows) {
-        const bool timed = m.transfers > 0;
-        rec.result["results"].push_back({
-            {"label", m.label},
-            {"status", m.status},
-            {"transfer_bytes", m.transfer_bytes},
-            {"transfers", m.transfers},
-            {"seconds", m.seconds},
-            {"bytes_per_second", m.bytes_per_second},
-            {"fraction_of_link_ceiling",
-             ceiling && *ceiling > 0 && timed ? json(m.bytes_per_second / *ceiling) : json(nullptr)},
-            {"latency_ns",
-             {{"min", m.latency.min_ns}, {"p50", m.latency.p50_ns}, {"p90", m.latency.p90_ns},
-              {"p99", m.latency.p99_ns}, {"max", m.latency.max_ns}, {"mean", m.latency.mean_ns}}},
-            {"verified", m.verified ? json(*m.verified) : json(nullptr)},
-            {"verify_detail", m.verify_detail.empty() ? json(nullptr) : json(m.verify_detail)},
-        });
+        rec.result["results"].push_back(xfer::measurement_json(m, ceiling));
         // Counters count what the engine timed, faulted rows' transfers before the fault included.
         auto& row = rec.totals.transfer_rows[m.label];
         row.bytes = m.transfers * m.transfer_bytes;
