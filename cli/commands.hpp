@@ -9,11 +9,16 @@
 
 #include <CLI/CLI.hpp>
 
+#include "p2pscope/probe/sources.hpp"
 #include "p2pscope/result.hpp"
 
 namespace p2pscope::cli {
 
 using Action = std::function<Status(std::ostream& out)>;
+
+// --sysfs-root, --hwloc-xml, --lspci-dump (at most one): where a command's
+// topology comes from; none given means this machine.
+void add_topology_source_options(CLI::App& app, probe::TopologyInput& input);
 
 Action add_topo_command(CLI::App& app);
 Action add_map_command(CLI::App& app);

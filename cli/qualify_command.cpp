@@ -90,14 +90,7 @@ Status run_qualify(const QualifyOptions& o, std::ostream& out) {
 
 Action add_qualify_command(CLI::App& app) {
     auto o = std::make_shared<QualifyOptions>();
-    auto* sysfs = app.add_option("--sysfs-root", o->input.sysfs_root,
-                                 "Read sys/ and proc/ under DIR instead of this machine's (an unpacked copy)")
-                      ->type_name("DIR");
-    auto* xml = app.add_option("--hwloc-xml", o->input.hwloc_xml, "Read an hwloc XML topology from any machine")
-                    ->type_name("FILE");
-    auto* dump = app.add_option("--lspci-dump", o->input.lspci_dump, "Read an `lspci -xxxx` dump")->type_name("FILE");
-    sysfs->excludes(xml)->excludes(dump);
-    xml->excludes(dump);
+    add_topology_source_options(app, o->input);
     app.add_option("--thresholds", o->thresholds,
                    "Thresholds file (JSON, docs/qualify.md); default: the built-in values of qualify/thresholds.json")
         ->type_name("FILE");

@@ -55,16 +55,20 @@ Status run_topo(const TopoOptions& o, std::ostream& out) {
 
 }  // namespace
 
-Action add_topo_command(CLI::App& app) {
-    auto o = std::make_shared<TopoOptions>();
-    auto* sysfs = app.add_option("--sysfs-root", o->input.sysfs_root,
+void add_topology_source_options(CLI::App& app, probe::TopologyInput& input) {
+    auto* sysfs = app.add_option("--sysfs-root", input.sysfs_root,
                                  "Read sys/ and proc/ under DIR instead of this machine's (an unpacked copy)")
                       ->type_name("DIR");
-    auto* xml = app.add_option("--hwloc-xml", o->input.hwloc_xml, "Read an hwloc XML topology from any machine")
+    auto* xml = app.add_option("--hwloc-xml", input.hwloc_xml, "Read an hwloc XML topology from any machine")
                     ->type_name("FILE");
-    auto* dump = app.add_option("--lspci-dump", o->input.lspci_dump, "Read an `lspci -xxxx` dump")->type_name("FILE");
+    auto* dump = app.add_option("--lspci-dump", input.lspci_dump, "Read an `lspci -xxxx` dump")->type_name("FILE");
     sysfs->excludes(xml)->excludes(dump);
     xml->excludes(dump);
+}
+
+Action add_topo_command(CLI::App& app) {
+    auto o = std::make_shared<TopoOptions>();
+    add_topology_source_options(app, o->input);
     app.add_option("--export-hwloc-xml", o->export_hwloc_xml,
                    "Also write this machine's (or --sysfs-root's) hwloc XML to FILE")
         ->type_name("FILE");
