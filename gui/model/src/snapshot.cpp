@@ -98,6 +98,72 @@ std::optional<LatencyView> latency(const json& obj, const char* key, const std::
     return l;
 }
 
+// Daemon transfer entries: the p2pscope.xfer/1 parts (request fields flat,
+// "engine", "path", "results[]") of one run, as p2pscoped serves them.
+std::optional<bool> bool_or_null(const json& obj, const char* key, const std::string& path) {
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) return std::nullopt;
+    if (!it->is_boolean()) fail(path + "." + key, std::string("expected true, false or null, found ") + it->type_name());
+    return it->get<bool>();
+}
+
+// One results[] row as a transfer view, shaped as the in-process runs shape
+// theirs (runs.cpp transfer_row): status "ok", "waived", "fault", "error"
+// with xfer's text after ": " as the reason.
+MeasurementView transfer_row(const MeasurementView& run, const json& row, const std::string& p) {
+    if (!row.is_object()) fail(p, std::string("expected an object, found ") + row.type_name());
+    MeasurementView m = run;
+    TransferView& v = *m.transfer;
+    v.label = text_or_empty(row, "label", p);
+    if (v.label.empty()) fail(p + ".label", "missing");
+    const std::string status = text_or_empty(row, "status", p);
+    if (status.empty()) fail(p + ".status", "missing");
+    const auto colon = status.find(": ");
+    m.status = colon == std::string::npos ? status : status.substr(0, colon);
+    m.reason = colon == std::string::npos ? std::string() : status.substr(colon + 2);
+    m.key = run.key + "/" + v.label;
+    if (const double bytes = number(row, "transfer_bytes", p, false); bytes > 0) m.size_bytes = static_cast<uint64_t>(bytes);
+    v.transfers = static_cast<uint64_t>(number(row, "transfers", p, true));
+    v.seconds = number(row, "seconds", p, false);
+    v.bytes_per_second = number(row, "bytes_per_second", p, true);
+    if (auto lat = row.find("latency_ns"); lat != row.end() && !lat->is_null()) {
+        const std::string lp = p + ".latency_ns";
+        if (!lat->is_object()) fail(lp, std::string("expected an object or null, found ") + lat->type_name());
+        v.min_ns = number(*lat, "min", lp, true);
+        v.p50_ns = number(*lat, "p50", lp, true);
+        v.p90_ns = number(*lat, "p90", lp, true);
+        v.p99_ns = number(*lat, "p99", lp, true);
+        v.max_ns = number(*lat, "max", lp, true);
+        v.mean_ns = number(*lat, "mean", lp, true);
+    }
+    v.verified = bool_or_null(row, "verified", p);
+    v.verify_detail = text_or_empty(row, "verify_detail", p);
+    return m;
+}
+
+// A daemon transfer entry becomes one view per results[] row, keyed
+// "KEY/LABEL" (a series per row, as in-process); a run without rows (waived,
+// failed before running) one view "KEY/-" with the entry's status and reason.
+void transfer_entry(const json& j, MeasurementView m, const std::string& p, std::vector<MeasurementView>& out) {
+    TransferView v;
+    v.engine = text_or_empty(j, "engine", p);
+    v.direction = text_or_empty(j, "direction", p);
+    const json* results = nullptr;
+    if (auto it = j.find("results"); it != j.end() && !it->is_null()) {
+        if (!it->is_array()) fail(p + ".results", std::string("expected an array, found ") + it->type_name());
+        results = &*it;
+    }
+    if (!results || results->empty()) {
+        m.key += "/-";
+        m.api = v.engine.empty() ? std::string() : v.engine + (v.direction.empty() ? "" : " " + v.direction);
+        out.push_back(std::move(m));
+        return;
+    }
+    m.transfer = std::move(v);
+    for (size_t r = 0; r < results->size(); ++r)
+        out.push_back(transfer_row(m, (*results)[r], p + ".results[" + std::to_string(r) + "]"));
+}
+
 std::vector<MeasurementView> measurements(const json& array) {
     if (!array.is_array()) fail("measurements", std::string("expected an array, found ") + array.type_name());
     std::vector<MeasurementView> out;
@@ -120,6 +186,10 @@ std::vector<MeasurementView> measurements(const json& array) {
         m.api = text_or_empty(j, "api", p);
         m.memory = text_or_empty(j, "memory", p);
         m.size_bytes = static_cast<uint64_t>(number(j, "size_bytes", p, false));
+        if (m.kind == "transfer") {
+            transfer_entry(j, std::move(m), p, out);
+            continue;
+        }
         m.map = latency(j, "map", p);
         m.unmap = latency(j, "unmap", p);
         out.push_back(std::move(m));

@@ -3,6 +3,9 @@
 // the topology exactly as `p2pscope topo --format json` prints it, and the
 // measurements the daemon has finished, each the fields of one
 // `p2pscope map --format json` result plus kind, key, finish time and status.
+// A transfer entry (the p2pscope.xfer/1 parts of one run) is read as one view
+// per results[] row, key "KEY/LABEL", as the in-process runs make them; a run
+// without rows (waived, failed) as one view "KEY/-" that says why.
 #pragma once
 
 #include <cstdint>
@@ -40,7 +43,7 @@ struct TransferView {
 };
 
 struct MeasurementView {
-    std::string kind;  // "map", "transfer" (in-process runs); other kinds are listed, not plotted
+    std::string kind;  // "map", "transfer" (in-process or daemon rows); other kinds are listed, not plotted
     std::string key;   // stable per configuration: a series in the plots
     double finished_unix_s = 0;
     std::string status;  // ok, waived, failed (stopped: an in-process run cut short; fault, error: a transfer row)
