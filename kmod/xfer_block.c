@@ -833,7 +833,8 @@ long p2pscope_ioctl_xfer_block(void __user *argp)
 	req->status = run->out.status;
 	req->error = run->out.error;
 	strscpy(req->reason, run->out.text, sizeof(req->reason));
-	if (req->hist_uptr) {
+	/* A refusal before the histogram existed writes none (hist_buckets 0). */
+	if (req->hist_uptr && run->hist) {
 		req->hist_buckets = P2PSCOPE_HIST_BUCKETS;
 		if (copy_to_user(u64_to_user_ptr(req->hist_uptr), run->hist,
 				 HIST_BYTES)) {
