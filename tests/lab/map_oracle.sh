@@ -3,7 +3,8 @@
 # p2pscope and of the kernel's own dma_map_benchmark (its selftest tool, on the
 # same pci-testdev) agree within 15 %. p2pscope times with the same clock as
 # the kernel's tool (ktime_get_ns) and dirties the buffer before each map as it does. Both run 1 thread for the same time,
-# three times each, interleaved, so drift in the emulator hits both alike.
+# five times each, interleaved, so drift in the emulator hits both alike; the
+# median of the per-round ratios is compared.
 #   tests/lab/map_oracle.sh [lab/run options...]
 source "$(dirname "$0")/lib.sh"
 bin=${P2PSCOPE_BIN:-$tl_repo/build/cli/p2pscope}
@@ -15,7 +16,7 @@ cat >"$tl_dir/oracle-guest.sh" <<'GUEST'
 set -e
 dev=$P2PSCOPE_LAB_TESTDEV
 insmod /lab/add/p2pscope.ko
-for round in 1 2 3; do
+for round in 1 2 3 4 5; do
   lab-bind "$dev" dma_map_benchmark >/dev/null
   dma_map_benchmark -t 1 -s 3 -g 1 -d 0 >"$P2PSCOPE_RESULTS/kernel-$round.txt"
   lab-bind "$dev" p2pscope >/dev/null
@@ -37,11 +38,21 @@ ours_us=$(jq -s '[.[].results[0].map.mean_ns] | add / length / 1000' "$r"/p2psco
 echo "  4 KiB dma_map_single mean: dma_map_benchmark ${kernel_us:-?} us, p2pscope ${ours_us:-?} us"
 grep -h 'average' "$r"/kernel-*.txt 2>/dev/null | sed 's/^/  kernel | /'
 jq -r '.results[0] | "  p2pscope | map p50 \(.map.p50_ns) ns p99 \(.map.p99_ns) ns mean \(.map.mean_ns) ns, timer overhead \(.timer_overhead_ns) ns, IOMMU \(.iommu_domain_type), \(.mode)"' "$r"/p2pscope-*.json 2>/dev/null
-if [ -n "$kernel_us" ] && [ -n "$ours_us" ]; then
-  check "means agree within 15 % (|p2pscope - kernel| / kernel)" \
-    awk -v a="$ours_us" -v b="$kernel_us" 'BEGIN { d = (a - b) / b; if (d < 0) d = -d; printf "  relative difference %.1f %%\n", d * 100; exit !(b > 0 && d <= 0.15) }'
+# Each round's two runs are back to back, so the guest's speed (TCG switches
+# between speeds for seconds at a time) is most alike within a round: compare
+# round by round and take the median of the five ratios.
+ratios=$(for i in 1 2 3 4 5; do
+  k=$(sed -n 's/.*average map latency(us):\([0-9.]*\).*/\1/p' "$r/kernel-$i.txt" 2>/dev/null)
+  o=$(jq '.results[0].map.mean_ns / 1000' "$r/p2pscope-$i.json" 2>/dev/null)
+  [ -n "$k" ] && [ -n "$o" ] && awk -v a="$o" -v b="$k" 'BEGIN { if (b > 0) printf "%.4f\n", a / b }'
+done | sort -g)
+echo "  per-round ratios p2pscope / kernel: $(echo $ratios)"
+median=$(echo "$ratios" | awk 'NF {v[++n] = $1} END {if (n == 5) print v[3]}')
+if [ -n "$median" ]; then
+  check "the median round agrees within 15 % (ratio $median)" \
+    awk -v m="$median" 'BEGIN { exit !(m >= 0.85 && m <= 1.15) }'
 else
-  notok "both means were read"
+  notok "all five rounds' means were read"
 fi
 expect_eq "no bug/fault lines in the kernel log" "$(jget "$tl_dir/run/lab.json" .kernel_log_alerts)" 0
 tl_finish
