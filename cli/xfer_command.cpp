@@ -214,32 +214,10 @@ Status run_xfer(const XferOptions& o, std::ostream& out) {
     r.engine = o.engine;
     r.caps = engine->capabilities();
 
-    // The path as the prober sees it.
-    std::vector<probe::PciAddress> devs;
-    if (q.device) devs.push_back(*q.device);
-    if (q.peer) devs.push_back(*q.peer);
-    if (!q.device && !q.block.empty())
-        if (auto a = xfer::block_device_pci(q.sysfs_root, q.block)) devs.insert(devs.begin(), *a);
-    for (const auto* b : {&q.source_block, &q.destination_block})
-        if (!b->empty())
-            if (auto a = xfer::block_device_pci(q.sysfs_root, *b)) devs.push_back(*a);
-    if (!devs.empty()) {
-        probe::TopologyInput in;
-        in.sysfs_root = q.sysfs_root;
-        auto t = probe::load_topology(in);
-        if (!t) {
-            r.path.path_note = "topology not read: " + t.error().message;
-            for (const auto& d : devs) r.path.bdfs.push_back(d.to_string());
-        } else {
-            auto p = xfer::describe_path(*t, devs);
-            if (!p) return p.error();
-            r.path = std::move(*p);
-        }
-    } else {
-        r.path.path_note = !q.file.empty() ? "no PCI device: the target is a file (harness test)"
-                                           : "no --device given: the engine's default device, not looked up";
-        r.path.ceiling_note = "none: no PCI link";
-    }
+    // The path as the prober sees it (a device it does not know is bad input).
+    auto path = xfer::describe_request_path(q);
+    if (!path) return path.error();
+    r.path = std::move(*path);
 
     if (verdict.kind == xfer::CheckResult::Kind::waived) {
         r.status = "waived: " + verdict.reason;

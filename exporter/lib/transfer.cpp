@@ -77,30 +77,11 @@ public:
 private:
     // The path as the prober sees it on this machine, as p2pscope xfer reports it.
     static xfer::PathInfo describe(const TransferRequest& q) {
-        xfer::PathInfo path;
-        std::vector<probe::PciAddress> devs;
-        if (q.device) devs.push_back(*q.device);
-        if (q.peer) devs.push_back(*q.peer);
-        if (!q.device && !q.block.empty())
-            if (auto a = xfer::block_device_pci(q.sysfs_root, q.block)) devs.insert(devs.begin(), *a);
-        for (const auto* b : {&q.source_block, &q.destination_block})
-            if (!b->empty())
-                if (auto a = xfer::block_device_pci(q.sysfs_root, *b)) devs.push_back(*a);
-        if (devs.empty()) {
-            path.path_note = !q.file.empty() ? "no PCI device: the target is a file (harness test)"
-                                             : "no device given: the engine's default device, not looked up";
-            path.ceiling_note = "none: no PCI link";
-            return path;
-        }
-        probe::TopologyInput in;
-        in.sysfs_root = q.sysfs_root;
-        auto t = probe::load_topology(in);
-        Result<xfer::PathInfo> p = t ? xfer::describe_path(*t, devs)
-                                     : Result<xfer::PathInfo>(t.error());
+        auto p = xfer::describe_request_path(q);
         if (p) return std::move(*p);
-        path.path_note = (t ? "path not described: " : "topology not read: ") + p.error().message;
+        xfer::PathInfo path;
+        path.path_note = "path not described: " + p.error().message;
         path.ceiling_note = "unknown: " + p.error().message;
-        for (const auto& d : devs) path.bdfs.push_back(d.to_string());
         return path;
     }
 

@@ -5,6 +5,9 @@
 #include "p2pscope/probe/analysis.hpp"
 #include "p2pscope/xfer/link.hpp"
 
+#include "p2pscope/probe/sources.hpp"
+#include "p2pscope/xfer/engine.hpp"
+
 namespace p2pscope::xfer {
 
 double link_ceiling_bytes_per_s(double speed_gts, int width) {
@@ -62,6 +65,32 @@ std::optional<probe::PciAddress> block_device_pci(const std::string& sysfs_root,
             if (auto a = probe::PciAddress::parse(s)) last = *a;
     }
     return last;
+}
+
+Result<PathInfo> describe_request_path(const Request& q) {
+    std::vector<probe::PciAddress> devs;
+    if (q.device) devs.push_back(*q.device);
+    if (q.peer) devs.push_back(*q.peer);
+    if (!q.device && !q.block.empty())
+        if (auto a = block_device_pci(q.sysfs_root, q.block)) devs.insert(devs.begin(), *a);
+    for (const auto* b : {&q.source_block, &q.destination_block})
+        if (!b->empty())
+            if (auto a = block_device_pci(q.sysfs_root, *b)) devs.push_back(*a);
+    PathInfo path;
+    if (devs.empty()) {
+        path.path_note = !q.file.empty() ? "no PCI device: the target is a file (harness test)"
+                                         : "no device given: the engine's default device, not looked up";
+        path.ceiling_note = "none: no PCI link";
+        return path;
+    }
+    probe::TopologyInput in;
+    in.sysfs_root = q.sysfs_root;
+    auto t = probe::load_topology(in);
+    if (t) return describe_path(*t, devs);
+    path.path_note = "topology not read: " + t.error().message;
+    path.ceiling_note = "unknown: " + t.error().message;
+    for (const auto& d : devs) path.bdfs.push_back(d.to_string());
+    return path;
 }
 
 }  // namespace p2pscope::xfer

@@ -32,6 +32,13 @@ struct PathInfo {
 // An unknown BDF is an Errc::not_found error.
 Result<PathInfo> describe_path(const probe::Topology& t, const std::vector<probe::PciAddress>& devices);
 
+// The path of a request as the prober sees it on this machine (under
+// request.sysfs_root): its device, peer and block devices' PCI functions. A
+// topology that cannot be read leaves a note; a device the topology lacks is
+// an Errc::not_found error.
+struct Request;
+Result<PathInfo> describe_request_path(const Request& request);
+
 // The PCI function behind a block device (/dev/nvme0n1), from
 // ROOT/sys/class/block/NAME; none when it is not on PCI.
 std::optional<probe::PciAddress> block_device_pci(const std::string& sysfs_root, const std::string& dev_path);
