@@ -396,6 +396,17 @@ static int p2pscope_xpass(struct p2pscope_xrun *run, bool write)
 	return 0;
 }
 
+/* Submit @s at the next position of the range (@next, relative), and advance it. */
+static int p2pscope_xsubmit_next(struct p2pscope_xrun *run,
+				 struct p2pscope_xslot *s, u64 *next)
+{
+	const struct p2pscope_xfer_block *req = run->req;
+
+	s->dev_off = req->offset_bytes + *next;
+	*next = (*next + req->block_bytes) % req->span_bytes;
+	return p2pscope_xslot_submit(run, s);
+}
+
 /* Phase 2, timed. */
 static int p2pscope_xmeasure(struct p2pscope_xrun *run)
 {
@@ -412,10 +423,7 @@ static int p2pscope_xmeasure(struct p2pscope_xrun *run)
 	start = ktime_get_ns();
 	deadline = start + run->limit_ns;
 	for (i = 0; i < run->nslots && submitted < limit && !stop; i++) {
-		s = &run->slots[i];
-		s->dev_off = req->offset_bytes + next;
-		next = (next + req->block_bytes) % req->span_bytes;
-		if (p2pscope_xslot_submit(run, s))
+		if (p2pscope_xsubmit_next(run, &run->slots[i], &next))
 			stop = true;
 		else
 			submitted++;
@@ -464,9 +472,7 @@ static int p2pscope_xmeasure(struct p2pscope_xrun *run)
 				stop = true;
 				continue;
 			}
-			s->dev_off = req->offset_bytes + next;
-			next = (next + req->block_bytes) % req->span_bytes;
-			if (p2pscope_xslot_submit(run, s))
+			if (p2pscope_xsubmit_next(run, s, &next))
 				stop = true;
 			else
 				submitted++;
