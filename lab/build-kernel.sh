@@ -1,55 +1,67 @@
 #!/usr/bin/env bash
-# Build (or find in the cache) the lab kernel from Debian's linux-source-6.1.
-#   lab/build-kernel.sh [release|debug]     prints the build directory on stdout
-# The build directory holds arch/x86/boot/bzImage, .config and Module.symvers, so
-# out-of-tree modules build against it. It is cached outside the source tree,
-# keyed by the source package's version and the content of every config input,
-# so a second run costs nothing.
+# Build (or find in the cache) a lab kernel from Debian's kernel source.
+#   lab/build-kernel.sh [--version V] [release|debug]    prints the build directory on stdout
+# V is 6.1 (default: Debian 12's linux-source-6.1), 6.12 or 7.2 (linux-source-V
+# from Debian's newer suites, downloaded once: lab/lib.sh lab_kernel_tarball).
+# The configuration is `make allnoconfig` plus lab/kernel/p2pscope.config, plus
+# debug.config for the debug variant, plus p2pscope-V.config and debug-V.config
+# where a release moved something; every option asked for is checked to have
+# survived. The build directory holds arch/x86/boot/bzImage, .config and
+# Module.symvers, so out-of-tree modules build against it. It is cached outside
+# the source tree, keyed by the source package's version and the content of
+# every config input, so a second run costs nothing. On a terminal a live line
+# shows the files compiled, elapsed time and, after a first build, the
+# percentage; otherwise one line per step.
 set -euo pipefail
-variant=${1:-release}
-case "$variant" in release|debug) ;; *) echo "build-kernel.sh: unknown variant '$variant' (release|debug)" >&2; exit 2;; esac
+lab_prog="build-kernel.sh"
+source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 
-here=$(cd "$(dirname "$0")" && pwd)
-cache=${P2PSCOPE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/p2pscope}
-tarball=/usr/src/linux-source-6.1.tar.xz
-[ -f "$tarball" ] || { echo "build-kernel.sh: $tarball missing (apt-get install linux-source-6.1)" >&2; exit 2; }
-srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+version=$lab_default_version variant=release
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --version) [ $# -ge 2 ] || { echo "build-kernel.sh: --version needs a value" >&2; exit 2; }; version=$2; shift 2 ;;
+    --version=*) version=${1#*=}; shift ;;
+    release|debug) variant=$1; shift ;;
+    *) echo "build-kernel.sh: unknown argument '$1' (release|debug, --version V)" >&2; exit 2 ;;
+  esac
+done
+lab_check_version "$version" || exit 2
 
-fragments=("$here/kernel/p2pscope.config")
-[ "$variant" = debug ] && fragments+=("$here/kernel/debug.config")
-key=$( { echo "$srcver $variant recipe=2"; cat "${fragments[@]}"; } | sha256sum | cut -c1-16)
-obj="$cache/kernel/$variant-$key"
+# The fragments: the lab's options, the debug options for the debug variant,
+# and for each the version's own additions where a release moved something.
+fragments=()
+for f in p2pscope p2pscope-$version $([ "$variant" = debug ] && echo debug debug-$version); do
+  [ -f "$lab_here/kernel/$f.config" ] && fragments+=("$lab_here/kernel/$f.config")
+done
+
+# The source package's version is part of the key: resolve it first (for 6.1
+# the installed package; otherwise the cached download, fetched on first use).
+lab_die_status=2 lab_kernel_tarball "$version"   # sets lab_tarball, lab_srcver
+key=$( { echo "$version $lab_srcver $variant recipe=3 allnoconfig"; cat "${fragments[@]}"; } | sha256sum | cut -c1-16)
+obj="$lab_cache/kernel/$version-$variant-$key"
 if [ -f "$obj/.p2pscope-built" ]; then echo "$obj"; exit 0; fi
 
 # One build at a time (2 cores; and two builds of one variant would share a
 # directory): wait for a build that is already running, then look again.
-mkdir -p "$cache/kernel"
-exec 9>"$cache/kernel/.build.lock"
+mkdir -p "$lab_cache/kernel"
+exec 9>"$lab_cache/kernel/.build.lock"
 if ! flock -n 9; then
   echo "build-kernel.sh: another kernel build is running; waiting for it" >&2
   flock 9
 fi
 if [ -f "$obj/.p2pscope-built" ]; then echo "$obj"; exit 0; fi
 
-src="$cache/src/linux-source-6.1-$srcver"
-if [ ! -f "$src/.p2pscope-unpacked" ]; then
-  echo "build-kernel.sh: unpacking $tarball" >&2
-  rm -rf "$src"; mkdir -p "$src"
-  tar -xf "$tarball" -C "$src" --strip-components=1
-  touch "$src/.p2pscope-unpacked"
-fi
-
+src=$(lab_unpacked_source "$version") || exit 1
 rm -rf "$obj"; mkdir -p "$obj"
 log="$obj/build.log"
-echo "build-kernel.sh: building $variant kernel in $obj (log: $log)" >&2
-{
-  make -C "$src" O="$obj" x86_64_defconfig
-  "$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" \
-      "$src/kernel/configs/kvm_guest.config" "${fragments[@]}"
-  make -C "$src" O="$obj" olddefconfig
-} >"$log" 2>&1 || { echo "build-kernel.sh: configuring failed, see $log" >&2; exit 1; }
+label="kernel $version $variant"
+# merge_config.sh -n: allnoconfig with the fragments as KCONFIG_ALLCONFIG.
+lab_step "$label: configuring" "$log" 0 \
+  env -C "$src" scripts/kconfig/merge_config.sh -n -O "$obj" "${fragments[@]}" ||
+  { tail -n 20 "$log" >&2; lab_die "configuring failed, see $log"; }
 
-# Every option a fragment asks for must have survived olddefconfig's dependency
+# Every option a fragment asks for must have survived Kconfig's dependency
 # resolution; a silently dropped option would make the lab test something else.
 missing=0
 for f in "${fragments[@]}"; do
@@ -57,15 +69,20 @@ for f in "${fragments[@]}"; do
     case "$line" in
       CONFIG_*=n) opt=${line%%=*}
         if grep -q "^$opt=[ym]" "$obj/.config"; then echo "build-kernel.sh: $opt still set (wanted off)" >&2; missing=1; fi ;;
-      CONFIG_*=*) if ! grep -qx "$line" "$obj/.config"; then echo "build-kernel.sh: $line did not survive (dependency missing?)" >&2; missing=1; fi ;;
+      CONFIG_*=*) if ! grep -qx "$line" "$obj/.config"; then echo "build-kernel.sh: $line did not survive (dependency missing?) in $obj/.config" >&2; missing=1; fi ;;
     esac
   done <"$f"
 done
 [ $missing = 0 ] || exit 1
 
-jobs=$(nproc)
-if ! make -C "$src" O="$obj" -j"$jobs" bzImage modules >>"$log" 2>&1; then
-  tail -n 30 "$log" >&2; echo "build-kernel.sh: build failed, see $log" >&2; exit 1
-fi
+# The number of files the last build of this version and variant compiled
+# makes the percentage of the next one.
+count_file="$lab_cache/kernel/$version-$variant.files"
+expected=0
+[ -f "$count_file" ] && read -r expected <"$count_file"
+echo "build-kernel.sh: building the $version $variant kernel in $obj (log: $log)" >&2
+lab_step "$label: compiling" "$log" "$expected" make -C "$src" O="$obj" -j"$(nproc)" bzImage modules ||
+  { tail -n 30 "$log" >&2; lab_die "build failed, see $log"; }
+lab_count_steps "$log" >"$count_file"
 touch "$obj/.p2pscope-built"
 echo "$obj"

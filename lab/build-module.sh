@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Build p2pscope's kernel module (kmod/) against the lab kernel.
-#   lab/build-module.sh [release|debug] [MAKE-ARGS...]
+#   lab/build-module.sh [--version V] [release|debug] [MAKE-ARGS...]
 # Prints the path of each built .ko on stdout; run it in the lab with
 #   lab/run --kernel VARIANT --add "$(lab/build-module.sh VARIANT)" -- insmod /lab/add/NAME.ko
 #
 # Kbuild (6.1) writes a module's objects next to its sources, so building in
 # kmod/ itself would mix release and debug objects and collide with whoever
 # builds there at the same time. The build therefore runs in a per-variant
-# mirror under the cache: kmod/'s sources as a tree of symlinks (kept between
+# mirror under the cache (one per checkout, kernel version and variant): kmod/'s sources as a tree of symlinks (kept between
 # runs, so rebuilds are incremental), every other top-level entry of the repository as a
 # symlink, so that relative paths such as $(src)/../include still resolve.
 # kmod/Makefile is called with KDIR=<kernel object dir>; without a Makefile the
@@ -17,6 +17,12 @@ set -euo pipefail
 lab_prog="lab/build-module.sh"
 source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 
+version=$lab_default_version
+case "${1:-}" in
+  --version) [ $# -ge 2 ] || { echo "lab/build-module.sh: --version needs a value" >&2; exit 2; }; version=$2; shift 2 ;;
+  --version=*) version=${1#*=}; shift ;;
+esac
+lab_check_version "$version" || exit 2
 variant=${1:-release}
 case "$variant" in
   release|debug) ;;
@@ -27,10 +33,10 @@ esac
 kmod=$lab_repo/kmod
 [ -f "$kmod/Kbuild" ] || [ -f "$kmod/Makefile" ] || { echo "lab/build-module.sh: no kmod/Kbuild or kmod/Makefile in $lab_repo" >&2; exit 2; }
 
-obj=$(lab_kernel_obj "$variant")
+obj=$(lab_kernel_obj "$variant" "$version")
 [ -f "$obj/Module.symvers" ] || lab_die "$obj has no Module.symvers (the kernel build runs 'make modules' for it)"
 
-bd=$lab_cache/kmod/$variant
+bd=$lab_cache/kmod/$(echo "$lab_repo" | sha256sum | cut -c1-12)/$version-$variant
 mkdir -p "$bd"
 exec 9>"$bd.lock"
 flock 9

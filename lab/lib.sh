@@ -9,19 +9,138 @@ lab_cache=${P2PSCOPE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/p2pscope}
 
 lab_die() { echo "${lab_prog:-lab}: $*" >&2; exit "${lab_die_status:-4}"; }
 
-# The unpacked Debian kernel source that build-kernel.sh uses.
-lab_src_dir() {
-  local srcver
-  srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null) ||
-    lab_die "linux-source-6.1 is not installed (apt-get install linux-source-6.1)"
-  echo "$lab_cache/src/linux-source-6.1-$srcver"
+# Kernel versions the lab builds (lab/build-kernel.sh --version), and the
+# default: Debian 12's own.
+lab_versions="6.1 6.12 7.2"
+lab_default_version=6.1
+lab_check_version() {   # V: 0 when the lab knows V, else a message and 1
+  case " $lab_versions " in *" $1 "*) return 0 ;; esac
+  echo "${lab_prog:-lab}: unknown kernel version '$1' (one of: $lab_versions)" >&2
+  return 1
 }
 
-# lab_kernel_obj VARIANT: the kernel's object directory, built on first use
-# (about 9 minutes for release on 2 cores; build-kernel.sh serialises builds).
+# lab_step LABEL LOG EXPECTED CMD...: run CMD with its output appended to LOG.
+# On a terminal, a live line: LABEL, the files compiled so far (Kbuild's
+# "  CC " lines; "of EXPECTED, N %" when EXPECTED > 0) and the elapsed time.
+# Otherwise (CI), one line when it ends, with its duration. CMD's status.
+lab_count_steps() { grep -cE '^  (CC|AS|LD|AR|HOSTCC)  ' "$1" 2>/dev/null || true; }
+lab_elapsed() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+lab_step() {
+  local label=$1 log=$2 expected=$3 t0=$SECONDS pid rc n pct traps
+  shift 3
+  traps=$(trap -p EXIT INT TERM HUP)
+  # Its own process group, so that an interrupted caller takes the whole build
+  # down with it (an orphaned make would keep the build lock).
+  setsid "$@" >>"$log" 2>&1 &
+  pid=$!
+  trap 'kill -TERM -- -'"$pid"' 2>/dev/null' EXIT
+  trap 'kill -TERM -- -'"$pid"' 2>/dev/null; exit 130' INT TERM HUP
+  if [ -t 2 ]; then
+    while kill -0 "$pid" 2>/dev/null; do
+      n=$(lab_count_steps "$log") pct=
+      if [ "$expected" -gt 0 ]; then
+        pct=$((n * 100 / expected)); [ $pct -gt 99 ] && pct=99
+        pct=" of ~$expected ($pct %)"
+      fi
+      printf '\r\033[K%s: %s files%s, %s' "${lab_prog:-lab}" "$n" "$pct" "$(lab_elapsed $((SECONDS - t0)))" >&2
+      [ "$n" = 0 ] && printf '\r\033[K%s: %s, %s' "${lab_prog:-lab}" "$label" "$(lab_elapsed $((SECONDS - t0)))" >&2
+      sleep 1
+    done
+    printf '\r\033[K' >&2
+  fi
+  wait "$pid"; rc=$?
+  trap - EXIT INT TERM HUP; eval "$traps"   # the caller's own traps again
+  n=$(lab_count_steps "$log")
+  if [ $rc = 0 ]; then
+    echo "${lab_prog:-lab}: $label: done in $(lab_elapsed $((SECONDS - t0)))$([ "$n" -gt 0 ] && echo " ($n files)")" >&2
+  else
+    echo "${lab_prog:-lab}: $label: FAILED after $(lab_elapsed $((SECONDS - t0))) (exit $rc; log: $log)" >&2
+  fi
+  return $rc
+}
+
+# lab_kernel_tarball V: sets lab_tarball (linux-source-V's tarball) and
+# lab_srcver (its Debian version). 6.1 is the installed package; newer ones are
+# downloaded once with `apt-get download` under a private apt configuration in
+# the cache (its own sources list, lists and archives; the machine's apt
+# sources are never touched; apt verifies the signatures against Debian's
+# keyring) and reused from then on.
+lab_kernel_tarball() {
+  local v=$1 pkg=linux-source-$1 dir deb
+  if [ "$v" = 6.1 ]; then
+    lab_tarball=/usr/src/$pkg.tar.xz
+    lab_srcver=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null) && [ -f "$lab_tarball" ] ||
+      lab_die "$pkg is not installed (apt-get install $pkg; scripts/install-deps.sh does)"
+    return 0
+  fi
+  dir=$lab_cache/apt
+  deb=$(ls -1 "$dir"/archives/"${pkg}"_*_all.deb 2>/dev/null | sort -V | tail -n 1 || true)
+  if [ -z "$deb" ]; then
+    lab_fetch_package "$pkg" || lab_die "could not download $pkg from Debian's archive (log: $dir/apt.log)"
+    deb=$(ls -1 "$dir"/archives/"${pkg}"_*_all.deb 2>/dev/null | sort -V | tail -n 1 || true)
+    [ -n "$deb" ] || lab_die "apt-get download $pkg left no package in $dir/archives"
+  fi
+  lab_srcver=$(dpkg-deb -f "$deb" Version)
+  lab_tarball=$dir/src/$pkg-$lab_srcver.tar.xz
+  if [ ! -f "$lab_tarball" ]; then
+    mkdir -p "$dir/src"
+    local tmp; tmp=$(mktemp -d "$dir/src/.x.XXXXXX")
+    dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" "./usr/src/$pkg.tar.xz" ||
+      { rm -rf "$tmp"; lab_die "$deb holds no usr/src/$pkg.tar.xz"; }
+    mv "$tmp/usr/src/$pkg.tar.xz" "$lab_tarball"; rm -rf "$tmp"
+  fi
+}
+
+# lab_fetch_package PKG: apt-get download PKG into $lab_cache/apt/archives from
+# Debian's newer suites, at the mirror this machine's own apt sources use.
+lab_fetch_package() {
+  local pkg=$1 dir=$lab_cache/apt mirror opts
+  mirror=$(lab_debian_mirror) || return 1
+  mkdir -p "$dir"/{lists/partial,archives/partial,cache,etc/preferences.d}
+  {
+    for s in bookworm-backports trixie trixie-backports sid; do
+      echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $s main"
+    done
+  } >"$dir/etc/sources.list"
+  opts=(-o Dir::Etc::SourceList="$dir/etc/sources.list" -o Dir::Etc::SourceParts=/dev/null
+        -o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts="$dir/etc/preferences.d"
+        -o Dir::State::Lists="$dir/lists" -o Dir::Cache="$dir/cache" -o Debug::NoLocking=1
+        -o APT::Sandbox::User=root)
+  lab_step "apt-get update (private lists in $dir)" "$dir/apt.log" 0 apt-get "${opts[@]}" update || return 1
+  (cd "$dir/archives" && lab_step "apt-get download $pkg" "$dir/apt.log" 0 apt-get "${opts[@]}" download "$pkg")
+}
+
+# The Debian archive's address as this machine's apt sources give it.
+lab_debian_mirror() {
+  local m
+  m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+      awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) print $i }' | grep -v security | head -n 1)
+  [ -n "$m" ] || m=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
+      awk '/^URIs:/ { for (i = 2; i <= NF; i++) print $i }' | grep -v security | grep '/debian/*$' | head -n 1)
+  [ -n "$m" ] || { echo "${lab_prog:-lab}: no Debian archive in this machine's apt sources" >&2; return 1; }
+  echo "$m"
+}
+
+# lab_unpacked_source V: the unpacked source of version V, unpacked on first use.
+lab_unpacked_source() {
+  local v=$1 src
+  lab_kernel_tarball "$v"
+  src=$lab_cache/src/linux-source-$v-$lab_srcver
+  if [ ! -f "$src/.p2pscope-unpacked" ]; then
+    rm -rf "$src"; mkdir -p "$src"
+    lab_step "unpacking $lab_tarball" "$lab_cache/src/unpack.log" 0 \
+      tar -xf "$lab_tarball" -C "$src" --strip-components=1 || lab_die "unpacking $lab_tarball failed"
+    touch "$src/.p2pscope-unpacked"
+  fi
+  echo "$src"
+}
+
+# lab_kernel_obj VARIANT [VERSION]: the kernel's object directory, built on first
+# use (a few minutes on 2 cores; build-kernel.sh serialises builds).
 lab_kernel_obj() {
   local obj
-  obj=$("$lab_here/build-kernel.sh" "$1") || lab_die "building the $1 kernel failed (lab/build-kernel.sh $1)"
+  obj=$("$lab_here/build-kernel.sh" --version "${2:-$lab_default_version}" "$1") ||
+    lab_die "building the ${2:-$lab_default_version} $1 kernel failed (lab/build-kernel.sh --version ${2:-$lab_default_version} $1)"
   [ -f "$obj/arch/x86/boot/bzImage" ] || lab_die "no bzImage in $obj"
   echo "$obj"
 }
@@ -32,10 +151,9 @@ lab_kernel_obj() {
 #                      map timings (needs CONFIG_DMA_MAP_BENCHMARK in the guest)
 #   gen_init_cpio      usr/gen_init_cpio.c: writes the initramfs from a list,
 #                      so /dev/console and root ownership need no privileges
-lab_tools_dir() {
+lab_tools_dir() {   # [VERSION]: from that version's source, for its UAPI
   local src tool_c cpio_c hdr key dir tmp
-  src=$(lab_src_dir)
-  [ -f "$src/.p2pscope-unpacked" ] || lab_die "kernel source not unpacked yet in $src (run lab/build-kernel.sh)"
+  src=$(lab_unpacked_source "${1:-$lab_default_version}") || exit
   tool_c=$src/tools/testing/selftests/dma/dma_map_benchmark.c
   cpio_c=$src/usr/gen_init_cpio.c
   # The header is UAPI in newer kernels; 6.1 keeps it in include/linux.

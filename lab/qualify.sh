@@ -6,7 +6,8 @@
 # `p2pscope qualify --destructive QUALIFY-OPTIONS` (the lab's namespaces are
 # scratch space: P2P reads are verified against a pattern written first), and
 # prints its report here. Exit status: qualify's (0 pass, 1 a check failed,
-# 3 nothing could be checked), 4 when the lab itself failed.
+# 3 nothing could be checked), 4 when the lab itself failed. The p2pscope run
+# is $P2PSCOPE_BIN (tests set it to their build tree's), else build/cli/p2pscope.
 #   lab/qualify.sh [lab/run options...] [-- qualify options...]
 set -uo pipefail
 lab_prog="lab/qualify.sh"
@@ -14,18 +15,22 @@ source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 lab_opts=() q_opts=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     --) shift; q_opts=("$@"); break ;;
     *) lab_opts+=("$1"); shift ;;
   esac
 done
-bin=$lab_repo/build/cli/p2pscope
+bin=${P2PSCOPE_BIN:-$lab_repo/build/cli/p2pscope}
 [ -x "$bin" ] || lab_die "p2pscope is not built ($bin): run scripts/build.sh"
-kernel=release
+kernel=release version=$lab_default_version
 for ((i = 0; i < ${#lab_opts[@]}; i++)); do
-  [ "${lab_opts[$i]}" = --kernel ] && kernel=${lab_opts[$((i + 1))]:-release}
+  case "${lab_opts[$i]}" in
+    --kernel) kernel=${lab_opts[$((i + 1))]:-release} ;;
+    --kernel-version) version=${lab_opts[$((i + 1))]:-$version} ;;
+  esac
 done
-ko=$("$lab_here/build-module.sh" "$kernel" | head -n 1) || lab_die "building the module failed (lab/build-module.sh $kernel)"
+ko=$("$lab_here/build-module.sh" --version "$version" "$kernel" | head -n 1) ||
+  lab_die "building the module failed (lab/build-module.sh --version $version $kernel)"
 work=$(mktemp -d "${TMPDIR:-/tmp}/p2pscope-qualify.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cat >"$work/qualify-guest.sh" <<'GUEST'
