@@ -3,6 +3,10 @@
 // checked against a thresholds file: P2PDMA verdict, degraded links, map p99
 // through p2pscope.ko, transfer bandwidth against the link ceiling. A pass/fail
 // report per pair, and an exit status for scripts (docs/qualify.md).
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
 #include <memory>
 #include <ostream>
 
@@ -26,6 +30,26 @@ struct QualifyOptions {
     std::string device_node = "/dev/p2pscope";
     bool destructive = false;
 };
+
+// One line on stderr per pair as it is measured (seconds each): "qualify: pair 2/3 A B: checking" on a terminal, replaced by the
+// result; elsewhere (CI, the lab's console) the result line with its duration.
+qualify::ProgressFn progress_on_stderr() {
+    const bool tty = isatty(STDERR_FILENO) != 0;
+    auto start = std::make_shared<std::chrono::steady_clock::time_point>();
+    return [tty, start](const qualify::PairProgress& p) {
+        char head[128];
+        std::snprintf(head, sizeof head, "qualify: pair %zu/%zu %s %s", p.index + 1, p.total,
+                      p.pair->a.to_string().c_str(), p.pair->b.to_string().c_str());
+        if (!p.done) {
+            *start = std::chrono::steady_clock::now();
+            if (tty) std::fprintf(stderr, "\r\033[K%s: checking", head);
+            return;
+        }
+        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - *start).count();
+        std::fprintf(stderr, "%s%s: %s in %.1f s\n", tty ? "\r\033[K" : "", head,
+                     std::string(qualify::to_string(p.done->outcome())).c_str(), s);
+    };
+}
 
 Status run_qualify(const QualifyOptions& o, std::ostream& out) {
     qualify::Thresholds th;
@@ -66,7 +90,8 @@ Status run_qualify(const QualifyOptions& o, std::ostream& out) {
     else
         m.transfer = (transfer = qualify::make_xfer_transfer_measurer({"/", o.device_node, o.destructive})).get();
 
-    auto report = qualify::run(*topology, *pairs, th, m);
+    // Progress only where measurements make it worth watching (saved data is instant).
+    auto report = qualify::run(*topology, *pairs, th, m, m.map || m.transfer ? progress_on_stderr() : nullptr);
     report.thresholds_file = o.thresholds;
     out << (o.format == "json" ? qualify::render_json(report) : qualify::render_text(report));
     switch (report.verdict()) {

@@ -101,11 +101,12 @@ void path_ceiling(const std::vector<LinkOnPath>& links, std::optional<double>& c
 }  // namespace
 
 Report run(const probe::Topology& t, const std::vector<probe::Pair>& pairs, const Thresholds& th,
-           const Measurers& m) {
+           const Measurers& m, const ProgressFn& progress) {
     Report r;
     r.source = t.source;
     r.thresholds = th;
     for (const auto& p : pairs) {
+        if (progress) progress({r.pairs.size(), pairs.size(), &p, nullptr});
         const probe::PciFunction& a = *t.find(p.a);
         const probe::PciFunction& b = *t.find(p.b);
         PairReport pr;
@@ -123,6 +124,7 @@ Report run(const probe::Topology& t, const std::vector<probe::Pair>& pairs, cons
             th, m.transfer ? m.transfer->bytes_per_second(t, a, b, th) : Measurement{m.transfer_waiver}, ceiling,
             where));
         r.pairs.push_back(std::move(pr));
+        if (progress) progress({r.pairs.size() - 1, pairs.size(), &p, &r.pairs.back()});
     }
     return r;
 }

@@ -4,6 +4,7 @@
 // value, rendered by render_text / render_json (docs/qualify.md).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,8 +52,18 @@ struct Report {
     Verdict verdict() const;
 };
 
+// Progress, for a front end that shows it: called before each pair's checks
+// (done == nullptr) and after them (done == the pair's report).
+struct PairProgress {
+    std::size_t index = 0;  // 0-based
+    std::size_t total = 0;
+    const probe::Pair* pair = nullptr;
+    const PairReport* done = nullptr;
+};
+using ProgressFn = std::function<void(const PairProgress&)>;
+
 Report run(const probe::Topology& t, const std::vector<probe::Pair>& pairs, const Thresholds& th,
-           const Measurers& m);
+           const Measurers& m, const ProgressFn& progress = {});
 
 std::string render_text(const Report& r);
 std::string render_json(const Report& r);  // schema p2pscope.qualify/1
