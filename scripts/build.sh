@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Configures and builds p2pscope into build/.
 #   scripts/build.sh [--main] [extra cmake arguments]
-#     --main  only the p2pscope command (what the main job runs), none of the
-#             other parts or tests; otherwise every part and the tests.
+#     --main  only the p2pscope command (what the main job runs); a new tree
+#             is configured without the other parts and the tests, one
+#             configured with them keeps them. Otherwise every part and the tests.
 # On a terminal, one live line with the build's progress; otherwise one line
 # with its duration when it ends.
 set -euo pipefail
@@ -10,7 +11,10 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 parts=(-DP2PSCOPE_TESTS=ON -DP2PSCOPE_BENCH=ON -DP2PSCOPE_GUI=ON -DP2PSCOPE_EXPORTER=ON) target=()
 if [ "${1:-}" = --main ]; then
   shift
-  parts=(-DP2PSCOPE_TESTS=OFF -DP2PSCOPE_BENCH=OFF -DP2PSCOPE_GUI=OFF -DP2PSCOPE_EXPORTER=OFF) target=(--target p2pscope)
+  target=(--target p2pscope)
+  # A tree already configured with every part keeps them (its tests stay).
+  if grep -q '^P2PSCOPE_TESTS:BOOL=ON' "$top/build/CMakeCache.txt" 2>/dev/null; then parts=()
+  else parts=(-DP2PSCOPE_TESTS=OFF -DP2PSCOPE_BENCH=OFF -DP2PSCOPE_GUI=OFF -DP2PSCOPE_EXPORTER=OFF); fi
 fi
 log=$top/build/build.log
 mkdir -p "$top/build"
