@@ -127,10 +127,16 @@ lab_unpacked_source() {
   lab_kernel_tarball "$v"
   src=$lab_cache/src/linux-source-$v-$lab_srcver
   if [ ! -f "$src/.p2pscope-unpacked" ]; then
-    rm -rf "$src"; mkdir -p "$src"
-    lab_step "unpacking $lab_tarball" "$lab_cache/src/unpack.log" 0 \
-      tar -xf "$lab_tarball" -C "$src" --strip-components=1 || lab_die "unpacking $lab_tarball failed"
-    touch "$src/.p2pscope-unpacked"
+    mkdir -p "$lab_cache/src"
+    (   # one unpacker at a time; a second waits and finds it done
+      flock 8
+      if [ ! -f "$src/.p2pscope-unpacked" ]; then
+        rm -rf "$src"; mkdir -p "$src"
+        lab_step "unpacking $lab_tarball" "$lab_cache/src/unpack.log" 0 \
+          tar -xf "$lab_tarball" -C "$src" --strip-components=1 || lab_die "unpacking $lab_tarball failed"
+        touch "$src/.p2pscope-unpacked"
+      fi
+    ) 8>"$lab_cache/src/.unpack.lock" || exit
   fi
   echo "$src"
 }
