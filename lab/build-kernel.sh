@@ -85,4 +85,7 @@ lab_step "$label: compiling" "$log" "$expected" make -C "$src" O="$obj" -j"$(npr
   { tail -n 30 "$log" >&2; lab_die "build failed, see $log"; }
 lab_count_steps "$log" >"$count_file"
 touch "$obj/.p2pscope-built"
+# Bounded cache: the three newest builds of this version and variant stay
+# (other checkouts may still want an older configuration), older ones go.
+ls -1dt "$lab_cache/kernel/$version-$variant-"*/ 2>/dev/null | tail -n +4 | xargs -r rm -rf
 echo "$obj"
