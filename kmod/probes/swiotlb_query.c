@@ -3,7 +3,6 @@
  * P2PSCOPE_HAVE_SWIOTLB_QUERY: whether a DMA address is a swiotlb bounce
  * slot (is_swiotlb_buffer(dev, phys) on dma_to_phys()), and whether the
  * device bounces everything (is_swiotlb_force_bounce), up to Linux 6.11.
- * p2pscope-probe-symbols: is_swiotlb_active
  */
 #include <linux/dma-direct.h>
 #include <linux/swiotlb.h>
@@ -12,7 +11,7 @@
 #error "kernel built without CONFIG_SWIOTLB"
 #endif
 
-static int __maybe_unused p2pscope_probe(struct device *dev, dma_addr_t addr)
+static int __used p2pscope_probe(struct device *dev, dma_addr_t addr)
 {
 	bool (*buffer)(struct device *, phys_addr_t) = is_swiotlb_buffer;
 	bool (*force)(struct device *) = is_swiotlb_force_bounce;
