@@ -44,7 +44,7 @@ static int p2pscope_setup_p2pmem(struct p2pscope_run *run)
 	int dist;
 
 	if (provider) {
-		if (!pci_has_p2pmem(provider))
+		if (!p2pscope_p2pmem_published(provider))
 			return p2pscope_refuse(&run->out, P2PSCOPE_REASON_NO_P2PMEM, 0,
 					       "%s publishes no p2pmem",
 					       pci_name(provider));

@@ -135,6 +135,9 @@ void p2pscope_hold_add(struct p2pscope_hold *hold, struct pci_dev *pdev,
 u32 p2pscope_iommu_domain_type(struct device *dev);
 const char *p2pscope_iommu_domain_name(u32 type);
 u32 p2pscope_dma_path(struct device *dev);
+#ifdef P2PSCOPE_HAVE_PCI_P2PDMA
+bool p2pscope_p2pmem_published(struct pci_dev *pdev);
+#endif
 long p2pscope_ioctl_dev_query(void __user *argp);
 
 /* Names for messages. */

@@ -2,6 +2,7 @@
 /*
  * P2PSCOPE_HAVE_PCI_P2PDMA: PCI P2PDMA memory (CONFIG_PCI_P2PDMA): find a
  * published provider, allocate from it, translate, measure distance.
+ * Whether one given device publishes is probed by pci_has_p2pmem.
  */
 #include <linux/memremap.h>
 #include <linux/pci-p2pdma.h>
@@ -17,8 +18,6 @@ static int __used p2pscope_probe(struct device *client, struct pci_dev *provider
 	void *addr;
 	int dist;
 
-	if (!pci_has_p2pmem(provider))
-		return -ENODEV;
 	dist = pci_p2pdma_distance(provider, client, false);
 	addr = pci_alloc_p2pmem(provider, PAGE_SIZE);
 	bus = pci_p2pmem_virt_to_bus(provider, addr);
