@@ -361,6 +361,21 @@ bool p2pscope_p2pmem_published(struct pci_dev *pdev)
 }
 #endif
 
+#ifdef P2PSCOPE_HAVE_SWIOTLB_STATE
+/* Whether @dev has swiotlb bounce buffers at all. */
+bool p2pscope_swiotlb_active(struct device *dev)
+{
+#ifdef P2PSCOPE_HAVE_SWIOTLB_ACTIVE
+	return is_swiotlb_active(dev);
+#else
+	/* What is_swiotlb_active() does; it is not exported any more. */
+	struct io_tlb_mem *mem = dev->dma_io_tlb_mem;
+
+	return mem && READ_ONCE(mem->nslabs);
+#endif
+}
+#endif
+
 static int p2pscope_count_dev(struct device *dev, void *data)
 {
 	(*(u32 *)data)++;
@@ -493,8 +508,8 @@ long p2pscope_ioctl_dev_query(void __user *argp)
 	q->merge_boundary_mask = dma_get_merge_boundary(dev);
 	if (dev_is_dma_coherent(dev))
 		q->dev_flags |= P2PSCOPE_DEV_F_DMA_COHERENT;
-#ifdef P2PSCOPE_HAVE_SWIOTLB_QUERY
-	if (is_swiotlb_active(dev))
+#ifdef P2PSCOPE_HAVE_SWIOTLB_STATE
+	if (p2pscope_swiotlb_active(dev))
 		q->dev_flags |= P2PSCOPE_DEV_F_SWIOTLB_ACTIVE;
 	if (is_swiotlb_force_bounce(dev))
 		q->dev_flags |= P2PSCOPE_DEV_F_SWIOTLB_FORCE;
