@@ -742,7 +742,7 @@ u32 p2pscope_api_unavailable(u32 id, const char **why)
 		*why = "kernel built without dma-buf support (CONFIG_DMA_SHARED_BUFFER)";
 		break;
 	case P2PSCOPE_API_IOVA_LINK:
-		*why = "kernel has no dma_iova_* two-step API (Linux 6.16 and later do)";
+		*why = "kernel has no dma_iova_* two-step API (Linux 6.16 and later with CONFIG_IOMMU_DMA have it)";
 		break;
 	case P2PSCOPE_API_IOMMU_DOMAIN:
 		*why = "kernel built without the IOMMU API (CONFIG_IOMMU_API)";
