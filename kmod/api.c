@@ -49,34 +49,53 @@ const char *p2pscope_mem_name(u32 mem)
 	return mem && mem < P2PSCOPE_MEM_COUNT ? names[mem] : "?";
 }
 
-/* Whether dma-direct or the IOMMU bounced a mapping through swiotlb. */
-bool p2pscope_check_bounce(struct device *dev, dma_addr_t addr, bool *bounced)
+/*
+ * Whether dma-direct or the IOMMU bounced the mapping at @addr of the buffer
+ * at CPU physical address @phys through swiotlb; false when this cannot be
+ * told.  Bounced or not is read from the address, not from swiotlb's
+ * internals: a mapping that did not bounce carries the buffer's own address.
+ * On the direct path (no IOMMU, or an identity domain) its DMA address is
+ * phys_to_dma() of the buffer, as dma-direct computes it (including the
+ * memory-encryption bit and the device's dma_range_map); behind an IOMMU DMA
+ * domain the IOVA translates back to the buffer (iommu_iova_to_phys).  A
+ * bounced mapping points at a swiotlb slot instead, which is never the
+ * buffer.  Other dma_map_ops (Xen, ...) translate in ways of their own: not
+ * told.
+ */
+bool p2pscope_check_bounce(struct device *dev, dma_addr_t addr,
+			   phys_addr_t phys, bool *bounced)
 {
-#ifdef P2PSCOPE_HAVE_SWIOTLB_QUERY
-	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
-	phys_addr_t phys;
+#ifdef P2PSCOPE_HAVE_PHYS_TO_DMA
+	struct iommu_domain *domain;
+	phys_addr_t back;
 
-	if (domain && domain->type != IOMMU_DOMAIN_IDENTITY) {
-		if (!(domain->type & __IOMMU_DOMAIN_PAGING))
+	switch (p2pscope_dma_path(dev)) {
+	case P2PSCOPE_DMA_PATH_IOMMU:
+		domain = iommu_get_domain_for_dev(dev);
+		if (!domain || !(domain->type & __IOMMU_DOMAIN_PAGING))
 			return false;
-		phys = iommu_iova_to_phys(domain, addr);
-		if (!phys)
+		back = iommu_iova_to_phys(domain, addr);
+		if (!back)
 			return false;
-	} else {
-		phys = dma_to_phys(dev, addr);
+		*bounced = back != phys;
+		return true;
+	case P2PSCOPE_DMA_PATH_DIRECT:
+		*bounced = addr != phys_to_dma(dev, phys);
+		return true;
+	default:
+		return false;
 	}
-	*bounced = is_swiotlb_buffer(dev, phys);
-	return true;
 #else
 	return false;
 #endif
 }
 
-static void p2pscope_inspect_addr(struct p2pscope_thread *t, dma_addr_t addr)
+static void p2pscope_inspect_addr(struct p2pscope_thread *t, dma_addr_t addr,
+				  phys_addr_t phys)
 {
 	bool bounced = false;
 
-	if (p2pscope_check_bounce(t->run->dev, addr, &bounced)) {
+	if (p2pscope_check_bounce(t->run->dev, addr, phys, &bounced)) {
 		t->bounce_checked = true;
 		t->bounced = bounced;
 	}
@@ -102,7 +121,9 @@ static void p2pscope_inspect_sgt(struct p2pscope_thread *t,
 #endif
 		return;
 	}
-	p2pscope_inspect_addr(t, sg_dma_address(sg));
+	/* The first DMA segment starts with the first entry's bytes. */
+	if (sg_page(sg))
+		p2pscope_inspect_addr(t, sg_dma_address(sg), sg_phys(sg));
 }
 
 /* ---- dma_map_page / dma_map_single -------------------------------------- */
@@ -147,7 +168,7 @@ static void p2pscope_unmap_single(struct p2pscope_thread *t)
 static void p2pscope_inspect_single(struct p2pscope_thread *t)
 {
 	t->mapped_segments = 1;
-	p2pscope_inspect_addr(t, t->addr);
+	p2pscope_inspect_addr(t, t->addr, t->segs[0].phys);
 }
 
 /* ---- dma_map_sgtable ---------------------------------------------------- */
@@ -721,7 +742,7 @@ u32 p2pscope_api_unavailable(u32 id, const char **why)
 		*why = "kernel built without dma-buf support (CONFIG_DMA_SHARED_BUFFER)";
 		break;
 	case P2PSCOPE_API_IOVA_LINK:
-		*why = "kernel has no dma_iova_* two-step API (Linux 6.16 and later do)";
+		*why = "kernel has no dma_iova_* two-step API (Linux 6.16 and later with CONFIG_IOMMU_DMA have it)";
 		break;
 	case P2PSCOPE_API_IOMMU_DOMAIN:
 		*why = "kernel built without the IOMMU API (CONFIG_IOMMU_API)";
@@ -746,9 +767,9 @@ u32 p2pscope_mem_unavailable(u32 mem, const char **why)
 		*why = "kernel built without dma-buf support (CONFIG_DMA_SHARED_BUFFER)";
 		return P2PSCOPE_REASON_NO_KERNEL_SUPPORT;
 #endif
-#ifndef P2PSCOPE_HAVE_SWIOTLB_QUERY
+#ifndef P2PSCOPE_HAVE_SWIOTLB_STATE
 	case P2PSCOPE_MEM_BOUNCE:
-		*why = "kernel built without CONFIG_SWIOTLB, or its swiotlb queries are unknown to p2pscope";
+		*why = "kernel built without CONFIG_SWIOTLB, or its swiotlb state is unknown to p2pscope";
 		return P2PSCOPE_REASON_NO_KERNEL_SUPPORT;
 #endif
 	case P2PSCOPE_MEM_ENCRYPTED:

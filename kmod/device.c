@@ -335,6 +335,47 @@ u32 p2pscope_dma_path(struct device *dev)
 	return P2PSCOPE_DMA_PATH_DIRECT;
 }
 
+#ifdef P2PSCOPE_HAVE_PCI_P2PDMA
+/*
+ * Whether @pdev publishes p2pmem.  pci_has_p2pmem() says so where it is
+ * exported; where it is not (static in 7.2), ask pci_p2pmem_find_many(),
+ * which considers published providers only, for the one closest to @pdev
+ * itself: a device is at distance 0 from itself, every other one at 2 or
+ * more, so it finds @pdev exactly when @pdev publishes.  (Not when @pdev's
+ * own ACS redirects its requests upstream to a host bridge off the P2PDMA
+ * allowlist: such a provider can serve no client, itself included.)  Costs a
+ * walk of the PCI devices: for setup and queries, never in a timed path.
+ */
+bool p2pscope_p2pmem_published(struct pci_dev *pdev)
+{
+#ifdef P2PSCOPE_HAVE_PCI_HAS_P2PMEM
+	return pci_has_p2pmem(pdev);
+#else
+	struct device *self = &pdev->dev;
+	struct pci_dev *found = pci_p2pmem_find_many(&self, 1);
+	bool published = found == pdev;
+
+	pci_dev_put(found);
+	return published;
+#endif
+}
+#endif
+
+#ifdef P2PSCOPE_HAVE_SWIOTLB_STATE
+/* Whether @dev has swiotlb bounce buffers at all. */
+bool p2pscope_swiotlb_active(struct device *dev)
+{
+#ifdef P2PSCOPE_HAVE_SWIOTLB_ACTIVE
+	return is_swiotlb_active(dev);
+#else
+	/* What is_swiotlb_active() does; it is not exported any more. */
+	struct io_tlb_mem *mem = dev->dma_io_tlb_mem;
+
+	return mem && READ_ONCE(mem->nslabs);
+#endif
+}
+#endif
+
 static int p2pscope_count_dev(struct device *dev, void *data)
 {
 	(*(u32 *)data)++;
@@ -467,8 +508,8 @@ long p2pscope_ioctl_dev_query(void __user *argp)
 	q->merge_boundary_mask = dma_get_merge_boundary(dev);
 	if (dev_is_dma_coherent(dev))
 		q->dev_flags |= P2PSCOPE_DEV_F_DMA_COHERENT;
-#ifdef P2PSCOPE_HAVE_SWIOTLB_QUERY
-	if (is_swiotlb_active(dev))
+#ifdef P2PSCOPE_HAVE_SWIOTLB_STATE
+	if (p2pscope_swiotlb_active(dev))
 		q->dev_flags |= P2PSCOPE_DEV_F_SWIOTLB_ACTIVE;
 	if (is_swiotlb_force_bounce(dev))
 		q->dev_flags |= P2PSCOPE_DEV_F_SWIOTLB_FORCE;
@@ -479,7 +520,7 @@ long p2pscope_ioctl_dev_query(void __user *argp)
 #endif
 	q->p2p_distance = P2PSCOPE_NONE_U32;
 #ifdef P2PSCOPE_HAVE_PCI_P2PDMA
-	if (pci_has_p2pmem(pdev))
+	if (p2pscope_p2pmem_published(pdev))
 		q->dev_flags |= P2PSCOPE_DEV_F_P2PMEM_PUBLISHED;
 	if (peer) {
 		int dist = pci_p2pdma_distance(peer, dev, false);

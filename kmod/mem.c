@@ -44,7 +44,7 @@ static int p2pscope_setup_p2pmem(struct p2pscope_run *run)
 	int dist;
 
 	if (provider) {
-		if (!pci_has_p2pmem(provider))
+		if (!p2pscope_p2pmem_published(provider))
 			return p2pscope_refuse(&run->out, P2PSCOPE_REASON_NO_P2PMEM, 0,
 					       "%s publishes no p2pmem",
 					       pci_name(provider));
@@ -114,7 +114,7 @@ static int p2pscope_setup_bar(struct p2pscope_run *run)
 
 static int p2pscope_setup_bounce(struct p2pscope_run *run)
 {
-#ifdef P2PSCOPE_HAVE_SWIOTLB_QUERY
+#ifdef P2PSCOPE_HAVE_SWIOTLB_STATE
 	u32 path = p2pscope_dma_path(run->dev);
 
 	if (path == P2PSCOPE_DMA_PATH_IOMMU && !run->pdev->untrusted)
@@ -122,7 +122,7 @@ static int p2pscope_setup_bounce(struct p2pscope_run *run)
 				       "%s's DMA goes through an IOMMU DMA domain (%s): mappings get IOVAs below the mask, nothing bounces",
 				       pci_name(run->pdev),
 				       p2pscope_iommu_domain_name(p2pscope_iommu_domain_type(run->dev)));
-	if (!is_swiotlb_active(run->dev))
+	if (!p2pscope_swiotlb_active(run->dev))
 		return p2pscope_refuse(&run->out, P2PSCOPE_REASON_NO_BOUNCE, 0,
 				       "swiotlb is not active for %s: there are no bounce buffers",
 				       pci_name(run->pdev));

@@ -135,6 +135,9 @@ void p2pscope_hold_add(struct p2pscope_hold *hold, struct pci_dev *pdev,
 u32 p2pscope_iommu_domain_type(struct device *dev);
 const char *p2pscope_iommu_domain_name(u32 type);
 u32 p2pscope_dma_path(struct device *dev);
+#ifdef P2PSCOPE_HAVE_PCI_P2PDMA
+bool p2pscope_p2pmem_published(struct pci_dev *pdev);
+#endif
 long p2pscope_ioctl_dev_query(void __user *argp);
 
 /* Names for messages. */
@@ -294,7 +297,21 @@ u64 p2pscope_clock_read(u32 clock);
 u64 p2pscope_timer_overhead_ps(u32 clock);
 u32 p2pscope_default_clock(void);
 
-/* Bounce detection on a DMA address of @dev; false when not detectable. */
-bool p2pscope_check_bounce(struct device *dev, dma_addr_t addr, bool *bounced);
+/*
+ * Bounce detection on the DMA address of @dev for the buffer at @phys; false
+ * when not detectable (api.c).
+ */
+bool p2pscope_check_bounce(struct device *dev, dma_addr_t addr,
+			   phys_addr_t phys, bool *bounced);
+
+/*
+ * swiotlb state of a device (device.c): is_swiotlb_active() where it is
+ * exported, else the same test on its struct io_tlb_mem (6.12 and later);
+ * is_swiotlb_force_bounce() is inline everywhere.
+ */
+#if defined(P2PSCOPE_HAVE_SWIOTLB_ACTIVE) || defined(P2PSCOPE_HAVE_SWIOTLB_MEM)
+#define P2PSCOPE_HAVE_SWIOTLB_STATE 1
+bool p2pscope_swiotlb_active(struct device *dev);
+#endif
 
 #endif /* P2PSCOPE_INTERNAL_H */

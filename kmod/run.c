@@ -481,7 +481,7 @@ static void p2pscope_describe(struct p2pscope_run *run)
 	req->iommu_domain_type = p2pscope_iommu_domain_type(run->dev);
 	req->dma_path = p2pscope_dma_path(run->dev);
 	req->dma_mask = dma_get_mask(run->dev);
-#ifdef P2PSCOPE_HAVE_SWIOTLB_QUERY
+#ifdef P2PSCOPE_HAVE_SWIOTLB_STATE
 	if (is_swiotlb_force_bounce(run->dev))
 		req->result_flags |= P2PSCOPE_RES_F_SWIOTLB_FORCE;
 #endif

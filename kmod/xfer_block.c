@@ -599,7 +599,7 @@ static int p2pscope_xsetup_p2pmem(struct p2pscope_xrun *run)
 					       "no PCI device %04x:%02x:%02x.%x",
 					       req->peer.domain, req->peer.bus,
 					       req->peer.device, req->peer.function);
-		if (!pci_has_p2pmem(run->provider))
+		if (!p2pscope_p2pmem_published(run->provider))
 			return p2pscope_refuse(&run->out, P2PSCOPE_REASON_NO_P2PMEM, 0,
 					       "%s publishes no p2pmem",
 					       pci_name(run->provider));

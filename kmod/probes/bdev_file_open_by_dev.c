@@ -2,7 +2,6 @@
 /*
  * P2PSCOPE_HAVE_BDEV_FILE_OPEN_BY_DEV: bdev_file_open_by_dev(), the block
  * device open of Linux 6.9 and later (a struct file holds the device).
- * p2pscope-probe-symbols: bdev_file_open_by_dev file_bdev submit_bio bio_alloc_bioset
  */
 #include <linux/bio.h>
 #include <linux/blkdev.h>
@@ -10,7 +9,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 
-static int __maybe_unused p2pscope_probe(dev_t dev, void *holder)
+static int __used p2pscope_probe(dev_t dev, void *holder)
 {
 	struct file *f = bdev_file_open_by_dev(dev, BLK_OPEN_READ | BLK_OPEN_WRITE,
 					       holder, NULL);

@@ -2,13 +2,12 @@
 /*
  * P2PSCOPE_HAVE_BLKDEV_GET_BY_DEV: blkdev_get_by_dev(dev, fmode_t, holder)
  * and blkdev_put(bdev, fmode_t), the block device open of Linux up to 6.4.
- * p2pscope-probe-symbols: blkdev_get_by_dev blkdev_put submit_bio bio_alloc_bioset
  */
 #include <linux/bio.h>
 #include <linux/blkdev.h>
 #include <linux/err.h>
 
-static int __maybe_unused p2pscope_probe(dev_t dev, void *holder)
+static int __used p2pscope_probe(dev_t dev, void *holder)
 {
 	fmode_t mode = FMODE_READ | FMODE_WRITE | FMODE_EXCL;
 	struct block_device *bdev = blkdev_get_by_dev(dev, mode, holder);

@@ -2,7 +2,6 @@
 /*
  * P2PSCOPE_HAVE_CC_PLATFORM: cc_platform_has(CC_ATTR_MEM_ENCRYPT) answers
  * whether the platform encrypts memory (CONFIG_ARCH_HAS_CC_PLATFORM).
- * p2pscope-probe-symbols: cc_platform_has
  */
 #include <linux/cc_platform.h>
 
@@ -10,7 +9,7 @@
 #error "cc_platform_has() is a stub on this kernel"
 #endif
 
-static int __maybe_unused p2pscope_probe(void)
+static int __used p2pscope_probe(void)
 {
 	return cc_platform_has(CC_ATTR_MEM_ENCRYPT);
 }

@@ -2,11 +2,10 @@
 /*
  * P2PSCOPE_HAVE_DMA_ALLOC_NONCONTIGUOUS: dma_alloc_noncontiguous() and
  * dma_free_noncontiguous() (Linux 5.13).
- * p2pscope-probe-symbols: dma_alloc_noncontiguous dma_free_noncontiguous
  */
 #include <linux/dma-mapping.h>
 
-static int __maybe_unused p2pscope_probe(struct device *dev)
+static int __used p2pscope_probe(struct device *dev)
 {
 	struct sg_table *sgt;
 

@@ -2,8 +2,6 @@
 /*
  * P2PSCOPE_HAVE_DMA_BUF: import a dma-buf by file descriptor, attach a
  * device, map and unmap the attachment (CONFIG_DMA_SHARED_BUFFER).
- * p2pscope-probe-symbols: dma_buf_get dma_buf_put dma_buf_attach dma_buf_detach
- * p2pscope-probe-symbols: dma_buf_map_attachment dma_buf_unmap_attachment
  */
 #include <linux/dma-buf.h>
 #include <linux/dma-resv.h>
@@ -13,7 +11,7 @@
 #error "kernel built without CONFIG_DMA_SHARED_BUFFER"
 #endif
 
-static int __maybe_unused p2pscope_probe(int fd, struct device *dev)
+static int __used p2pscope_probe(int fd, struct device *dev)
 {
 	struct dma_buf *buf = dma_buf_get(fd);
 	struct dma_buf_attachment *att;

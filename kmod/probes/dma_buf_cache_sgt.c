@@ -6,7 +6,7 @@
  */
 #include <linux/dma-buf.h>
 
-static int __maybe_unused p2pscope_probe(const struct dma_buf *buf)
+static int __used p2pscope_probe(const struct dma_buf *buf)
 {
 	return buf->ops->cache_sgt_mapping;
 }

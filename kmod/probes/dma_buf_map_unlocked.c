@@ -2,13 +2,11 @@
 /*
  * P2PSCOPE_HAVE_DMA_BUF_MAP_UNLOCKED: dma_buf_map_attachment_unlocked(),
  * which takes the reservation lock itself (Linux 6.2, backported to 6.1.y).
- * p2pscope-probe-symbols: dma_buf_map_attachment_unlocked
- * p2pscope-probe-symbols: dma_buf_unmap_attachment_unlocked
  */
 #include <linux/dma-buf.h>
 #include <linux/err.h>
 
-static int __maybe_unused p2pscope_probe(struct dma_buf_attachment *att)
+static int __used p2pscope_probe(struct dma_buf_attachment *att)
 {
 	struct sg_table *sgt = dma_buf_map_attachment_unlocked(att, DMA_TO_DEVICE);
 

@@ -3,12 +3,14 @@
  * P2PSCOPE_HAVE_DMA_IOVA: the two-step IOVA DMA API of Linux 6.16
  * (dma_iova_try_alloc, dma_iova_link, dma_iova_sync, dma_iova_unlink,
  * dma_iova_free, dma_iova_destroy), with exactly these signatures.
- * p2pscope-probe-symbols: dma_iova_try_alloc dma_iova_link dma_iova_sync
- * p2pscope-probe-symbols: dma_iova_unlink dma_iova_free dma_iova_destroy
  */
 #include <linux/dma-mapping.h>
 
-static int __maybe_unused p2pscope_probe(struct device *dev, phys_addr_t phys)
+#if !IS_ENABLED(CONFIG_IOMMU_DMA)
+#error "kernel built without CONFIG_IOMMU_DMA (dma_iova_* are stubs)"
+#endif
+
+static int __used p2pscope_probe(struct device *dev, phys_addr_t phys)
 {
 	bool (*try_alloc)(struct device *, struct dma_iova_state *,
 			  phys_addr_t, size_t) = dma_iova_try_alloc;

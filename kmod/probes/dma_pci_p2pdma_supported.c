@@ -2,11 +2,10 @@
 /*
  * P2PSCOPE_HAVE_DMA_PCI_P2PDMA_SUPPORTED: whether a device's DMA ops can
  * map P2PDMA pages (Linux 6.0).
- * p2pscope-probe-symbols: dma_pci_p2pdma_supported
  */
 #include <linux/dma-mapping.h>
 
-static int __maybe_unused p2pscope_probe(struct device *dev)
+static int __used p2pscope_probe(struct device *dev)
 {
 	return dma_pci_p2pdma_supported(dev);
 }

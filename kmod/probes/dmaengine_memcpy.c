@@ -2,7 +2,6 @@
 /*
  * P2PSCOPE_HAVE_DMAENGINE_MEMCPY: dmaengine clients (CONFIG_DMA_ENGINE):
  * request a channel by capability, prepare, submit and wait for a memcpy.
- * p2pscope-probe-symbols: dma_request_chan_by_mask dma_release_channel dma_sync_wait
  */
 #include <linux/dmaengine.h>
 #include <linux/err.h>
@@ -11,7 +10,7 @@
 #error "kernel built without CONFIG_DMA_ENGINE"
 #endif
 
-static int __maybe_unused p2pscope_probe(dma_addr_t dst, dma_addr_t src, size_t len)
+static int __used p2pscope_probe(dma_addr_t dst, dma_addr_t src, size_t len)
 {
 	struct dma_async_tx_descriptor *tx;
 	struct dma_chan *chan;

@@ -4,7 +4,7 @@
  */
 #include <linux/iommu.h>
 
-static int __maybe_unused p2pscope_probe(struct iommu_domain *domain, phys_addr_t phys)
+static int __used p2pscope_probe(struct iommu_domain *domain, phys_addr_t phys)
 {
 	return iommu_map(domain, 0x100000, phys, PAGE_SIZE,
 			 IOMMU_READ | IOMMU_WRITE, GFP_KERNEL);

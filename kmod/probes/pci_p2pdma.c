@@ -2,8 +2,7 @@
 /*
  * P2PSCOPE_HAVE_PCI_P2PDMA: PCI P2PDMA memory (CONFIG_PCI_P2PDMA): find a
  * published provider, allocate from it, translate, measure distance.
- * p2pscope-probe-symbols: pci_p2pmem_find_many pci_alloc_p2pmem pci_free_p2pmem
- * p2pscope-probe-symbols: pci_p2pmem_virt_to_bus pci_p2pdma_distance_many pci_has_p2pmem
+ * Whether one given device publishes is probed by pci_has_p2pmem.
  */
 #include <linux/memremap.h>
 #include <linux/pci-p2pdma.h>
@@ -12,15 +11,13 @@
 #error "kernel built without CONFIG_PCI_P2PDMA"
 #endif
 
-static int __maybe_unused p2pscope_probe(struct device *client, struct pci_dev *provider)
+static int __used p2pscope_probe(struct device *client, struct pci_dev *provider)
 {
 	struct pci_dev *found = pci_p2pmem_find(client);
 	pci_bus_addr_t bus;
 	void *addr;
 	int dist;
 
-	if (!pci_has_p2pmem(provider))
-		return -ENODEV;
 	dist = pci_p2pdma_distance(provider, client, false);
 	addr = pci_alloc_p2pmem(provider, PAGE_SIZE);
 	bus = pci_p2pmem_virt_to_bus(provider, addr);

@@ -5,7 +5,7 @@
  */
 #include <linux/scatterlist.h>
 
-static int __maybe_unused p2pscope_probe(struct scatterlist *sg)
+static int __used p2pscope_probe(struct scatterlist *sg)
 {
 	return sg_dma_is_bus_address(sg);
 }
