@@ -24,11 +24,13 @@ cmake -S "$top" -B "$top/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${parts[@]}" 
 rc=0
 if [ -t 2 ]; then
   # CMake's Makefiles print "[ 42%] Building CXX object ..." per file.
+  set +e   # the build's own status, from PIPESTATUS
   cmake --build "$top/build" -j"$(nproc)" "${target[@]}" -- --no-print-directory 2>&1 | tee -a "$log" |
     while IFS= read -r line; do
       case "$line" in "["*"%]"*) printf '\r\033[Kbuild: %s %ds' "$(printf '%s' "$line" | cut -c1-$((${COLUMNS:-100} - 16)))" $((SECONDS - t0)) >&2 ;; esac
     done
   rc=${PIPESTATUS[0]}
+  set -e
   printf '\r\033[K' >&2
 else
   cmake --build "$top/build" -j"$(nproc)" "${target[@]}" -- --no-print-directory >>"$log" 2>&1 || rc=$?
