@@ -21,9 +21,9 @@ while [ $# -gt 0 ]; do
 done
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/p2pscope-build-bench.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
-# Downloaded source packages are reused (the download is not what is measured).
+# Downloaded source packages are reused, not copied (the download is not what is measured).
 real_cache=${P2PSCOPE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/p2pscope}
-[ -d "$real_cache/apt" ] && cp -a "$real_cache/apt" "$scratch/apt"
+[ -d "$real_cache/apt" ] && ln -s "$real_cache/apt" "$scratch/apt"
 
 rows=()
 row() { rows+=("$(printf '%-44s %8.1f s  %-10s %s' "$1" "$2" "$3" "$4")"); }

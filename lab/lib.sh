@@ -26,7 +26,7 @@ lab_check_version() {   # V: 0 when the lab knows V, else a message and 1
 lab_count_steps() { grep -cE '^  (CC|AS|LD|AR|HOSTCC)  ' "$1" 2>/dev/null || true; }
 lab_elapsed() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 lab_step() {
-  local label=$1 log=$2 expected=$3 t0=$SECONDS pid rc n pct traps
+  local label=$1 log=$2 expected=$3 t0=$SECONDS pid rc n what traps
   shift 3
   traps=$(trap -p EXIT INT TERM HUP)
   # Its own process group, so that an interrupted caller takes the whole build
@@ -37,13 +37,12 @@ lab_step() {
   trap 'kill -TERM -- -'"$pid"' 2>/dev/null; exit 130' INT TERM HUP
   if [ -t 2 ]; then
     while kill -0 "$pid" 2>/dev/null; do
-      n=$(lab_count_steps "$log") pct=
-      if [ "$expected" -gt 0 ]; then
-        pct=$((n * 100 / expected)); [ $pct -gt 99 ] && pct=99
-        pct=" of ~$expected ($pct %)"
+      n=$(lab_count_steps "$log") what=$label
+      if [ "$n" -gt 0 ]; then
+        what="$label: $n files"
+        [ "$expected" -gt 0 ] && what+=" of ~$expected ($(( n * 100 / expected > 99 ? 99 : n * 100 / expected )) %)"
       fi
-      printf '\r\033[K%s: %s files%s, %s' "${lab_prog:-lab}" "$n" "$pct" "$(lab_elapsed $((SECONDS - t0)))" >&2
-      [ "$n" = 0 ] && printf '\r\033[K%s: %s, %s' "${lab_prog:-lab}" "$label" "$(lab_elapsed $((SECONDS - t0)))" >&2
+      printf '\r\033[K%s: %s, %s' "${lab_prog:-lab}" "$what" "$(lab_elapsed $((SECONDS - t0)))" >&2
       sleep 1
     done
     printf '\r\033[K' >&2
