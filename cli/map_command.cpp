@@ -36,6 +36,7 @@ struct MapOptions {
     std::string node = P2PSCOPE_DEVICE_PATH;
     std::string clock = "default";
     bool dirty = false;
+    std::string iova = "reused";
 };
 
 struct Row {
@@ -160,6 +161,7 @@ Status run_map(const MapOptions& o, std::ostream& out) {
                       : o.clock == "local"   ? P2PSCOPE_CLOCK_LOCAL
                                              : P2PSCOPE_CLOCK_DEFAULT;
             if (o.dirty) q.flags |= P2PSCOPE_MAP_F_DIRTY;
+            if (o.iova == "per_request") q.flags |= P2PSCOPE_MAP_F_IOVA_PER_REQUEST;
             q = kclient::normalize(q);
             auto r = kclient::run_map(*dev, q);
             if (!r) return make_error(r.error().code, std::string(kclient::api_name(api)) + " x " +
@@ -186,7 +188,7 @@ Action add_map_command(CLI::App& app) {
         ->type_name("BDF");
     app.add_option("--api", o->apis,
                    "Mapping APIs: map_page, map_single, map_sgtable, map_resource, alloc_coherent, "
-                   "alloc_noncontig, dmabuf, iova_link, iommu_domain, or all")
+                   "alloc_noncontig, dmabuf, iova_link, iommu_domain, map_phys, or all")
         ->delimiter(',')
         ->capture_default_str()
         ->type_name("LIST");
@@ -218,6 +220,11 @@ Action add_map_command(CLI::App& app) {
                    "Sample clock: default (the module's cheapest fine clock), local (sched_clock) or monotonic "
                    "(ktime_get_ns, as the kernel's dma_map_benchmark times)")
         ->check(CLI::IsMember({"default", "local", "monotonic"}))
+        ->capture_default_str();
+    app.add_option("--iova", o->iova,
+                   "iova_link's IOVA space: reused (allocated once per thread; unmap = dma_iova_unlink) or "
+                   "per_request (allocated and destroyed in every sample, as the block layer does)")
+        ->check(CLI::IsMember({"reused", "per_request"}))
         ->capture_default_str();
     app.add_flag("--dirty", o->dirty, "Write the buffer from the CPU before each map (not timed), as "
                                       "dma_map_benchmark does");

@@ -215,6 +215,41 @@ static void p2pscope_inspect_resource(struct p2pscope_thread *t)
 	t->mapped_segments = 1;
 }
 
+/* ---- dma_map_phys (Linux 6.18) ------------------------------------------ */
+
+#ifdef P2PSCOPE_HAVE_DMA_MAP_PHYS
+/* BAR memory has no struct page and must not be touched by the CPU: MMIO */
+static int p2pscope_phys_run_setup(struct p2pscope_run *run)
+{
+	if (run->req->mem == P2PSCOPE_MEM_BAR)
+		run->attrs |= DMA_ATTR_MMIO;
+	return 0;
+}
+
+static int p2pscope_map_phys(struct p2pscope_thread *t)
+{
+	struct p2pscope_run *run = t->run;
+
+	t->addr = dma_map_phys(run->dev, t->segs[0].phys, run->size, run->dir,
+			       run->attrs);
+	return dma_mapping_error(run->dev, t->addr);
+}
+
+static void p2pscope_unmap_phys(struct p2pscope_thread *t)
+{
+	struct p2pscope_run *run = t->run;
+
+	dma_unmap_phys(run->dev, t->addr, run->size, run->dir, run->attrs);
+}
+
+static void p2pscope_inspect_phys(struct p2pscope_thread *t)
+{
+	t->mapped_segments = 1;
+	if (t->run->req->mem != P2PSCOPE_MEM_BAR)
+		p2pscope_inspect_addr(t, t->addr, t->segs[0].phys);
+}
+#endif
+
 /* ---- dma_alloc_coherent ------------------------------------------------- */
 
 static int p2pscope_alloc_coherent(struct p2pscope_thread *t)
@@ -364,7 +399,26 @@ static int p2pscope_iova_run_setup(struct p2pscope_run *run)
 				       "dma_iova_* needs an IOMMU DMA domain; %s's domain is %s",
 				       pci_name(run->pdev),
 				       p2pscope_iommu_domain_name(p2pscope_iommu_domain_type(run->dev)));
+	run->iova_per_request = run->req->flags & P2PSCOPE_MAP_F_IOVA_PER_REQUEST;
+	if (run->req->mem == P2PSCOPE_MEM_BAR) {
+#ifdef P2PSCOPE_HAVE_DMA_MAP_PHYS
+		/* MMIO: no CPU cache maintenance, IOMMU_MMIO protection */
+		run->attrs |= DMA_ATTR_MMIO;
+#else
+		return p2pscope_refuse(&run->out, P2PSCOPE_REASON_NO_KERNEL_SUPPORT, 0,
+				       "linking a BAR into IOVA space needs DMA_ATTR_MMIO (Linux 6.18 and later)");
+#endif
+	}
 	return 0;
+}
+
+static bool p2pscope_iova_alloc(struct p2pscope_thread *t)
+{
+	struct p2pscope_run *run = t->run;
+
+	memset(t->iova_state, 0, sizeof(struct dma_iova_state));
+	return dma_iova_try_alloc(run->dev, t->iova_state, t->segs[0].phys,
+				  run->size);
 }
 
 static int p2pscope_iova_prepare(struct p2pscope_thread *t)
@@ -376,13 +430,17 @@ static int p2pscope_iova_prepare(struct p2pscope_thread *t)
 	if (!state)
 		return p2pscope_refuse(&t->out, P2PSCOPE_REASON_NO_MEMORY,
 				       -ENOMEM, "no memory for the IOVA state");
-	if (!dma_iova_try_alloc(run->dev, state, t->segs[0].phys, run->size)) {
+	t->iova_state = state;
+	/* Per request the space is allocated in every sample; try once here. */
+	if (!p2pscope_iova_alloc(t)) {
 		kfree(state);
+		t->iova_state = NULL;
 		return p2pscope_refuse(&t->out, P2PSCOPE_REASON_IOMMU_UNSUITABLE, 0,
 				       "dma_iova_try_alloc(%llu bytes) failed for %s: no IOVA-based mapping for this device",
 				       run->size, pci_name(run->pdev));
 	}
-	t->iova_state = state;
+	if (run->iova_per_request)
+		dma_iova_free(run->dev, state);
 	return 0;
 }
 
@@ -390,12 +448,16 @@ static void p2pscope_iova_unprepare(struct p2pscope_thread *t)
 {
 	if (!t->iova_state)
 		return;
-	dma_iova_free(t->run->dev, t->iova_state);
+	if (!t->run->iova_per_request)
+		dma_iova_free(t->run->dev, t->iova_state);
 	kfree(t->iova_state);
 	t->iova_state = NULL;
 }
 
-/* map: link every segment, then one sync (the IOTLB flush) for the range */
+/*
+ * map: (per request: allocate the IOVA space,) link every segment, then one
+ * sync (the IOTLB flush) for the range
+ */
 static int p2pscope_iova_map(struct p2pscope_thread *t)
 {
 	struct p2pscope_run *run = t->run;
@@ -404,6 +466,8 @@ static int p2pscope_iova_map(struct p2pscope_thread *t)
 	unsigned int i;
 	int ret = 0;
 
+	if (run->iova_per_request && !p2pscope_iova_alloc(t))
+		return -ENOMEM;
 	for (i = 0; i < t->nsegs; i++) {
 		ret = dma_iova_link(run->dev, state, t->segs[i].phys, off,
 				    t->segs[i].len, run->dir, run->attrs);
@@ -413,17 +477,24 @@ static int p2pscope_iova_map(struct p2pscope_thread *t)
 	}
 	if (!ret)
 		ret = dma_iova_sync(run->dev, state, 0, off);
-	if (ret && off)
+	if (ret && run->iova_per_request)
+		dma_iova_destroy(run->dev, state, off, run->dir, run->attrs);
+	else if (ret && off)
 		dma_iova_unlink(run->dev, state, 0, off, run->dir, run->attrs);
 	return ret;
 }
 
+/* unmap: unlink (reused space) or unlink and free the space (per request) */
 static void p2pscope_iova_unmap(struct p2pscope_thread *t)
 {
 	struct p2pscope_run *run = t->run;
 
-	dma_iova_unlink(run->dev, t->iova_state, 0, run->size, run->dir,
-			run->attrs);
+	if (run->iova_per_request)
+		dma_iova_destroy(run->dev, t->iova_state, run->size, run->dir,
+				 run->attrs);
+	else
+		dma_iova_unlink(run->dev, t->iova_state, 0, run->size,
+				run->dir, run->attrs);
 }
 #endif
 
@@ -690,8 +761,8 @@ static const struct p2pscope_api p2pscope_apis[P2PSCOPE_API_COUNT] = {
 	[P2PSCOPE_API_IOVA_LINK] = {
 		.id		= P2PSCOPE_API_IOVA_LINK,
 		.name		= "dma_iova_link",
-		.mem_mask	= MEM(RAM) | MEM(RAM_HUGE) | MEM(ENCRYPTED),
-		.takes		= "RAM (RAM, RAM_HUGE, ENCRYPTED); IOMMU translation never bounces, and P2PDMA pages need bookkeeping p2pscope does not do",
+		.mem_mask	= MEM(RAM) | MEM(RAM_HUGE) | MEM(ENCRYPTED) | MEM(BAR),
+		.takes		= "RAM (RAM, RAM_HUGE, ENCRYPTED) and BAR ranges (with DMA_ATTR_MMIO); IOMMU translation never bounces, and P2PDMA pages need the provider's bookkeeping (pci_p2pdma_state) that p2pscope does not do",
 		.page_segments	= true,
 #ifdef P2PSCOPE_HAVE_DMA_IOVA
 		.run_setup	= p2pscope_iova_run_setup,
@@ -717,6 +788,19 @@ static const struct p2pscope_api p2pscope_apis[P2PSCOPE_API_COUNT] = {
 		.map		= p2pscope_unmanaged_map,
 		.unmap		= p2pscope_unmanaged_unmap,
 		.inspect	= p2pscope_inspect_linked,
+#endif
+	},
+	[P2PSCOPE_API_MAP_PHYS] = {
+		.id		= P2PSCOPE_API_MAP_PHYS,
+		.name		= "dma_map_phys",
+		.mem_mask	= MEM_PAGES | MEM(BAR),
+		.takes		= "a physical range: RAM (RAM, RAM_HUGE, BOUNCE, ENCRYPTED) or a BAR without struct pages (BAR, mapped with DMA_ATTR_MMIO); P2PDMA pages need the provider's bookkeeping (pci_p2pdma_state) that p2pscope does not do",
+		.single_range	= true,
+#ifdef P2PSCOPE_HAVE_DMA_MAP_PHYS
+		.run_setup	= p2pscope_phys_run_setup,
+		.map		= p2pscope_map_phys,
+		.unmap		= p2pscope_unmap_phys,
+		.inspect	= p2pscope_inspect_phys,
 #endif
 	},
 };
@@ -746,6 +830,9 @@ u32 p2pscope_api_unavailable(u32 id, const char **why)
 		break;
 	case P2PSCOPE_API_IOMMU_DOMAIN:
 		*why = "kernel built without the IOMMU API (CONFIG_IOMMU_API)";
+		break;
+	case P2PSCOPE_API_MAP_PHYS:
+		*why = "kernel has no dma_map_phys / DMA_ATTR_MMIO (Linux 6.18 and later have them)";
 		break;
 	default:
 		*why = "unknown API";

@@ -95,18 +95,20 @@ static int p2pscope_setup_bar(struct p2pscope_run *run)
 	/*
 	 * dma_map_resource() is for MMIO without struct pages; it refuses
 	 * (with a kernel warning) memory that has them, such as a BAR range
-	 * published as p2pmem.  Find out first.
+	 * published as p2pmem.  dma_map_phys() and dma_iova_link() with
+	 * DMA_ATTR_MMIO would map such pages behind P2PDMA's back (its
+	 * provider's reference and map type).  Find out first.
 	 */
-	if (run->api->id == P2PSCOPE_API_MAP_RESOURCE) {
+	if (run->api->id != P2PSCOPE_API_IOMMU_DOMAIN) {
 		first = PHYS_PFN(run->bar_phys);
 		last = PHYS_PFN(run->bar_phys + span - 1);
 		for (pfn = first; pfn <= last; pfn++) {
 			if (!pfn_valid(pfn))
 				continue;
 			return p2pscope_refuse(&run->out, P2PSCOPE_REASON_BAR_UNSUITABLE, 0,
-					       "BAR%u of %s has struct pages at %#llx (p2pmem?): dma_map_resource takes only page-less MMIO; use mem=P2PMEM",
+					       "BAR%u of %s has struct pages at %#llx (p2pmem?): %s takes only page-less MMIO; use mem=P2PMEM",
 					       req->bar, pci_name(owner),
-					       (u64)PFN_PHYS(pfn));
+					       (u64)PFN_PHYS(pfn), run->api->name);
 		}
 	}
 	return p2pscope_hold_peer(&run->hold, owner, &run->out);

@@ -254,6 +254,7 @@ struct p2pscope_run {
 	/* IOMMU_DOMAIN */
 	void *domain;			/* struct iommu_domain */
 	bool domain_attached;
+	bool iova_per_request;		/* P2PSCOPE_MAP_F_IOVA_PER_REQUEST */
 	unsigned long iova_base;
 	unsigned long iova_stride;
 	int iommu_prot;

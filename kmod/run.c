@@ -413,6 +413,27 @@ static void p2pscope_merge_stats(struct p2pscope_stats *to,
 	to->sum_ns += from->sum_ns;
 }
 
+/*
+ * How unmap invalidated the IOTLB.  The IOMMU API's iommu_unmap and
+ * dma_iova_unlink (which frees no IOVA) flush before they return; the DMA
+ * API's unmap and free paths, and dma_iova_destroy, leave the flush to the
+ * flush queue when the domain has one (DMA_FQ).
+ */
+static u32 p2pscope_iotlb_flush(struct p2pscope_run *run)
+{
+	struct p2pscope_map_bench *req = run->req;
+
+	if (req->api == P2PSCOPE_API_IOMMU_DOMAIN)
+		return P2PSCOPE_RES_F_IOTLB_STRICT;
+	if (req->dma_path != P2PSCOPE_DMA_PATH_IOMMU ||
+	    req->p2p_map_type == P2PSCOPE_P2P_BUS_ADDR)
+		return 0;
+	if (req->api == P2PSCOPE_API_IOVA_LINK && !run->iova_per_request)
+		return P2PSCOPE_RES_F_IOTLB_STRICT;
+	return req->iommu_domain_type == P2PSCOPE_IOMMU_DMA_FQ ?
+	       P2PSCOPE_RES_F_IOTLB_DEFERRED : P2PSCOPE_RES_F_IOTLB_STRICT;
+}
+
 static void p2pscope_finish(struct p2pscope_run *run, u64 *map_hist,
 			    u64 *unmap_hist)
 {
@@ -468,6 +489,8 @@ static void p2pscope_finish(struct p2pscope_run *run, u64 *map_hist,
 	if (run->dmabuf_reattach)
 		req->result_flags |= P2PSCOPE_RES_F_CACHED_SGT;
 	req->p2p_distance = run->p2p_distance;
+	if (req->unmap.count)
+		req->result_flags |= p2pscope_iotlb_flush(run);
 	req->status = run->out.status;
 	req->error = run->out.error;
 	memcpy(req->reason, run->out.text, sizeof(req->reason));
@@ -531,6 +554,11 @@ static int p2pscope_check_request(struct p2pscope_run *run)
 	    run->nthreads > 1)
 		return p2pscope_refuse(&run->out, P2PSCOPE_REASON_COMBINATION, 0,
 				       "with DMA-API debugging on, one thread at a time maps a dma-buf (its mappings would overlap)");
+	if ((run->req->flags & P2PSCOPE_MAP_F_IOVA_PER_REQUEST) &&
+	    api->id != P2PSCOPE_API_IOVA_LINK)
+		return p2pscope_refuse(&run->out, P2PSCOPE_REASON_COMBINATION, 0,
+				       "P2PSCOPE_MAP_F_IOVA_PER_REQUEST is for dma_iova_link, not %s",
+				       api->name);
 	if (api->page_segments && run->seg_len % PAGE_SIZE)
 		return p2pscope_refuse(&run->out, P2PSCOPE_REASON_COMBINATION, 0,
 				       "%s links whole pages: a segment of %u bytes is not a multiple of %lu",

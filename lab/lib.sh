@@ -151,7 +151,8 @@ lab_kernel_obj() {
 }
 
 # lab_tools_dir: host-built helpers, from the kernel source, cached by content:
-#   dma_map_benchmark  tools/testing/selftests/dma/dma_map_benchmark.c, static:
+#   dma_map_benchmark  tools/testing/selftests/dma/dma_map_benchmark.c (tools/dma/
+#                      from 6.19 on; 7.2's has map_mode, -m 1 for SG), static:
 #                      the kernel's own map benchmark, the oracle for p2pscope's
 #                      map timings (needs CONFIG_DMA_MAP_BENCHMARK in the guest)
 #   gen_init_cpio      usr/gen_init_cpio.c: writes the initramfs from a list,
@@ -160,6 +161,7 @@ lab_tools_dir() {   # [VERSION]: from that version's source, for its UAPI
   local src tool_c cpio_c hdr key dir tmp
   src=$(lab_unpacked_source "${1:-$lab_default_version}") || exit
   tool_c=$src/tools/testing/selftests/dma/dma_map_benchmark.c
+  [ -f "$tool_c" ] || tool_c=$src/tools/dma/dma_map_benchmark.c
   cpio_c=$src/usr/gen_init_cpio.c
   # The header is UAPI in newer kernels; 6.1 keeps it in include/linux.
   hdr=$src/include/uapi/linux/map_benchmark.h

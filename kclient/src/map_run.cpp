@@ -24,6 +24,7 @@ MapRequest normalize(MapRequest q) {
     const bool takes_list =
         q.api == P2PSCOPE_API_MAP_SGTABLE || q.api == P2PSCOPE_API_IOVA_LINK || q.api == P2PSCOPE_API_IOMMU_DOMAIN;
     if (!takes_list) q.segments = (q.api == P2PSCOPE_API_DMABUF || q.api == P2PSCOPE_API_ALLOC_NONCONTIG) ? 0 : 1;
+    if (q.api != P2PSCOPE_API_IOVA_LINK) q.flags &= ~P2PSCOPE_MAP_F_IOVA_PER_REQUEST;
     return q;
 }
 
@@ -51,6 +52,9 @@ json map_request_json(const MapRequest& q) {
             {"size_bytes", q.size_bytes},
             {"segments", q.segments},
             {"threads", q.threads},
+            {"iova", q.api != P2PSCOPE_API_IOVA_LINK                   ? json(nullptr)
+                     : (q.flags & P2PSCOPE_MAP_F_IOVA_PER_REQUEST) ? json("per_request")
+                                                                   : json("reused")},
             {"map", nullptr},
             {"unmap", nullptr}};
 }
@@ -73,6 +77,9 @@ json map_result_json(const MapRequest& q, const MapResult& r) {
     j["timer_overhead_ns"] = b.timer_overhead_ns;
     j["elapsed_ns"] = b.elapsed_ns;
     j["bounced"] = (b.result_flags & P2PSCOPE_RES_F_BOUNCED) != 0;
+    j["iotlb_flush"] = (b.result_flags & P2PSCOPE_RES_F_IOTLB_DEFERRED) ? "deferred"
+                       : (b.result_flags & P2PSCOPE_RES_F_IOTLB_STRICT) ? "strict"
+                                                                         : "none";
     j["debug_kernel"] = (b.result_flags & (P2PSCOPE_RES_F_DEBUG_KERNEL | P2PSCOPE_RES_F_DMA_API_DEBUG)) != 0;
     j["kernel_release"] = b.kernel_release;
     j["module_version"] = b.module_version;

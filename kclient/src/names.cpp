@@ -25,7 +25,7 @@ std::optional<uint32_t> reverse(const std::array<std::pair<uint32_t, std::string
     return std::nullopt;
 }
 
-constexpr std::array<std::pair<uint32_t, std::string_view>, 9> kApis{{
+constexpr std::array<std::pair<uint32_t, std::string_view>, 10> kApis{{
     {P2PSCOPE_API_MAP_PAGE, "map_page"},
     {P2PSCOPE_API_MAP_SINGLE, "map_single"},
     {P2PSCOPE_API_MAP_SGTABLE, "map_sgtable"},
@@ -35,6 +35,7 @@ constexpr std::array<std::pair<uint32_t, std::string_view>, 9> kApis{{
     {P2PSCOPE_API_DMABUF, "dmabuf"},
     {P2PSCOPE_API_IOVA_LINK, "iova_link"},
     {P2PSCOPE_API_IOMMU_DOMAIN, "iommu_domain"},
+    {P2PSCOPE_API_MAP_PHYS, "map_phys"},
 }};
 
 constexpr std::array<std::pair<uint32_t, std::string_view>, 7> kMems{{

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# lab-hotplug.sh [release|debug]: device removal while p2pscope measures.
+# lab-hotplug.sh [--kernel-version V] [release|debug]: device removal while p2pscope measures.
 # Boots the lab with a monitor socket and runs lab-hotplug-guest.sh, which
 # first unbinds drivers through sysfs during runs; then this script unplugs
 # pci-testdev, then the CMB NVMe, each while a measurement uses it.  Passes
@@ -11,15 +11,17 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+version=6.1
+if [ "${1:-}" = --kernel-version ]; then version=$2; shift 2; fi
 variant=${1:-release}
 cd "$repo"
 
 make -s -C kmod/tests p2pscope-map >/dev/null || exit 1
-ko=$(lab/build-module.sh "$variant") || exit 1
+ko=$(lab/build-module.sh --version "$version" "$variant") || exit 1
 out=$(mktemp -d "${TMPDIR:-/tmp}/p2pscope-hotplug.XXXXXX")
 sock=$out/monitor.sock
 
-lab/run --out "$out" --kernel "$variant" --timeout 300 --monitor-socket "$sock" \
+lab/run --out "$out" --kernel-version "$version" --kernel "$variant" --timeout 300 --monitor-socket "$sock" \
 	--add "$ko" --add kmod/tests/p2pscope-map --add kmod/tests/lab-hotplug-guest.sh \
 	-- sh /lab/add/lab-hotplug-guest.sh >"$out/run.txt" 2>&1 &
 lab=$!

@@ -37,7 +37,7 @@
  * reserved space or commands are added.
  */
 #define P2PSCOPE_ABI_MAJOR	1
-#define P2PSCOPE_ABI_MINOR	1
+#define P2PSCOPE_ABI_MINOR	2
 
 /* Text fields: always NUL-terminated by the kernel. */
 #define P2PSCOPE_VERSION_LEN	32	/* module version */
@@ -143,15 +143,25 @@ struct p2pscope_version {
  *  ALLOC_NONCONTIG   dma_alloc_noncontiguous / dma_free_noncontiguous
  *  DMABUF            dma_buf_map_attachment{_unlocked} / ..._unmap_...
  *                    of an attachment made once per thread
- *  IOVA_LINK         two-step: IOVA space allocated once per thread with
- *                    dma_iova_try_alloc; map = dma_iova_link of every
- *                    segment + dma_iova_sync, unmap = dma_iova_unlink
- *                    (Linux 6.16 and later)
+ *  IOVA_LINK         two-step (Linux 6.16 and later), two ways:
+ *                    reused IOVA space (default): allocated once per thread
+ *                    with dma_iova_try_alloc; map = dma_iova_link of every
+ *                    segment + dma_iova_sync, unmap = dma_iova_unlink (which
+ *                    flushes the IOTLB at once, flush queue or not);
+ *                    per request (P2PSCOPE_MAP_F_IOVA_PER_REQUEST), as the
+ *                    block layer does: map = dma_iova_try_alloc + link +
+ *                    sync, unmap = dma_iova_destroy (unlink and free the
+ *                    IOVA: the flush is deferred on a flush-queue domain).
+ *                    MEM_BAR is linked with DMA_ATTR_MMIO (6.18 and later)
  *  IOMMU_DOMAIN      two-step through the IOMMU API: an unmanaged domain is
  *                    allocated and attached to the (exclusive) device for the
  *                    run, every thread owns a fixed IOVA window; map =
  *                    iommu_map of every segment, unmap = iommu_unmap of the
  *                    window (both include the IOTLB maintenance)
+ *  MAP_PHYS          dma_map_phys / dma_unmap_phys (Linux 6.18 and later):
+ *                    a physical range; RAM as it is, MEM_BAR (no struct
+ *                    page) with DMA_ATTR_MMIO, the successor of
+ *                    dma_map_resource (ABI 1.2)
  */
 #define P2PSCOPE_API_MAP_PAGE		1
 #define P2PSCOPE_API_MAP_SINGLE		2
@@ -162,7 +172,8 @@ struct p2pscope_version {
 #define P2PSCOPE_API_DMABUF		7
 #define P2PSCOPE_API_IOVA_LINK		8
 #define P2PSCOPE_API_IOMMU_DOMAIN	9
-#define P2PSCOPE_API_COUNT		10	/* 0 is not an API */
+#define P2PSCOPE_API_MAP_PHYS		10	/* ABI 1.2 */
+#define P2PSCOPE_API_COUNT		11	/* 0 is not an API */
 
 /*
  * Memory types (struct p2pscope_map_bench.mem).
@@ -210,6 +221,8 @@ struct p2pscope_version {
 #define P2PSCOPE_FEAT_SWIOTLB_QUERY	(1ULL << 6)  /* bounce detection */
 #define P2PSCOPE_FEAT_CC_PLATFORM	(1ULL << 7)  /* cc_platform_has() */
 #define P2PSCOPE_FEAT_SG_BUS_ADDRESS	(1ULL << 8)  /* P2P map type readable from sg */
+#define P2PSCOPE_FEAT_DMA_MAP_PHYS	(1ULL << 9)  /* dma_map_phys, DMA_ATTR_MMIO */
+#define P2PSCOPE_FEAT_DMA_ATTR_MMIO	(1ULL << 10) /* dma_iova_link of MMIO (BAR) */
 
 /* Facts about the running kernel and platform (caps.platform). */
 #define P2PSCOPE_PLAT_MEM_ENCRYPT	(1ULL << 0)  /* CC_ATTR_MEM_ENCRYPT */
@@ -351,7 +364,9 @@ struct p2pscope_dev_query {
 #define P2PSCOPE_MAP_F_DIRTY		(1U << 2)
 /* threads go to the CPUs of the device's NUMA node first */
 #define P2PSCOPE_MAP_F_NEAR_CPUS	(1U << 3)
-#define P2PSCOPE_MAP_F_ALL		0xfU
+/* API_IOVA_LINK: allocate and destroy the IOVA space in every sample (1.2) */
+#define P2PSCOPE_MAP_F_IOVA_PER_REQUEST	(1U << 4)
+#define P2PSCOPE_MAP_F_ALL		0x1fU
 
 /* struct p2pscope_map_bench.result_flags (out) */
 #define P2PSCOPE_RES_F_BOUNCED		(1U << 0)  /* swiotlb bounce seen */
@@ -368,6 +383,14 @@ struct p2pscope_dev_query {
 #define P2PSCOPE_RES_F_TIME_LIMIT	(1U << 5)
 #define P2PSCOPE_RES_F_DMA_API_DEBUG	(1U << 6)  /* timings include debug */
 #define P2PSCOPE_RES_F_DEBUG_KERNEL	(1U << 7)  /* KASAN/lockdep/kmemleak on */
+/*
+ * How unmap invalidated the IOTLB (ABI 1.2): strictly, before it returned,
+ * or deferred to the IOMMU's flush queue (a lazy DMA domain, DMA_FQ).
+ * Neither: no IOMMU translation was torn down (dma-direct, identity, a
+ * P2PDMA bus address).
+ */
+#define P2PSCOPE_RES_F_IOTLB_STRICT	(1U << 8)
+#define P2PSCOPE_RES_F_IOTLB_DEFERRED	(1U << 9)
 
 /* struct p2pscope_map_bench.p2p_map_type (out) */
 #define P2PSCOPE_P2P_NONE		0	/* not P2P memory */
