@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "p2pscope/probe/analysis.hpp"
 #include "p2pscope/probe/sources.hpp"
 #include "p2pscope/result.hpp"
 
@@ -19,6 +20,15 @@ using Action = std::function<Status(std::ostream& out)>;
 // --sysfs-root, --hwloc-xml, --lspci-dump (at most one): where a command's
 // topology comes from; none given means this machine.
 void add_topology_source_options(CLI::App& app, probe::TopologyInput& input);
+
+// --assume-cpu and --kernel-release: the inputs of the P2PDMA verdict a
+// command line may set, and the options they make.
+struct VerdictFlags {
+    std::string assume_cpu;
+    std::string kernel_release;
+};
+void add_verdict_options(CLI::App& app, VerdictFlags& flags);
+Result<probe::VerdictOptions> verdict_options(const VerdictFlags& flags);
 
 Action add_topo_command(CLI::App& app);
 Action add_map_command(CLI::App& app);

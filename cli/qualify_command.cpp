@@ -24,7 +24,7 @@ struct QualifyOptions {
     std::string thresholds;
     std::vector<std::string> devices;
     std::string format = "text";
-    std::string assume_cpu;
+    VerdictFlags verdict;
     bool no_map = false;
     bool no_transfers = false;
     std::string device_node = "/dev/p2pscope";
@@ -64,15 +64,11 @@ Status run_qualify(const QualifyOptions& o, std::ostream& out) {
         if (!a) return a.error();
         devices.push_back(*a);
     }
-    probe::VerdictOptions verdict;
-    if (!o.assume_cpu.empty()) {
-        auto cpu = probe::parse_cpu(o.assume_cpu);
-        if (!cpu) return cpu.error();
-        verdict.assume_cpu = *cpu;
-    }
+    auto verdict = verdict_options(o.verdict);
+    if (!verdict) return verdict.error();
     auto topology = probe::load_topology(o.input);
     if (!topology) return topology.error();
-    auto pairs = qualify::select_pairs(*topology, devices, th, verdict);
+    auto pairs = qualify::select_pairs(*topology, devices, th, *verdict);
     if (!pairs) return pairs.error();
 
     // Measurements run on this machine only: saved topology data has no devices to measure.
@@ -125,9 +121,7 @@ Action add_qualify_command(CLI::App& app) {
     app.add_option("--format", o->format, "Output: text or json")
         ->check(CLI::IsMember({"text", "json"}))
         ->capture_default_str();
-    app.add_option("--assume-cpu", o->assume_cpu,
-                   "CPU for the kernel's CPU rule when the input does not say (e.g. amd:0x19, intel)")
-        ->type_name("VENDOR[:FAMILY]");
+    add_verdict_options(app, o->verdict);
     app.add_flag("--no-map", o->no_map, "Do not measure map latency (the map checks are reported as waived)");
     app.add_flag("--no-transfers", o->no_transfers, "Do not move data (the transfer checks are reported as waived)");
     app.add_flag("--destructive", o->destructive,

@@ -21,18 +21,14 @@ struct TopoOptions {
     std::vector<std::string> classes;
     std::vector<std::string> devices;
     std::string format = "text";
-    std::string assume_cpu;
+    VerdictFlags verdict;
 };
 
 Status run_topo(const TopoOptions& o, std::ostream& out) {
     auto selection = probe::parse_selection(o.classes, o.devices);
     if (!selection) return selection.error();
-    probe::VerdictOptions verdict_options;
-    if (!o.assume_cpu.empty()) {
-        auto cpu = probe::parse_cpu(o.assume_cpu);
-        if (!cpu) return cpu.error();
-        verdict_options.assume_cpu = *cpu;
-    }
+    auto verdict_opts = verdict_options(o.verdict);
+    if (!verdict_opts) return verdict_opts.error();
     if (!o.export_hwloc_xml.empty()) {
         if (!o.input.hwloc_xml.empty() || !o.input.lspci_dump.empty())
             return make_error(Errc::invalid_argument, "--export-hwloc-xml reads the live system or --sysfs-root only");
@@ -43,7 +39,7 @@ Status run_topo(const TopoOptions& o, std::ostream& out) {
     if (!topology) return topology.error();
     auto selected = probe::select_functions(*topology, *selection);
     if (!selected) return selected.error();
-    const auto pairs = probe::analyse_pairs(*topology, *selected, verdict_options);
+    const auto pairs = probe::analyse_pairs(*topology, *selected, *verdict_opts);
     const probe::Report report{*topology, *selected, pairs};
     // Render fully before writing, so a failure never leaves half a report.
     std::string text = o.format == "json" ? probe::render_json(report)
@@ -66,6 +62,31 @@ void add_topology_source_options(CLI::App& app, probe::TopologyInput& input) {
     xml->excludes(dump);
 }
 
+void add_verdict_options(CLI::App& app, VerdictFlags& flags) {
+    app.add_option("--assume-cpu", flags.assume_cpu,
+                   "CPU for the kernel's CPU rule when the input does not say (e.g. amd:0x19, intel)")
+        ->type_name("VENDOR[:FAMILY]");
+    app.add_option("--kernel-release", flags.kernel_release,
+                   "Decide P2PDMA as this kernel release would (rules read from 6.1, 6.12 and 7.2; default: the "
+                   "running kernel)")
+        ->type_name("X.Y");
+}
+
+Result<probe::VerdictOptions> verdict_options(const VerdictFlags& flags) {
+    probe::VerdictOptions options;
+    if (!flags.assume_cpu.empty()) {
+        auto cpu = probe::parse_cpu(flags.assume_cpu);
+        if (!cpu) return cpu.error();
+        options.assume_cpu = *cpu;
+    }
+    if (!flags.kernel_release.empty()) {
+        auto release = probe::parse_kernel_release(flags.kernel_release);
+        if (!release) return release.error();
+        options.kernel_release = *release;
+    }
+    return options;
+}
+
 Action add_topo_command(CLI::App& app) {
     auto o = std::make_shared<TopoOptions>();
     add_topology_source_options(app, o->input);
@@ -82,9 +103,7 @@ Action add_topo_command(CLI::App& app) {
     app.add_option("--format", o->format, "Output: text (table, matrices, legend), json or dot")
         ->check(CLI::IsMember({"text", "json", "dot"}))
         ->capture_default_str();
-    app.add_option("--assume-cpu", o->assume_cpu,
-                   "CPU for the kernel's CPU rule when the input does not say (e.g. amd:0x19, intel)")
-        ->type_name("VENDOR[:FAMILY]");
+    add_verdict_options(app, o->verdict);
     app.footer(
         "Inputs: the live machine by default (run as root to read extended config space: ACS);\n"
         "--sysfs-root, --hwloc-xml or --lspci-dump read data saved elsewhere.\n"

@@ -6,7 +6,12 @@
 // verdict is unknown and the reason says what is missing.
 #include "p2pscope/probe/analysis.hpp"
 
+#include <sys/utsname.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
 #include <cstdio>
 #include <stdexcept>
 #include <string>
@@ -127,20 +132,40 @@ PathResult path_class(const Topology& t, const PciFunction& a, const PciFunction
 
 namespace {
 
-// drivers/pci/p2pdma.c: pci_p2pdma_whitelist[] (Linux 6.1).
+// drivers/pci/p2pdma.c: pci_p2pdma_whitelist[] as read in Linux 6.1, 6.12 and
+// 7.2. An entry first read in 7.2 (and absent from 6.12) was added somewhere
+// between them: for a release in that gap whether it is there is unknown.
 struct WhitelistEntry {
-    uint16_t vendor, device;
+    uint16_t vendor;
+    std::optional<uint16_t> device;  // none: any device (PCI_ANY_ID)
     bool requires_same_host_bridge;
+    KernelRelease present_from;      // the first release read that has it
+    KernelRelease absent_in;         // the last release read that lacks it ({0, 0}: none)
 };
-constexpr WhitelistEntry kWhitelist[] = {
-    {0x8086, 0x3c00, true},  {0x8086, 0x3c01, true},  // Xeon E5 / Core i7
-    {0x8086, 0x2f00, true},  {0x8086, 0x2f01, true},  // Xeon E7 v3 / E5 v3 / Core i7
-    {0x8086, 0x2030, false}, {0x8086, 0x2031, false}, {0x8086, 0x2032, false},
-    {0x8086, 0x2033, false}, {0x8086, 0x2020, false},  // Skylake-E
-    {0x8086, 0x09a2, false},
+constexpr KernelRelease k61{6, 1}, k612{6, 12}, k72{7, 2}, kNone{0, 0};
+const WhitelistEntry kWhitelist[] = {
+    {0x8086, 0x3c00, true, k61, kNone},  {0x8086, 0x3c01, true, k61, kNone},  // Xeon E5 / Core i7
+    {0x8086, 0x2f00, true, k61, kNone},  {0x8086, 0x2f01, true, k61, kNone},  // Xeon E7 v3 / E5 v3
+    {0x8086, 0x2030, false, k61, kNone}, {0x8086, 0x2031, false, k61, kNone},  // Skylake-E
+    {0x8086, 0x2032, false, k61, kNone}, {0x8086, 0x2033, false, k61, kNone},
+    {0x8086, 0x2020, false, k61, kNone}, {0x8086, 0x09a2, false, k61, kNone},
+    {0x8086, 0x0b25, false, k72, k612},  {0x8086, 0x0cfe, false, k72, k612},  // DSA / IAX (Sapphire Rapids)
+    {0x8086, 0x11fb, false, k72, k612},  {0x8086, 0x1212, false, k72, k612},  // DSA (Granite Rapids-D, DMR)
+    {0x8086, 0x1216, false, k72, k612},                                        // IAA (DMR)
+    {0x8086, 0x4940, false, k72, k612},  {0x8086, 0x4942, false, k72, k612},  // QAT 4xxx, 401xx
+    {0x8086, 0x4944, false, k72, k612},  {0x8086, 0x4946, false, k72, k612},  // QAT 402xx, 420xx
+    {0x8086, 0x4948, false, k72, k612},                                        // QAT 6xxx
+    {0x1ae0, std::nullopt, false, k72, k612},                                  // Google SoCs
 };
 
 enum class Tri { no, yes, unknown };
+
+// Whether release r has the entry: yes, no, or unknown (between the releases read).
+Tri entry_in(const WhitelistEntry& e, const KernelRelease& r) {
+    if (r >= e.present_from) return Tri::yes;
+    if (r <= e.absent_in || e.absent_in == kNone) return Tri::no;
+    return Tri::unknown;
+}
 
 struct HostBridgeCheck {
     Tri allowed = Tri::unknown;
@@ -148,7 +173,8 @@ struct HostBridgeCheck {
 };
 
 // pci_host_bridge_dev() + __host_bridge_whitelist() for one host bridge.
-HostBridgeCheck check_host_bridge(const Topology& t, const std::string& hb_id, bool same_host_bridge) {
+HostBridgeCheck check_host_bridge(const Topology& t, const std::string& hb_id, bool same_host_bridge,
+                                  const KernelRelease& release) {
     const HostBridge* hb = t.find_host_bridge(hb_id);
     const PciFunction* first = nullptr;
     for (const auto& f : t.functions) {
@@ -176,13 +202,25 @@ HostBridgeCheck check_host_bridge(const Topology& t, const std::string& hb_id, b
     }
     const std::string who = "host bridge " + first->address.to_string() + " [" + hex4(first->vendor_id) + ":" +
                             hex4(first->device_id) + "]";
+    const std::string linux_r = " (Linux " + release.to_string() + ")";
     for (const auto& e : kWhitelist) {
-        if (e.vendor != first->vendor_id || e.device != first->device_id) continue;
+        if (e.vendor != first->vendor_id || (e.device && *e.device != first->device_id)) continue;
+        switch (entry_in(e, release)) {
+        case Tri::no:
+            return {Tri::no, who + " is not on the kernel's P2PDMA host bridge whitelist" + linux_r + "; Linux " +
+                                 e.present_from.to_string() + " has it"};
+        case Tri::unknown:
+            return {Tri::unknown, who + " is on the P2PDMA whitelist of Linux " + e.present_from.to_string() +
+                                      " but not of " + e.absent_in.to_string() + ", and p2pscope has not read Linux " +
+                                      release.to_string() + "'s"};
+        case Tri::yes:
+            break;
+        }
         if (e.requires_same_host_bridge && !same_host_bridge)
-            return {Tri::no, who + " is whitelisted only for P2P below that same host bridge"};
-        return {Tri::yes, who + " is on the kernel's P2PDMA whitelist"};
+            return {Tri::no, who + " is whitelisted only for P2P below that same host bridge" + linux_r};
+        return {Tri::yes, who + " is on the kernel's P2PDMA whitelist" + linux_r};
     }
-    return {Tri::no, who + " is not on the kernel's P2PDMA host bridge whitelist"};
+    return {Tri::no, who + " is not on the kernel's P2PDMA host bridge whitelist" + linux_r};
 }
 
 }  // namespace
@@ -190,6 +228,12 @@ HostBridgeCheck check_host_bridge(const Topology& t, const std::string& hb_id, b
 P2pdmaResult p2pdma_verdict(const Topology& t, const PciFunction& provider, const PciFunction& client,
                             const VerdictOptions& options) {
     P2pdmaResult r;
+    KernelRelease release = k61;
+    if (options.kernel_release)
+        release = *options.kernel_release;
+    else if (auto running = running_kernel_release())
+        release = *running;
+    r.kernel_release = release;
     auto ca = upstream_chain(t, provider);
     auto cb = upstream_chain(t, client);
     auto common = common_upstream(ca, cb);
@@ -282,10 +326,10 @@ P2pdmaResult p2pdma_verdict(const Topology& t, const PciFunction& provider, cons
     const bool same = provider.host_bridge == client.host_bridge;
     HostBridgeCheck wl;
     if (same) {
-        wl = check_host_bridge(t, provider.host_bridge, true);
+        wl = check_host_bridge(t, provider.host_bridge, true, release);
     } else {
-        auto wa = check_host_bridge(t, provider.host_bridge, false);
-        auto wb = check_host_bridge(t, client.host_bridge, false);
+        auto wa = check_host_bridge(t, provider.host_bridge, false, release);
+        auto wb = check_host_bridge(t, client.host_bridge, false, release);
         if (wa.allowed == Tri::yes && wb.allowed == Tri::yes)
             wl = {Tri::yes, wa.text + " and " + wb.text};
         else if (wa.allowed == Tri::no)
@@ -376,6 +420,35 @@ Result<std::vector<const PciFunction*>> select_functions(const Topology& t, cons
     }
     return out;
 }
+
+std::string KernelRelease::to_string() const { return std::to_string(major) + "." + std::to_string(minor); }
+
+Result<KernelRelease> parse_kernel_release(std::string_view text) {
+    KernelRelease r;
+    const char* end = text.data() + text.size();
+    auto [p, ec] = std::from_chars(text.data(), end, r.major);
+    if (ec == std::errc() && p < end && *p == '.') {
+        const auto minor = std::from_chars(p + 1, end, r.minor);
+        p = minor.ptr;
+        ec = minor.ec;
+    } else {
+        ec = std::errc::invalid_argument;
+    }
+    // what may follow: ".patch", "-flavour", "+", nothing
+    if (ec != std::errc() || r.major < 2 || r.major > 99 || r.minor < 0 || r.minor > 99 ||
+        (p < end && *p != '.' && *p != '-' && *p != '+'))
+        return make_error(Errc::invalid_argument,
+                          "'" + std::string(text) + "' is not a kernel release (e.g. 6.12 or 6.1.0-28-amd64)");
+    return r;
+}
+
+Result<KernelRelease> running_kernel_release() {
+    struct utsname u {};
+    if (uname(&u) != 0) return make_error(Errc::system, "uname failed: " + std::string(std::strerror(errno)));
+    return parse_kernel_release(u.release);
+}
+
+std::vector<KernelRelease> known_kernel_releases() { return {k61, k612, k72}; }
 
 std::vector<Pair> analyse_pairs(const Topology& t, const std::vector<const PciFunction*>& selected,
                                 const VerdictOptions& options) {

@@ -160,7 +160,9 @@ std::string render_text(const Report& r) {
         std::snprintf(line, sizeof line, "  %-4s = %s\n", std::string(to_string(p)).c_str(), std::string(describe(p)).c_str());
         out << line;
     }
-    out << "P2PDMA verdict, as Linux's drivers/pci/p2pdma.c decides it:\n"
+    out << "P2PDMA verdict, as Linux "
+        << (r.pairs.empty() ? std::string("?") : r.pairs.front().p2pdma.kernel_release.to_string())
+        << "'s drivers/pci/p2pdma.c decides it:\n"
            "  BUS_ADDR         = DMA goes by PCI bus address below a common switch or bridge\n"
            "  THRU_HOST_BRIDGE = allowed, routed through the host bridge (and the IOMMU, if on)\n"
            "  NOT_SUPPORTED    = the kernel refuses P2P DMA between the two\n"
@@ -246,7 +248,8 @@ std::string render_json(const Report& r) {
                {"p2pdma",
                 {{"verdict", std::string(to_string(p.p2pdma.verdict))},
                  {"distance", opt(p.p2pdma.distance)},
-                 {"reason", p.p2pdma.reason}}}};
+                 {"reason", p.p2pdma.reason},
+                 {"kernel_release", p.p2pdma.kernel_release.to_string()}}}};
         if (!p.path.reason.empty()) j["path_reason"] = p.path.reason;
         doc["pairs"].push_back(std::move(j));
     }

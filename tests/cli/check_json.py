@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Checks `p2pscope topo --format json` against the documented keys (docs/topo-json.md)."""
 import json
+import re
 import subprocess
 import sys
 
@@ -26,4 +27,5 @@ assert p["path"] == "PIX" and p["p2pdma"]["verdict"] == "unknown" and p["p2pdma"
 p = by[("0000:34:00.0", "0000:b7:00.0")]
 assert p["path"] == "SYS" and p["p2pdma"]["verdict"] == "THRU_HOST_BRIDGE", p
 assert isinstance(p["p2pdma"]["distance"], int) and p["p2pdma"]["reason"], p
+assert re.fullmatch(r"[0-9]+\.[0-9]+", p["p2pdma"]["kernel_release"]), p
 print("ok: JSON contract holds for", len(doc["devices"]), "devices and", len(doc["pairs"]), "pairs")

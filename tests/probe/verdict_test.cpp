@@ -327,3 +327,62 @@ TEST(Verdict, ConventionalPciFunctionsHaveNoAcsToRead) {
     EXPECT_TRUE(fn(t, "0000:02:00.0").acs_known());
     EXPECT_EQ(p2pdma_verdict(t, fn(t, "0000:03:00.0"), fn(t, "0000:04:00.0")).verdict, P2pdmaVerdict::BUS_ADDR);
 }
+
+// The whitelist as each release has it (docs/kernel-releases.md): 7.2 adds
+// Intel DSA/IAA/QAT devices and every Google device; 6.1 and 6.12 lack them.
+VerdictOptions as_of(const char* release) {
+    VerdictOptions o;
+    o.kernel_release = *parse_kernel_release(release);
+    return o;
+}
+
+TEST(VerdictByRelease, QatHostBridgeIsWhitelistedFrom72Only) {
+    auto b = server(0x8086, 0x4940);  // QAT 4xxx as the root bus's first device
+    auto& t = b.done();
+    const auto& p = fn(t, "0000:03:00.0");
+    const auto& c = fn(t, "0000:05:00.0");
+    auto r72 = p2pdma_verdict(t, p, c, as_of("7.2"));
+    EXPECT_EQ(r72.verdict, P2pdmaVerdict::THRU_HOST_BRIDGE) << r72.reason;
+    EXPECT_NE(r72.reason.find("is on the kernel's P2PDMA whitelist (Linux 7.2)"), std::string::npos) << r72.reason;
+    EXPECT_EQ(r72.kernel_release, (KernelRelease{7, 2}));
+    for (const char* old : {"6.1", "6.12.117"}) {
+        auto r = p2pdma_verdict(t, p, c, as_of(old));
+        EXPECT_EQ(r.verdict, P2pdmaVerdict::NOT_SUPPORTED) << old << ": " << r.reason;
+        EXPECT_NE(r.reason.find("not on the kernel's P2PDMA host bridge whitelist (Linux " +
+                                parse_kernel_release(old)->to_string() + "); Linux 7.2 has it"),
+                  std::string::npos)
+            << r.reason;
+    }
+    // Between the releases read, the entry may or may not be there.
+    auto r614 = p2pdma_verdict(t, p, c, as_of("6.14"));
+    EXPECT_EQ(r614.verdict, P2pdmaVerdict::unknown) << r614.reason;
+    EXPECT_NE(r614.reason.find("has not read Linux 6.14's"), std::string::npos) << r614.reason;
+    EXPECT_EQ(p2pdma_verdict(t, p, c, as_of("8.0")).verdict, P2pdmaVerdict::THRU_HOST_BRIDGE);
+}
+
+TEST(VerdictByRelease, GoogleMatchesAnyDeviceId) {
+    auto b = server(0x1ae0, 0x1234);
+    auto& t = b.done();
+    EXPECT_EQ(p2pdma_verdict(t, fn(t, "0000:03:00.0"), fn(t, "0000:05:00.0"), as_of("7.2")).verdict,
+              P2pdmaVerdict::THRU_HOST_BRIDGE);
+    EXPECT_EQ(p2pdma_verdict(t, fn(t, "0000:03:00.0"), fn(t, "0000:05:00.0"), as_of("6.12")).verdict,
+              P2pdmaVerdict::NOT_SUPPORTED);
+}
+
+TEST(VerdictByRelease, OldEntriesHoldOnEveryRelease) {
+    auto b = server(0x8086, 0x2020);
+    auto& t = b.done();
+    for (const char* r : {"6.1", "6.12", "6.14", "7.2"})
+        EXPECT_EQ(p2pdma_verdict(t, fn(t, "0000:03:00.0"), fn(t, "0000:05:00.0"), as_of(r)).verdict,
+                  P2pdmaVerdict::THRU_HOST_BRIDGE)
+            << r;
+}
+
+TEST(VerdictByRelease, ParsesReleases) {
+    EXPECT_EQ(*parse_kernel_release("6.12"), (KernelRelease{6, 12}));
+    EXPECT_EQ(*parse_kernel_release("6.1.0-28-amd64"), (KernelRelease{6, 1}));
+    EXPECT_EQ(*parse_kernel_release("7.2.13+deb14-amd64"), (KernelRelease{7, 2}));
+    for (const char* bad : {"", "6", "6.", "x.y", "6.1x", "6.12abc", "1.0", "6.-1", "600.1"})
+        EXPECT_FALSE(parse_kernel_release(bad)) << bad;
+    EXPECT_TRUE(running_kernel_release());
+}

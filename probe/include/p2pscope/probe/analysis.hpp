@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Pair analysis: which path two functions' DMA takes (nvidia-smi topo -m's
 // legend, for any vendor) and whether Linux allows P2P DMA between them, as
-// drivers/pci/p2pdma.c (Linux 6.1) computes it.
+// drivers/pci/p2pdma.c computes it, as of a given kernel release.
 #pragma once
 
 #include <optional>
@@ -30,6 +30,18 @@ struct PathResult {
 };
 PathResult path_class(const Topology& t, const PciFunction& a, const PciFunction& b);
 
+// A kernel release, for the P2PDMA rules it has ("6.12", "7.2.13-amd64").
+struct KernelRelease {
+    int major = 0, minor = 0;
+    std::string to_string() const;  // "6.12"
+    friend auto operator<=>(const KernelRelease&, const KernelRelease&) = default;
+};
+Result<KernelRelease> parse_kernel_release(std::string_view text);
+// This machine's (uname -r); an error when it cannot be read.
+Result<KernelRelease> running_kernel_release();
+// The releases whose drivers/pci/p2pdma.c p2pscope has read (docs/kernel-releases.md).
+std::vector<KernelRelease> known_kernel_releases();
+
 // enum pci_p2pdma_map_type, plus unknown when the input cannot decide.
 enum class P2pdmaVerdict { BUS_ADDR, THRU_HOST_BRIDGE, NOT_SUPPORTED, unknown };
 std::string_view to_string(P2pdmaVerdict v);
@@ -38,11 +50,13 @@ struct P2pdmaResult {
     P2pdmaVerdict verdict = P2pdmaVerdict::unknown;
     std::optional<int> distance;  // pci_p2pdma_distance(): none when NOT_SUPPORTED or unknown
     std::string reason;           // always set: why, in words an engineer can act on
+    KernelRelease kernel_release;  // whose rules decided
 };
 
-// What the kernel's CPU rule would say, when the input does not tell the CPU.
 struct VerdictOptions {
-    std::optional<Cpu> assume_cpu;  // overrides Topology::cpu
+    std::optional<Cpu> assume_cpu;  // the CPU rule's CPU when the input does not tell it (overrides Topology::cpu)
+    // Whose rules decide: the running kernel's where not set (6.1's if uname fails).
+    std::optional<KernelRelease> kernel_release;
 };
 
 // A CPU named on a command line: "amd:0x19", "AuthenticAMD:25", "intel".
