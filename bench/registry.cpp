@@ -23,6 +23,20 @@ using Clock = std::chrono::steady_clock;
 
 double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
+// SkipWithError that the later repetitions of the benchmark repeat.
+void fail(benchmark::State& state, Harness& h, const std::string& name, const std::string& why) {
+    h.failed.emplace(name, why);
+    state.SkipWithError(why.c_str());
+}
+
+// True (and the state skipped) when an earlier repetition of `name` failed.
+bool failed_before(benchmark::State& state, const Harness& h, const std::string& name) {
+    const auto it = h.failed.find(name);
+    if (it == h.failed.end()) return false;
+    state.SkipWithError(("an earlier repetition failed: " + it->second).c_str());
+    return true;
+}
+
 void record_overhead(Harness& h, const std::string& name, double wall, double measured, uint64_t n,
                      benchmark::State& state) {
     if (n == 0 || measured <= 0) return;
@@ -38,21 +52,22 @@ void run_map_benchmark(benchmark::State& state, const kclient::Device& dev, cons
     double p50 = 0, p99 = 0, up50 = 0, up99 = 0, timer = 0;
     double min_ns = std::numeric_limits<double>::infinity();
     uint64_t n = 0;
+    if (failed_before(state, h, name)) return;
     for (auto _ : state) {
         const auto t0 = Clock::now();
         auto r = kclient::run_map(dev, q);
         wall += since(t0);
         if (!r) {
-            state.SkipWithError(r.error().message.c_str());
+            fail(state, h, name, r.error().message);
             break;
         }
         if (!r->complete()) {
-            state.SkipWithError((std::string(r->ran() ? "stopped: " : "waived: ") + r->raw.reason).c_str());
+            fail(state, h, name, std::string(r->ran() ? "stopped: " : "waived: ") + r->raw.reason);
             break;
         }
         const double s = static_cast<double>(r->raw.elapsed_ns) / 1e9;
         if (s <= 0) {
-            state.SkipWithError("the module measured no time");
+            fail(state, h, name, "the module measured no time");
             break;
         }
         state.SetIterationTime(s);
@@ -92,6 +107,7 @@ struct XferCase {
 };
 
 void run_xfer_benchmark(benchmark::State& state, const XferCase& c, Harness& h) {
+    if (failed_before(state, h, c.name)) return;
     auto engine = xfer::make_engine(c.request.engine);
     if (!engine) {
         state.SkipWithError("unknown engine");
@@ -99,7 +115,7 @@ void run_xfer_benchmark(benchmark::State& state, const XferCase& c, Harness& h) 
     }
     if (auto s = engine->setup(c.request); !s) {
         engine->teardown();
-        state.SkipWithError(("setup: " + s.error().message).c_str());
+        fail(state, h, c.name, "setup: " + s.error().message);
         return;
     }
     state.SetLabel(c.label);
@@ -120,21 +136,21 @@ void run_xfer_benchmark(benchmark::State& state, const XferCase& c, Harness& h) 
         }
         wall += since(t0);
         if (!rows) {
-            state.SkipWithError(rows.error().message.c_str());
+            fail(state, h, c.name, rows.error().message);
             break;
         }
         if (rows->size() != 1) {
-            state.SkipWithError(("the engine returned " + std::to_string(rows->size()) +
-                                 " measurements for one request").c_str());
+            fail(state, h, c.name,
+                 "the engine returned " + std::to_string(rows->size()) + " measurements for one request");
             break;
         }
         const auto& m = rows->front();
         if (!m.ok()) {
-            state.SkipWithError(m.status.c_str());
+            fail(state, h, c.name, m.status);
             break;
         }
         if (m.seconds <= 0 || m.transfers == 0) {
-            state.SkipWithError("the engine measured no time");
+            fail(state, h, c.name, "the engine measured no time");
             break;
         }
         state.SetIterationTime(m.seconds);

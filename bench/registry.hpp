@@ -45,6 +45,11 @@ struct Harness {
     explicit Harness(PapiCounters c) : papi(std::move(c)) {}
     PapiCounters papi;
     OverheadLog overhead;
+    // The first failure of each benchmark (by name). Once a repetition failed,
+    // the later ones fail with it: a DMA fault the kernel logged once may go
+    // unlogged (rate-limited) the next time, and a benchmark whose first
+    // repetition has no counters crashes Google Benchmark's aggregates (1.7).
+    std::map<std::string, std::string> failed;
 };
 
 // Registers the map family. No benchmark and a "map" context line when the
