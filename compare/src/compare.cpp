@@ -64,6 +64,9 @@ Result<Report> load_report(const std::string& path, const std::string& metric) {
         return make_error(Errc::bad_input, path + ": not a Google Benchmark JSON report (no \"benchmarks\" array)");
     Report r;
     r.path = path;
+    if (doc.contains("context") && doc["context"].is_object() && doc["context"].contains("kernel_release") &&
+        doc["context"]["kernel_release"].is_string())
+        r.kernel_release = doc["context"]["kernel_release"].get<std::string>();
     std::map<std::string, size_t> index;
     const bool is_time = metric == "real_time" || metric == "cpu_time";
     for (const auto& b : doc["benchmarks"]) {
@@ -108,6 +111,8 @@ std::vector<double> best_of(std::vector<double> v, double keep, bool higher_is_b
 Comparison compare(const Report& old_report, const Report& new_report, const Options& options) {
     Comparison c;
     c.options = options;
+    c.old_kernel = old_report.kernel_release;
+    c.new_kernel = new_report.kernel_release;
     c.higher_is_better = options.higher_is_better.value_or(
         ends_with(options.metric, "per_second") || ends_with(options.metric, "_per_s"));
     const auto kept = [&](const std::vector<double>& v) { return best_of(v, options.keep_best, c.higher_is_better); };
@@ -164,6 +169,9 @@ std::string render_markdown(const Comparison& c, const std::string& old_path, co
                                             " % of each side's repetitions"
                                       : std::string()) +
            "\n\n";
+    if (!c.old_kernel.empty() && !c.new_kernel.empty() && c.old_kernel != c.new_kernel)
+        out += "Kernel upgrade: Linux " + c.old_kernel + " → Linux " + c.new_kernel +
+               " (a regression is what the upgrade costs, an improvement what it saves)\n\n";
     out += "| benchmark | old | new | change | p-value | reps | verdict |\n|---|---:|---:|---:|---:|---:|---|\n";
     for (const auto& r : c.rows) {
         const bool both = r.verdict != Verdict::missing_old && r.verdict != Verdict::missing_new;
@@ -188,6 +196,8 @@ std::string render_json(const Comparison& c, const std::string& old_path, const 
     doc["schema"] = "p2pscope.compare/1";
     doc["old"] = old_path;
     doc["new"] = new_path;
+    doc["old_kernel_release"] = c.old_kernel.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.old_kernel);
+    doc["new_kernel_release"] = c.new_kernel.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.new_kernel);
     doc["metric"] = c.options.metric;
     doc["higher_is_better"] = c.higher_is_better;
     doc["threshold"] = c.options.threshold;

@@ -22,6 +22,7 @@ struct Series {
 
 struct Report {
     std::string path;
+    std::string kernel_release;  // the context's kernel_release (p2pscope-bench writes it), or empty
     std::vector<Series> series;
 };
 
@@ -57,6 +58,7 @@ struct Row {
 struct Comparison {
     Options options;
     bool higher_is_better = false;
+    std::string old_kernel, new_kernel;  // the reports' kernel releases, where they say
     std::vector<Row> rows;
     size_t regressions() const;
 };
