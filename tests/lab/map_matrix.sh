@@ -83,6 +83,8 @@ else
   jcheck "map_phys is waived before 6.18: no dma_map_phys" "$r/testdev.json" \
     'all(.results[] | select(.api == "map_phys"); .reason_code == "no_kernel_support" or .reason_code == "combination")'
 fi
+jcheck "behind the IOMMU nothing bounces, and every page- or address-mapped result says so" "$r/testdev.json" \
+  'all(.results[] | select(.status == "ok"); .bounced == false)'
 jcheck "iommu_map (unmanaged domain) flushes strictly" "$r/testdev.json" \
   'all(.results[] | select(.api == "iommu_domain" and .status == "ok"); .iotlb_flush == "strict")'
 jcheck "encrypted memory is waived: the platform has none" "$r/testdev.json" \
