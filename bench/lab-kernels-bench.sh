@@ -78,7 +78,7 @@ for v in ${kernels#* }; do
   [ "$v" = "$base" ] && continue
   echo
   echo "## Linux $base -> $v (p2pscope compare, real_time per measurement, lower is better)"
-  "$cli" compare "$out/$base.json" "$out/$v.json" --keep-best 0.6 || true
+  "$cli" compare "$out/$base.json" "$out/$v.json" || true
 done
 echo
 echo "reports: $out/<kernel>.json"
