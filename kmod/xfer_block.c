@@ -343,9 +343,16 @@ static void p2pscope_io_failed(struct p2pscope_xrun *run, int err, u64 off)
 {
 	struct p2pscope_xfer_block *req = run->req;
 
-	if (err == -EREMOTEIO && run->provider)
+	/*
+	 * A P2PDMA mapping the kernel refuses fails the bio with -EREMOTEIO
+	 * (the scatterlist path), or with -EINVAL (BLK_STS_INVAL) where the
+	 * block layer maps without a scatterlist (6.17 and later).
+	 */
+	if (run->provider && (err == -EREMOTEIO ||
+			      (err == -EINVAL && (int)req->p2p_distance < 0)))
 		p2pscope_refuse(&run->out, P2PSCOPE_REASON_P2P_NOT_SUPPORTED, err,
-				"-EREMOTEIO at byte %llu: the kernel allows no P2PDMA between %s's memory and %s (pci_p2pdma_distance %d)",
+				"%s at byte %llu: the kernel allows no P2PDMA between %s's memory and %s (pci_p2pdma_distance %d)",
+				err == -EREMOTEIO ? "-EREMOTEIO" : "-EINVAL",
 				off, pci_name(run->provider),
 				run->pdev ? pci_name(run->pdev) : "the block device",
 				(int)req->p2p_distance);
