@@ -31,6 +31,7 @@ struct MapOptions {
     uint32_t bar = 0;
     std::string bar_offset = "0";
     int dmabuf_fd = -1;
+    std::string dmabuf_source = "udmabuf";
     uint32_t dma_mask_bits = 0;
     std::string format = "text";
     std::string node = P2PSCOPE_DEVICE_PATH;
@@ -132,6 +133,10 @@ Status run_map(const MapOptions& o, std::ostream& out) {
     if (!size) return size.error();
     auto bar_offset = parse_size(o.bar_offset, "--bar-offset");
     if (!bar_offset) return bar_offset.error();
+    if (o.dmabuf_source == "vfio" && !peer)
+        return make_error(Errc::invalid_argument, "--dmabuf vfio exports --peer's BAR: name the peer");
+    if (o.dmabuf_source == "vfio" && o.dmabuf_fd >= 0)
+        return make_error(Errc::invalid_argument, "--dmabuf vfio and --dmabuf-fd exclude each other");
     if (o.iterations && o.seconds > 0)
         return make_error(Errc::invalid_argument, "--iterations and --seconds exclude each other");
     if (o.seconds < 0 || o.seconds > 60) return make_error(Errc::invalid_argument, "--seconds must be within 0..60");
@@ -157,6 +162,7 @@ Status run_map(const MapOptions& o, std::ostream& out) {
             q.bar = o.bar;
             q.bar_offset_bytes = *bar_offset;
             q.dmabuf_fd = o.dmabuf_fd;
+            if (o.dmabuf_source == "vfio") q.dmabuf_source = kclient::MapRequest::DmabufSource::vfio;
             q.clock = o.clock == "monotonic" ? P2PSCOPE_CLOCK_MONOTONIC
                       : o.clock == "local"   ? P2PSCOPE_CLOCK_LOCAL
                                              : P2PSCOPE_CLOCK_DEFAULT;
@@ -206,10 +212,20 @@ Action add_map_command(CLI::App& app) {
     app.add_option("--iterations", o->iterations, "Samples per thread (instead of --seconds)");
     app.add_option("--seconds", o->seconds, "Duration of each measurement (default 1)");
     app.add_option("--direction", o->direction, "bidirectional, to_device or from_device")->capture_default_str();
-    app.add_option("--peer", o->peer, "p2pmem provider (memory p2pmem) or BAR owner (memory bar)")->type_name("BDF");
-    app.add_option("--bar", o->bar, "BAR index for memory bar")->check(CLI::Range(0u, 5u))->capture_default_str();
+    app.add_option("--peer", o->peer,
+                   "p2pmem provider (memory p2pmem), BAR owner (memory bar) or dma-buf exporter (memory dmabuf)")
+        ->type_name("BDF");
+    app.add_option("--bar", o->bar, "BAR index for memory bar and --dmabuf vfio")
+        ->check(CLI::Range(0u, 5u))
+        ->capture_default_str();
     app.add_option("--bar-offset", o->bar_offset, "Offset into the BAR")->capture_default_str();
-    app.add_option("--dmabuf-fd", o->dmabuf_fd, "A dma-buf to import (default: a udmabuf made for the run)");
+    app.add_option("--dmabuf", o->dmabuf_source,
+                   "Memory dmabuf: udmabuf (RAM, made for the run), or vfio (--peer's BAR --bar at --bar-offset, "
+                   "exported by vfio-pci: the peer must be bound to vfio-pci; Linux 6.19 and later)")
+        ->check(CLI::IsMember({"udmabuf", "vfio"}))
+        ->capture_default_str();
+    app.add_option("--dmabuf-fd", o->dmabuf_fd,
+                   "An inherited dma-buf to import instead; with --peer it is that device's memory (P2P import)");
     app.add_option("--dma-mask-bits", o->dma_mask_bits, "Set the device's DMA mask for the run (exclusive mode)")
         ->check(CLI::Range(24u, 64u));
     app.add_option("--format", o->format, "Output: text or json")

@@ -152,6 +152,14 @@ static int p2pscope_setup_dmabuf(struct p2pscope_run *run)
 				       run->req->dmabuf_fd, PTR_ERR(buf));
 	run->dmabuf = buf;
 	run->size = buf->size;
+#ifdef P2PSCOPE_HAVE_PCI_P2PDMA
+	/* a peer's memory: what the kernel allows between the two */
+	if (run->peer) {
+		int dist = pci_p2pdma_distance(run->peer, run->dev, false);
+
+		run->p2p_distance = dist < 0 ? P2PSCOPE_NONE_U32 : dist;
+	}
+#endif
 #ifdef P2PSCOPE_HAVE_DMA_BUF_CACHE_SGT
 	/*
 	 * An exporter that caches the mapping maps once per attachment: to

@@ -244,6 +244,7 @@ struct p2pscope_run {
 	bool bounce_any;		/* swiotlb=force: any RAM bounces */
 	void *dmabuf;			/* struct dma_buf, referenced */
 	bool dmabuf_reattach;		/* exporter caches: attach per sample */
+	bool dmabuf_revoked;		/* the exporter revoked it (peer's) */
 	u32 p2p_distance;
 
 	/* DMA mask changed for the run (exclusive only) */

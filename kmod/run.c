@@ -153,6 +153,19 @@ static void p2pscope_map_failed(struct p2pscope_thread *t, int err, u64 n)
 				"%s: -EREMOTEIO: the kernel allows no P2PDMA from %s's memory to %s (pci_p2pdma_distance %d)",
 				run->api->name, pci_name(run->peer),
 				pci_name(run->pdev), (int)run->p2p_distance);
+	} else if (run->req->mem == P2PSCOPE_MEM_DMABUF && run->peer &&
+		   READ_ONCE(run->dmabuf_revoked)) {
+		p2pscope_refuse(&t->out, P2PSCOPE_REASON_DMABUF, err,
+				"%s failed (%d) after %llu samples: the exporter revoked the dma-buf of %s",
+				run->api->name, err, n, pci_name(run->peer));
+	} else if (run->req->mem == P2PSCOPE_MEM_DMABUF && run->peer &&
+		   run->p2p_distance == P2PSCOPE_NONE_U32 && !n) {
+		/* the exporter maps only what pci_p2pdma_map_type() allows */
+		t->p2p_map_type = P2PSCOPE_P2P_NOT_SUPPORTED;
+		p2pscope_refuse(&t->out, P2PSCOPE_REASON_P2P_NOT_SUPPORTED, err,
+				"%s failed (%d): the kernel allows no P2PDMA from %s's memory to %s (distance -1)",
+				run->api->name, err, pci_name(run->peer),
+				pci_name(run->pdev));
 	} else {
 		p2pscope_refuse(&t->out, P2PSCOPE_REASON_MAP_FAILED, err,
 				"%s failed (%d) after %llu samples on CPU %u",

@@ -99,6 +99,10 @@ Result<MapResult> Device::map_bench(const MapRequest& r) const {
     out.map.buckets.assign(P2PSCOPE_HIST_BUCKETS, 0);
     out.unmap.buckets.assign(P2PSCOPE_HIST_BUCKETS, 0);
     p2pscope_map_bench& b = out.raw;
+    if (r.mem == P2PSCOPE_MEM_DMABUF && r.peer && version_.abi_major == 1 && version_.abi_minor < 3)
+        return make_error(Errc::unsupported, "the loaded p2pscope module (ABI " + std::to_string(version_.abi_major) +
+                                                 "." + std::to_string(version_.abi_minor) +
+                                                 ") imports no peer's dma-buf: that needs ABI 1.3");
     b.addr = to_uapi(r.device);
     if (r.peer) {
         b.peer = to_uapi(*r.peer);

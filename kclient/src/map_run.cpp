@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "p2pscope/kclient/names.hpp"
+#include "p2pscope/kclient/vfio_dmabuf.hpp"
 
 namespace p2pscope::kclient {
 
@@ -25,20 +26,38 @@ MapRequest normalize(MapRequest q) {
         q.api == P2PSCOPE_API_MAP_SGTABLE || q.api == P2PSCOPE_API_IOVA_LINK || q.api == P2PSCOPE_API_IOMMU_DOMAIN;
     if (!takes_list) q.segments = (q.api == P2PSCOPE_API_DMABUF || q.api == P2PSCOPE_API_ALLOC_NONCONTIG) ? 0 : 1;
     if (q.api != P2PSCOPE_API_IOVA_LINK) q.flags &= ~P2PSCOPE_MAP_F_IOVA_PER_REQUEST;
+    // A udmabuf is RAM: no peer's memory to import it as.
+    if (q.mem == P2PSCOPE_MEM_DMABUF && q.dmabuf_fd < 0 && q.dmabuf_source == MapRequest::DmabufSource::udmabuf)
+        q.peer.reset();
     return q;
 }
 
 Result<MapResult> run_map(const Device& device, MapRequest request) {
     MapRequest q = normalize(std::move(request));
     std::optional<Udmabuf> udmabuf;
+    std::optional<VfioDmabuf> vfio;
     if (q.mem == P2PSCOPE_MEM_DMABUF) {
-        if (q.dmabuf_fd < 0) {
-            auto u = Udmabuf::create(q.size_bytes * std::max<uint32_t>(1, q.threads));
+        const uint64_t bytes = q.size_bytes * std::max<uint32_t>(1, q.threads);
+        if (q.dmabuf_fd >= 0) {
+        } else if (q.dmabuf_source == MapRequest::DmabufSource::vfio) {
+            if (!q.peer)
+                return make_error(Errc::invalid_argument, "a vfio dma-buf needs the exporting device (--peer)");
+            auto v = VfioDmabuf::create(*q.peer, q.bar, q.bar_offset_bytes, bytes);
+            if (!v) return v.error();
+            q.dmabuf_fd = v->fd();
+            vfio.emplace(std::move(*v));
+        } else {
+            auto u = Udmabuf::create(bytes);
             if (!u) return make_error(u.error().code, "dma-buf memory: " + u.error().message);
             q.dmabuf_fd = u->fd();
             udmabuf.emplace(std::move(*u));
         }
         q.size_bytes = 0;
+    }
+    // bar and its offset are the module's for BAR memory only
+    if (q.mem != P2PSCOPE_MEM_BAR) {
+        q.bar = 0;
+        q.bar_offset_bytes = 0;
     }
     return device.map_bench(q);
 }

@@ -37,7 +37,7 @@
  * reserved space or commands are added.
  */
 #define P2PSCOPE_ABI_MAJOR	1
-#define P2PSCOPE_ABI_MINOR	2
+#define P2PSCOPE_ABI_MINOR	3
 
 /* Text fields: always NUL-terminated by the kernel. */
 #define P2PSCOPE_VERSION_LEN	32	/* module version */
@@ -190,7 +190,11 @@ struct p2pscope_version {
  *  BOUNCE      RAM above the DMA mask (dma_mask_bits, 32 unless given), so
  *              that dma-direct bounces it through swiotlb; plain RAM when
  *              the kernel forces bouncing (swiotlb=force)
- *  DMABUF      the dma-buf whose file descriptor is dmabuf_fd
+ *  DMABUF      the dma-buf whose file descriptor is dmabuf_fd; with
+ *              MAP_F_PEER (ABI 1.3) it holds peer's memory (a BAR that
+ *              vfio-pci exports, a GPU's VRAM): the module attaches as a
+ *              P2P importer (allow_peer2peer, revocable) and p2p_map_type
+ *              says which path the exporter mapped
  *  ENCRYPTED   RAM on a platform with memory encryption
  *              (cc_platform_has(CC_ATTR_MEM_ENCRYPT))
  *
@@ -430,8 +434,9 @@ struct p2pscope_map_bench {
 	struct p2pscope_pci_addr addr;	/* device under test */
 	/*
 	 * With P2PSCOPE_MAP_F_PEER: the p2pmem provider (MEM_P2PMEM, which
-	 * otherwise takes the closest published one) or the BAR's device
-	 * (MEM_BAR, which needs it).
+	 * otherwise takes the closest published one), the BAR's device
+	 * (MEM_BAR, which needs it) or the device whose memory the dma-buf
+	 * is (MEM_DMABUF, ABI 1.3: P2P import).
 	 */
 	struct p2pscope_pci_addr peer;
 	__u32 api;			/* P2PSCOPE_API_* */

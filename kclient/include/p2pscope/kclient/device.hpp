@@ -15,7 +15,8 @@ namespace p2pscope::kclient {
 
 struct MapRequest {
     probe::PciAddress device;
-    std::optional<probe::PciAddress> peer;  // p2pmem provider or BAR owner
+    // p2pmem provider, BAR owner, or the device whose memory a dma-buf is
+    std::optional<probe::PciAddress> peer;
     uint32_t api = P2PSCOPE_API_MAP_SINGLE;
     uint32_t mem = P2PSCOPE_MEM_RAM;
     uint32_t dir = P2PSCOPE_DIR_BIDIRECTIONAL;
@@ -28,6 +29,9 @@ struct MapRequest {
     uint32_t bar = 0;
     uint64_t bar_offset_bytes = 0;
     int dmabuf_fd = -1;
+    // Dma-buf memory without a caller's fd: a udmabuf of RAM, or peer's BAR
+    // (bar, bar_offset_bytes) exported by vfio-pci.
+    enum class DmabufSource { udmabuf, vfio } dmabuf_source = DmabufSource::udmabuf;
     uint32_t flags = 0;
     uint32_t clock = P2PSCOPE_CLOCK_DEFAULT;
 };

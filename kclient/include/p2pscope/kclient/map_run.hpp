@@ -16,7 +16,8 @@ namespace p2pscope::kclient {
 MapRequest normalize(MapRequest request);
 
 // Normalizes and runs a request. Dma-buf memory without a caller's fd gets a
-// udmabuf of size_bytes per thread, made for this run and closed after it.
+// dma-buf of size_bytes per thread made for this run and closed after it: a
+// udmabuf, or (DmabufSource::vfio) the peer's BAR exported by vfio-pci.
 Result<MapResult> run_map(const Device& device, MapRequest request);
 
 // What is known of a request before the module answers (map/unmap null).
