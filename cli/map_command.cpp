@@ -59,8 +59,10 @@ Result<std::vector<uint32_t>> parse_list(const std::vector<std::string>& names, 
 }
 
 std::string status_text(const kclient::MapResult& r) {
-    if (r.complete()) return "ok";
-    return (r.ran() ? "stopped: " : "waived: ") + std::string(r.raw.reason);
+    const std::string slowed =
+        (r.raw.result_flags & P2PSCOPE_RES_F_TEST_SLOWDOWN) ? " (slowed by the module's test_slowdown_pct)" : "";
+    if (r.complete()) return "ok" + slowed;
+    return (r.ran() ? "stopped: " : "waived: ") + std::string(r.raw.reason) + slowed;
 }
 
 std::string render_json(const p2pscope_version& v, const std::vector<Row>& rows) {

@@ -265,6 +265,9 @@ static int __init p2pscope_init(void)
 	pr_info("version %s, ABI %u.%u, features 0x%llx, allow_borrowed=%d\n",
 		P2PSCOPE_MODULE_VERSION, P2PSCOPE_ABI_MAJOR, P2PSCOPE_ABI_MINOR,
 		p2pscope_features(), p2pscope_allow_borrowed);
+	if (p2pscope_test_slowdown_pct)
+		pr_warn("test_slowdown_pct=%u: every timed map is made slower, for tests of regression gates only; every result says so\n",
+			min(p2pscope_test_slowdown_pct, 1000U));
 	return 0;
 }
 

@@ -36,12 +36,15 @@
 
 /*
  * For tests of regression gates only: make every timed map that much slower
- * by busy-waiting inside the timed region.  Never set it for measurements.
+ * by busy-waiting inside the timed region.  Set at load time only (read-only
+ * afterwards), logged then, and stamped on every result while set
+ * (P2PSCOPE_RES_F_TEST_SLOWDOWN), so that no slowed figure passes for a
+ * measurement.
  */
 unsigned int p2pscope_test_slowdown_pct;
-module_param_named(test_slowdown_pct, p2pscope_test_slowdown_pct, uint, 0644);
+module_param_named(test_slowdown_pct, p2pscope_test_slowdown_pct, uint, 0444);
 MODULE_PARM_DESC(test_slowdown_pct,
-		 "Tests only: lengthen each timed map by this percentage (default 0)");
+		 "Tests only: lengthen each timed map by this percentage (default 0; at most 1000; load time only; stamped on every result)");
 #define CALIBRATE_ROUNDS	5
 #define CALIBRATE_READS		200
 #define CALIBRATE_PAIRS		100
@@ -182,7 +185,7 @@ static void p2pscope_sample(struct p2pscope_thread *t)
 	const u32 clock = run->clock;
 	const bool dirty = run->req->flags & P2PSCOPE_MAP_F_DIRTY;
 	const u32 hold_ns = run->req->hold_ns;
-	const unsigned int slowdown = min(READ_ONCE(p2pscope_test_slowdown_pct), 1000U);
+	const unsigned int slowdown = min(p2pscope_test_slowdown_pct, 1000U);
 	const u64 limit = run->req->iterations ?: U64_MAX;
 	u64 n = 0, t0, t1, t2, t3, deadline;
 	int ret;
@@ -529,6 +532,8 @@ static void p2pscope_describe(struct p2pscope_run *run)
 		req->result_flags |= P2PSCOPE_RES_F_DMA_API_DEBUG;
 	if (p2pscope_debug_kernel())
 		req->result_flags |= P2PSCOPE_RES_F_DEBUG_KERNEL;
+	if (p2pscope_test_slowdown_pct)
+		req->result_flags |= P2PSCOPE_RES_F_TEST_SLOWDOWN;
 }
 
 /* What can be decided from the request, the kernel and the mode alone. */

@@ -174,6 +174,7 @@ json map_result_json(const kclient::MapRequest& q, const kclient::MapResult& res
            {"elapsed_ns", b.elapsed_ns},
            {"bounced", (b.result_flags & P2PSCOPE_RES_F_BOUNCED) != 0},
            {"debug_kernel", (b.result_flags & (P2PSCOPE_RES_F_DEBUG_KERNEL | P2PSCOPE_RES_F_DMA_API_DEBUG)) != 0},
+           {"test_slowdown", (b.result_flags & P2PSCOPE_RES_F_TEST_SLOWDOWN) != 0},
            {"kernel_release", b.kernel_release},
            {"module_version", b.module_version}};
     if (result.ran()) {

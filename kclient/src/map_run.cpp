@@ -100,6 +100,7 @@ json map_result_json(const MapRequest& q, const MapResult& r) {
                        : (b.result_flags & P2PSCOPE_RES_F_IOTLB_STRICT) ? "strict"
                                                                          : "none";
     j["debug_kernel"] = (b.result_flags & (P2PSCOPE_RES_F_DEBUG_KERNEL | P2PSCOPE_RES_F_DMA_API_DEBUG)) != 0;
+    j["test_slowdown"] = (b.result_flags & P2PSCOPE_RES_F_TEST_SLOWDOWN) != 0;
     j["kernel_release"] = b.kernel_release;
     j["module_version"] = b.module_version;
     if (r.ran()) {

@@ -395,6 +395,8 @@ struct p2pscope_dev_query {
  */
 #define P2PSCOPE_RES_F_IOTLB_STRICT	(1U << 8)
 #define P2PSCOPE_RES_F_IOTLB_DEFERRED	(1U << 9)
+/* the module was loaded with test_slowdown_pct: the timings are inflated (ABI 1.3) */
+#define P2PSCOPE_RES_F_TEST_SLOWDOWN	(1U << 10)
 
 /* struct p2pscope_map_bench.p2p_map_type (out) */
 #define P2PSCOPE_P2P_NONE		0	/* not P2P memory */

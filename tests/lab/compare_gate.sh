@@ -33,11 +33,19 @@ cat >"$tl_dir/gate-guest.sh" <<'GUEST'
 set -e
 dev=$P2PSCOPE_LAB_TESTDEV
 R=$P2PSCOPE_RESULTS
-insmod /lab/add/p2pscope.ko
-lab-bind "$dev" p2pscope >/dev/null
 slow=/sys/module/p2pscope/parameters/test_slowdown_pct
+# load PCT: the module with test_slowdown_pct=PCT (a load-time parameter)
+load() {
+  if [ -e /sys/module/p2pscope ]; then rmmod p2pscope; fi
+  insmod /lab/add/p2pscope.ko test_slowdown_pct="$1"
+  lab-bind "$dev" p2pscope >/dev/null
+}
+load 0
+echo 1 >"$R/writable"
+echo 20 >$slow 2>/dev/null && echo 0 >"$R/writable"
 run() {  # run NAME ROUND
-  if [ "$1" = slow ]; then echo 20 >$slow; else echo 0 >$slow; fi
+  if [ "$1" = slow ]; then want=20; else want=0; fi
+  [ "$(cat $slow)" = $want ] || load $want
   ./p2pscope-bench --device "$dev" --apis map_single,map_page --memory ram --sizes 4K --map-samples 5000 \
     --no-papi-uncore --benchmark_filter='^map/' --benchmark_min_time=0.05 --benchmark_repetitions=2 \
     --benchmark_out_format=json --benchmark_out="$R/$1-$2.json" >"$R/$1-$2.out" 2>"$R/$1-$2.err"
@@ -50,7 +58,7 @@ for round in $(seq "$GATE_ROUNDS"); do
   esac
   for side in $order; do run "$side" "$round"; done
 done
-echo 0 >$slow
+load 0
 cat $slow >"$R/slowdown-after"
 lab-bind "$dev" - >/dev/null
 GUEST
@@ -69,6 +77,11 @@ done
 jcheck "baseline: the module measured (samples_per_s, p50_ns > 0)" "$tl_dir/base.json" \
   '[.benchmarks[] | select(.run_type == "iteration") | .samples_per_s > 0 and .p50_ns > 0] | all'
 expect_eq "test_slowdown_pct back to 0" "$(cat "$r/slowdown-after" 2>/dev/null)" 0
+expect_eq "test_slowdown_pct cannot be changed after load" "$(cat "$r/writable" 2>/dev/null)" 1
+jcheck "every slowed result is stamped, no other one" "$tl_dir/slow.json" \
+  '[.benchmarks[] | select(.run_type == "iteration") | .test_slowdown == 1] | all'
+jcheck "no baseline result is stamped" "$tl_dir/base.json" \
+  '[.benchmarks[] | select(.run_type == "iteration") | has("test_slowdown") | not] | all'
 gate() {  # gate OLD NEW FORMAT
   "$bin" compare "$tl_dir/$1.json" "$tl_dir/$2.json" --metric min_ns --direction lower --keep-best "$keep" \
     --threshold "$threshold" --alpha "$alpha" --format "$3"

@@ -42,17 +42,22 @@ cat >"$tl_dir/oracle-guest.sh" <<'GUEST'
 set -e
 dev=$P2PSCOPE_LAB_TESTDEV rounds=$1 kernel_args=$2 ours_args=$3
 slow=/sys/module/p2pscope/parameters/test_slowdown_pct
-insmod /lab/add/p2pscope.ko
+# test_slowdown_pct is a load-time parameter: reload to change it
+load() {
+  [ "$(cat $slow 2>/dev/null)" = "$1" ] && return
+  if [ -e /sys/module/p2pscope ]; then rmmod p2pscope; fi
+  insmod /lab/add/p2pscope.ko test_slowdown_pct="$1"
+}
+load 0
 kernel() {
   lab-bind "$dev" dma_map_benchmark >/dev/null
   dma_map_benchmark -t 1 -s 1 -d 0 $kernel_args >"$P2PSCOPE_RESULTS/kernel-$1.txt"
 }
 ours() {   # ROUND NAME SLOWDOWN
+  load "$3"
   lab-bind "$dev" p2pscope >/dev/null
-  echo "$3" >$slow
   p2pscope map --device "$dev" $ours_args --memory ram --seconds 1 --clock monotonic --dirty \
     --format json >"$P2PSCOPE_RESULTS/$2-$1.json"
-  echo 0 >$slow
 }
 r=1
 while [ $r -le "$rounds" ]; do
@@ -80,6 +85,8 @@ for ((i = 1; i <= rounds; i++)); do
   [ -n "$k" ] && [ -n "$o" ] && [ -n "$s" ] && echo "$i $k $o $s"
 done >"$tl_dir/rounds.txt"
 expect_eq "all $rounds rounds' means were read" "$(wc -l <"$tl_dir/rounds.txt")" "$rounds"
+jcheck "the slowed module's results say so (test_slowdown)" "$r/slowed-1.json" '.results[0].test_slowdown == true'
+jcheck "the plain module's results do not" "$r/p2pscope-1.json" '.results[0].test_slowdown == false'
 python3 - "$tl_dir/rounds.txt" >"$tl_dir/summary.txt" <<'PY'
 import math, statistics, sys
 rows = [line.split() for line in open(sys.argv[1])]
