@@ -11,6 +11,7 @@
 #include <linux/cc_platform.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-direct.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
 #include <linux/err.h>
@@ -732,6 +733,9 @@ static int p2pscope_unmanaged_run_setup(struct p2pscope_run *run)
 		run->iommu_prot = IOMMU_READ | IOMMU_WRITE;
 		break;
 	}
+	/* as dma-iommu maps for the device (dma_info_to_prot) */
+	if (dev_is_dma_coherent(run->dev))
+		run->iommu_prot |= IOMMU_CACHE;
 	if (run->req->mem == P2PSCOPE_MEM_BAR ||
 	    run->req->mem == P2PSCOPE_MEM_P2PMEM)
 		run->iommu_prot |= IOMMU_MMIO;

@@ -116,17 +116,26 @@ unlock:
 }
 
 /*
- * Hold the device a run takes memory from.  A p2pmem provider must have its
- * driver (its p2pmem goes with it); a BAR owner need not.
+ * Hold the device a run takes memory from.  A p2pmem provider (@p2pmem) must
+ * publish, checked under its device lock so that an unbind cannot come
+ * between the check and the hold (its p2pmem goes with its driver); a BAR
+ * owner need not have a driver.
  */
 int p2pscope_hold_peer(struct p2pscope_hold *hold, struct pci_dev *peer,
-		       struct p2pscope_outcome *out)
+		       bool p2pmem, struct p2pscope_outcome *out)
 {
 	bool lock = peer != hold->pdev;
 	int ret = 0;
 
 	if (lock)
 		device_lock(&peer->dev);
+#ifdef P2PSCOPE_HAVE_PCI_P2PDMA
+	if (p2pmem && !p2pscope_p2pmem_published(peer)) {
+		ret = p2pscope_refuse(out, P2PSCOPE_REASON_NO_P2PMEM, 0,
+				      "%s publishes no p2pmem", pci_name(peer));
+		goto unlock;
+	}
+#endif
 	spin_lock(&p2pscope_holds_lock);
 	if (READ_ONCE(hold->gone))
 		ret = p2pscope_refuse(out, P2PSCOPE_REASON_DEVICE_GONE, 0,
@@ -135,6 +144,9 @@ int p2pscope_hold_peer(struct p2pscope_hold *hold, struct pci_dev *peer,
 	else
 		hold->peer = peer;
 	spin_unlock(&p2pscope_holds_lock);
+#ifdef P2PSCOPE_HAVE_PCI_P2PDMA
+unlock:
+#endif
 	if (lock)
 		device_unlock(&peer->dev);
 	return ret;

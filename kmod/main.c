@@ -241,7 +241,9 @@ static void __init p2pscope_check_abi(void)
 	BUILD_BUG_ON(sizeof(struct p2pscope_stats) != 32);
 	BUILD_BUG_ON(sizeof(struct p2pscope_map_bench) != 624);
 	BUILD_BUG_ON(offsetof(struct p2pscope_map_bench, status) != 192);
-	BUILD_BUG_ON(P2PSCOPE_API_COUNT > 16 || P2PSCOPE_MEM_COUNT > 16);
+	BUILD_BUG_ON(P2PSCOPE_API_COUNT > ARRAY_SIZE(((struct p2pscope_caps *)0)->api_reason));
+	BUILD_BUG_ON(P2PSCOPE_MEM_COUNT > ARRAY_SIZE(((struct p2pscope_caps *)0)->mem_reason));
+	BUILD_BUG_ON(P2PSCOPE_CLOCK_COUNT > ARRAY_SIZE(((struct p2pscope_caps *)0)->timer_overhead_ns));
 	BUILD_BUG_ON(P2PSCOPE_HIST_BUCKETS != 2304);
 	BUILD_BUG_ON(sizeof(struct p2pscope_xfer_block) != 608);
 	BUILD_BUG_ON(offsetof(struct p2pscope_xfer_block, status) != 152);

@@ -43,12 +43,7 @@ static int p2pscope_setup_p2pmem(struct p2pscope_run *run)
 	struct pci_dev *provider = run->peer;
 	int dist;
 
-	if (provider) {
-		if (!p2pscope_p2pmem_published(provider))
-			return p2pscope_refuse(&run->out, P2PSCOPE_REASON_NO_P2PMEM, 0,
-					       "%s publishes no p2pmem",
-					       pci_name(provider));
-	} else {
+	if (!provider) {
 		provider = pci_p2pmem_find(run->dev);
 		if (!provider)
 			return p2pscope_refuse(&run->out, P2PSCOPE_REASON_NO_P2PMEM, 0,
@@ -58,7 +53,7 @@ static int p2pscope_setup_p2pmem(struct p2pscope_run *run)
 	}
 	dist = pci_p2pdma_distance(provider, run->dev, false);
 	run->p2p_distance = dist < 0 ? P2PSCOPE_NONE_U32 : dist;
-	return p2pscope_hold_peer(&run->hold, provider, &run->out);
+	return p2pscope_hold_peer(&run->hold, provider, true, &run->out);
 #else
 	return p2pscope_refuse(&run->out, P2PSCOPE_REASON_NO_KERNEL_SUPPORT, 0,
 			       "kernel built without CONFIG_PCI_P2PDMA");
@@ -111,7 +106,7 @@ static int p2pscope_setup_bar(struct p2pscope_run *run)
 					       (u64)PFN_PHYS(pfn), run->api->name);
 		}
 	}
-	return p2pscope_hold_peer(&run->hold, owner, &run->out);
+	return p2pscope_hold_peer(&run->hold, owner, false, &run->out);
 }
 
 static int p2pscope_setup_bounce(struct p2pscope_run *run)
@@ -148,7 +143,7 @@ static int p2pscope_setup_dmabuf(struct p2pscope_run *run)
 	if (IS_ERR(buf))
 		return p2pscope_refuse(&run->out, P2PSCOPE_REASON_DMABUF,
 				       PTR_ERR(buf),
-				       "fd %u is not a dma-buf (dma_buf_get: %ld)",
+				       "fd %d is not a dma-buf (dma_buf_get: %ld)",
 				       run->req->dmabuf_fd, PTR_ERR(buf));
 	run->dmabuf = buf;
 	run->size = buf->size;

@@ -49,6 +49,21 @@ static inline bool p2pscope_zero(const void *p, size_t len)
 	return !memchr_inv(p, 0, len);
 }
 
+/*
+ * Every command's histogram fields, checked alike: a user address (any of
+ * them, @uptrs OR-ed) needs room for every bucket; no address, no buckets.
+ */
+static inline int p2pscope_check_hist(const char *cmd, u64 uptrs, u32 buckets)
+{
+	if (uptrs && buckets < P2PSCOPE_HIST_BUCKETS)
+		return p2pscope_einval(cmd, "hist_buckets", "%u (at least %u with a histogram address)",
+				       buckets, P2PSCOPE_HIST_BUCKETS);
+	if (!uptrs && buckets)
+		return p2pscope_einval(cmd, "hist_buckets", "%u (must be 0 without a histogram address)",
+				       buckets);
+	return 0;
+}
+
 /* Timings on this kernel include KASAN, lockdep or kmemleak overhead. */
 static inline bool p2pscope_debug_kernel(void)
 {
@@ -127,7 +142,7 @@ u32 p2pscope_mode_of(struct pci_dev *pdev, struct p2pscope_outcome *out);
 int p2pscope_hold_dut(struct p2pscope_hold *hold, struct pci_dev *pdev,
 		      u32 *mode, struct p2pscope_outcome *out);
 int p2pscope_hold_peer(struct p2pscope_hold *hold, struct pci_dev *peer,
-		       struct p2pscope_outcome *out);
+		       bool p2pmem, struct p2pscope_outcome *out);
 void p2pscope_release(struct p2pscope_hold *hold);
 /* Hold devices a transfer uses through their own drivers (either may be NULL). */
 void p2pscope_hold_add(struct p2pscope_hold *hold, struct pci_dev *pdev,
@@ -191,6 +206,10 @@ struct p2pscope_thread {
 	bool bounce_checked;
 	bool bounced;
 	bool time_limited;
+	u64 sample_start_ns;		/* ktime_get_ns() around sampling */
+	u64 sample_end_ns;
+	u64 preempted_windows;
+	u64 clock_steps_back;
 	struct p2pscope_outcome out;
 };
 

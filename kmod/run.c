@@ -188,15 +188,19 @@ static void p2pscope_sample(struct p2pscope_thread *t)
 	const unsigned int slowdown = min(p2pscope_test_slowdown_pct, 1000U);
 	const u64 limit = run->req->iterations ?: U64_MAX;
 	u64 n = 0, t0, t1, t2, t3, deadline;
+	unsigned long sw0, sw1, sw2;
 	int ret;
 
+	t->sample_start_ns = ktime_get_ns();
 	deadline = p2pscope_now(clock) + run->limit_ns;
 	for (;;) {
 		if (dirty)
 			p2pscope_mem_dirty(t);
+		sw0 = READ_ONCE(current->nivcsw);
 		t0 = p2pscope_now(clock);
 		ret = api->map(t);
 		t1 = p2pscope_now(clock);
+		sw1 = READ_ONCE(current->nivcsw);
 		if (unlikely(slowdown) && t1 > t0) {
 			/* On the run's own clock: ndelay() overshoots where a clock read is slow. */
 			const u64 until = t1 + div_u64((t1 - t0) * slowdown, 100);
@@ -213,12 +217,16 @@ static void p2pscope_sample(struct p2pscope_thread *t)
 		if (hold_ns)
 			ndelay(hold_ns);
 		t2 = p2pscope_now(clock);
+		sw2 = READ_ONCE(current->nivcsw);
 		api->unmap(t);
 		t3 = p2pscope_now(clock);
 
 		/* A thread moved off an unplugged CPU may see time step back. */
 		p2pscope_record(&t->map, t->map_hist, t1 > t0 ? t1 - t0 : 0);
 		p2pscope_record(&t->unmap, t->unmap_hist, t3 > t2 ? t3 - t2 : 0);
+		t->clock_steps_back += (t1 < t0) + (t3 < t2);
+		t->preempted_windows += (sw1 != sw0) +
+					(READ_ONCE(current->nivcsw) != sw2);
 		if (++n >= limit)
 			break;
 		if (t3 >= deadline) {
@@ -229,6 +237,7 @@ static void p2pscope_sample(struct p2pscope_thread *t)
 			break;
 		cond_resched();
 	}
+	t->sample_end_ns = ktime_get_ns();
 	if (t->unmap_failed)
 		p2pscope_refuse(&t->out, P2PSCOPE_REASON_MAP_FAILED, -EIO,
 				"%s: an unmap undid less than was mapped",
@@ -355,7 +364,6 @@ static int p2pscope_new_thread(struct p2pscope_run *run, unsigned int idx,
 static int p2pscope_run_threads(struct p2pscope_run *run)
 {
 	unsigned int *cpus, i;
-	u64 start;
 	int ret;
 
 	run->threads = kcalloc(run->nthreads, sizeof(*run->threads),
@@ -399,12 +407,10 @@ static int p2pscope_run_threads(struct p2pscope_run *run)
 		if (run->threads[i]->out.status)
 			WRITE_ONCE(run->stop, 1);
 
-	start = ktime_get_ns();
 	WRITE_ONCE(run->go, 1);
 	wake_up_all(&run->go_wq);
 	if (p2pscope_wait(run, &run->done))
 		ret = -EINTR;
-	run->req->elapsed_ns = ktime_get_ns() - start;
 
 	for (i = 0; i < run->nthreads; i++) {
 		struct p2pscope_thread *t = run->threads[i];
@@ -454,7 +460,7 @@ static void p2pscope_finish(struct p2pscope_run *run, u64 *map_hist,
 			    u64 *unmap_hist)
 {
 	struct p2pscope_map_bench *req = run->req;
-	u64 cost_ps = 0, min_delta = U64_MAX;
+	u64 cost_ps = 0, min_delta = U64_MAX, first = U64_MAX, last = 0;
 	unsigned int i, j, calibrated = 0;
 	u32 mapped = 0;
 
@@ -483,6 +489,12 @@ static void p2pscope_finish(struct p2pscope_run *run, u64 *map_hist,
 			req->result_flags |= P2PSCOPE_RES_F_BOUNCED;
 		if (t->time_limited)
 			req->result_flags |= P2PSCOPE_RES_F_TIME_LIMIT;
+		if (t->sample_end_ns) {
+			first = min(first, t->sample_start_ns);
+			last = max(last, t->sample_end_ns);
+		}
+		req->preempted_windows += t->preempted_windows;
+		req->clock_steps_back += t->clock_steps_back;
 		if (t->p2p_map_type && !req->p2p_map_type)
 			req->p2p_map_type = t->p2p_map_type;
 		mapped = max(mapped, t->mapped_segments);
@@ -492,6 +504,7 @@ static void p2pscope_finish(struct p2pscope_run *run, u64 *map_hist,
 			calibrated++;
 		}
 	}
+	req->elapsed_ns = last > first ? last - first : 0;
 	if (calibrated) {
 		req->timer_overhead_ns = DIV_ROUND_CLOSEST_ULL(cost_ps,
 							       calibrated * 1000ULL);
@@ -819,25 +832,20 @@ static int p2pscope_validate(const struct p2pscope_map_bench *r)
 				       r->bar_offset_bytes);
 	}
 	if (r->mem == P2PSCOPE_MEM_DMABUF) {
-		if (r->dmabuf_fd > INT_MAX)
-			return p2pscope_einval(CMD, "dmabuf_fd", "%u (not a file descriptor)",
+		if (r->dmabuf_fd < 0)
+			return p2pscope_einval(CMD, "dmabuf_fd", "%d (not a file descriptor)",
 					       r->dmabuf_fd);
 	} else if (r->dmabuf_fd) {
-		return p2pscope_einval(CMD, "dmabuf_fd", "%u (must be 0 unless mem=DMABUF)",
+		return p2pscope_einval(CMD, "dmabuf_fd", "%d (must be 0 unless mem=DMABUF)",
 				       r->dmabuf_fd);
 	}
 	if (r->hold_ns > P2PSCOPE_MAX_HOLD_NS)
 		return p2pscope_einval(CMD, "hold_ns", "%u (at most %u)",
 				       r->hold_ns, P2PSCOPE_MAX_HOLD_NS);
-	if (r->map_hist_uptr || r->unmap_hist_uptr) {
-		if (r->hist_buckets < P2PSCOPE_HIST_BUCKETS)
-			return p2pscope_einval(CMD, "hist_buckets", "%u (at least %u with a histogram address)",
-					       r->hist_buckets,
-					       P2PSCOPE_HIST_BUCKETS);
-	} else if (r->hist_buckets) {
-		return p2pscope_einval(CMD, "hist_buckets", "%u (must be 0 without histogram addresses)",
-				       r->hist_buckets);
-	}
+	ret = p2pscope_check_hist(CMD, r->map_hist_uptr | r->unmap_hist_uptr,
+				  r->hist_buckets);
+	if (ret)
+		return ret;
 	if (!p2pscope_zero(r->reserved_in, sizeof(r->reserved_in)))
 		return p2pscope_einval(CMD, "reserved_in", "%s",
 				       "non-zero (must be zero)");

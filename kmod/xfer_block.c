@@ -46,6 +46,78 @@
 #define P2PSCOPE_HAVE_BLOCK_XFER 1
 #endif
 
+/* Also for the stub: a kernel without the block API validates the same. */
+static int p2pscope_xvalidate(const struct p2pscope_xfer_block *r)
+{
+	int ret;
+
+	if (r->flags & ~P2PSCOPE_XFER_F_ALL)
+		return p2pscope_einval(CMD, "flags", "0x%x (known: 0x%x)",
+				       r->flags, P2PSCOPE_XFER_F_ALL);
+	if (r->flags & P2PSCOPE_XFER_F_PEER) {
+		if (r->mem != P2PSCOPE_MEM_P2PMEM)
+			return p2pscope_einval(CMD, "flags", "0x%x (a peer is the p2pmem provider: only with mem P2PMEM)",
+					       r->flags);
+		ret = p2pscope_check_pci_addr(CMD, "peer", &r->peer);
+		if (ret)
+			return ret;
+	} else if (!p2pscope_zero(&r->peer, sizeof(r->peer))) {
+		return p2pscope_einval(CMD, "peer", "%s",
+				       "set without P2PSCOPE_XFER_F_PEER (must be zero)");
+	}
+	if (r->block_major > MAJOR(~0U) || r->block_minor > MINOR(~0U) ||
+	    (!r->block_major && !r->block_minor))
+		return p2pscope_einval(CMD, "block_major:block_minor", "%u:%u",
+				       r->block_major, r->block_minor);
+	if (r->mem != P2PSCOPE_MEM_RAM && r->mem != P2PSCOPE_MEM_P2PMEM)
+		return p2pscope_einval(CMD, "mem", "%u (RAM or P2PMEM)", r->mem);
+	if (r->dir != P2PSCOPE_DIR_FROM_DEVICE && r->dir != P2PSCOPE_DIR_TO_DEVICE)
+		return p2pscope_einval(CMD, "dir", "%u (FROM_DEVICE or TO_DEVICE)",
+				       r->dir);
+	if (r->block_bytes < 512 || r->block_bytes > P2PSCOPE_MAX_BLOCK_BYTES ||
+	    r->block_bytes % 512)
+		return p2pscope_einval(CMD, "block_bytes",
+				       "%u (a multiple of 512 up to %u)",
+				       r->block_bytes, P2PSCOPE_MAX_BLOCK_BYTES);
+	if (!r->queue_depth || r->queue_depth > P2PSCOPE_MAX_QUEUE_DEPTH)
+		return p2pscope_einval(CMD, "queue_depth", "%u (1 .. %u)",
+				       r->queue_depth, P2PSCOPE_MAX_QUEUE_DEPTH);
+	if (r->span_bytes % r->block_bytes)
+		return p2pscope_einval(CMD, "span_bytes",
+				       "%llu (a multiple of block_bytes %u)",
+				       r->span_bytes, r->block_bytes);
+	if (r->offset_bytes > U64_MAX / 2 || r->span_bytes > U64_MAX / 2)
+		return p2pscope_einval(CMD, "offset_bytes/span_bytes", "%llu/%llu",
+				       r->offset_bytes, r->span_bytes);
+	if (!r->iterations && !r->duration_ns)
+		return p2pscope_einval(CMD, "iterations/duration_ns", "%s",
+				       "both zero (set at least one)");
+	if (r->iterations > P2PSCOPE_MAX_ITERATIONS)
+		return p2pscope_einval(CMD, "iterations", "%llu (at most %llu)",
+				       r->iterations, P2PSCOPE_MAX_ITERATIONS);
+	if (r->duration_ns > P2PSCOPE_MAX_DURATION_NS)
+		return p2pscope_einval(CMD, "duration_ns", "%llu (at most %llu)",
+				       r->duration_ns, P2PSCOPE_MAX_DURATION_NS);
+	if (r->dir == P2PSCOPE_DIR_TO_DEVICE &&
+	    !(r->flags & P2PSCOPE_XFER_F_DESTRUCTIVE))
+		return p2pscope_einval(CMD, "flags", "0x%x (writes need P2PSCOPE_XFER_F_DESTRUCTIVE)",
+				       r->flags);
+	if ((r->flags & P2PSCOPE_XFER_F_VERIFY) &&
+	    !(r->flags & P2PSCOPE_XFER_F_DESTRUCTIVE))
+		return p2pscope_einval(CMD, "flags", "0x%x (verification writes a pattern first: needs P2PSCOPE_XFER_F_DESTRUCTIVE)",
+				       r->flags);
+	ret = p2pscope_check_hist(CMD, r->hist_uptr, r->hist_buckets);
+	if (ret)
+		return ret;
+	if (!p2pscope_zero(r->reserved_in, sizeof(r->reserved_in)))
+		return p2pscope_einval(CMD, "reserved_in", "%s",
+				       "non-zero (must be zero)");
+	if (!p2pscope_zero(r->reserved_out, sizeof(r->reserved_out)))
+		return p2pscope_einval(CMD, "reserved_out", "%s",
+				       "non-zero (must be zero)");
+	return 0;
+}
+
 #ifdef P2PSCOPE_HAVE_BLOCK_XFER
 
 /* A buffer bios read into or write from: RAM pages or one p2pmem range. */
@@ -697,9 +769,20 @@ static int p2pscope_xrun(struct p2pscope_xrun *run)
 		ret = p2pscope_xsetup_p2pmem(run);
 	if (ret)
 		return ret;
-	/* Unbinding either device now waits until the run has let go of it. */
-	if (run->provider)
+	/*
+	 * Unbinding either device now waits until the run has let go of it.
+	 * The provider must still publish: checked again where its unbind
+	 * cannot come between the check and the hold.
+	 */
+	if (run->provider) {
 		device_lock(&run->provider->dev);
+		if (!p2pscope_p2pmem_published(run->provider)) {
+			device_unlock(&run->provider->dev);
+			return p2pscope_refuse(&run->out, P2PSCOPE_REASON_NO_P2PMEM, 0,
+					       "%s publishes no p2pmem",
+					       pci_name(run->provider));
+		}
+	}
 	p2pscope_hold_add(&run->hold, run->pdev, run->provider);
 	if (run->provider)
 		device_unlock(&run->provider->dev);
@@ -718,77 +801,6 @@ static int p2pscope_xrun(struct p2pscope_xrun *run)
 	if (run->verify && run->write)
 		ret = p2pscope_xpass(run, false);
 	return ret;
-}
-
-static int p2pscope_xvalidate(const struct p2pscope_xfer_block *r)
-{
-	int ret;
-
-	if (r->flags & ~P2PSCOPE_XFER_F_ALL)
-		return p2pscope_einval(CMD, "flags", "0x%x (known: 0x%x)",
-				       r->flags, P2PSCOPE_XFER_F_ALL);
-	if (r->flags & P2PSCOPE_XFER_F_PEER) {
-		if (r->mem != P2PSCOPE_MEM_P2PMEM)
-			return p2pscope_einval(CMD, "flags", "0x%x (a peer is the p2pmem provider: only with mem P2PMEM)",
-					       r->flags);
-		ret = p2pscope_check_pci_addr(CMD, "peer", &r->peer);
-		if (ret)
-			return ret;
-	} else if (!p2pscope_zero(&r->peer, sizeof(r->peer))) {
-		return p2pscope_einval(CMD, "peer", "%s",
-				       "set without P2PSCOPE_XFER_F_PEER (must be zero)");
-	}
-	if (r->block_major > MAJOR(~0U) || r->block_minor > MINOR(~0U) ||
-	    (!r->block_major && !r->block_minor))
-		return p2pscope_einval(CMD, "block_major:block_minor", "%u:%u",
-				       r->block_major, r->block_minor);
-	if (r->mem != P2PSCOPE_MEM_RAM && r->mem != P2PSCOPE_MEM_P2PMEM)
-		return p2pscope_einval(CMD, "mem", "%u (RAM or P2PMEM)", r->mem);
-	if (r->dir != P2PSCOPE_DIR_FROM_DEVICE && r->dir != P2PSCOPE_DIR_TO_DEVICE)
-		return p2pscope_einval(CMD, "dir", "%u (FROM_DEVICE or TO_DEVICE)",
-				       r->dir);
-	if (r->block_bytes < 512 || r->block_bytes > P2PSCOPE_MAX_BLOCK_BYTES ||
-	    r->block_bytes % 512)
-		return p2pscope_einval(CMD, "block_bytes",
-				       "%u (a multiple of 512 up to %u)",
-				       r->block_bytes, P2PSCOPE_MAX_BLOCK_BYTES);
-	if (!r->queue_depth || r->queue_depth > P2PSCOPE_MAX_QUEUE_DEPTH)
-		return p2pscope_einval(CMD, "queue_depth", "%u (1 .. %u)",
-				       r->queue_depth, P2PSCOPE_MAX_QUEUE_DEPTH);
-	if (r->span_bytes % r->block_bytes)
-		return p2pscope_einval(CMD, "span_bytes",
-				       "%llu (a multiple of block_bytes %u)",
-				       r->span_bytes, r->block_bytes);
-	if (r->offset_bytes > U64_MAX / 2 || r->span_bytes > U64_MAX / 2)
-		return p2pscope_einval(CMD, "offset_bytes/span_bytes", "%llu/%llu",
-				       r->offset_bytes, r->span_bytes);
-	if (!r->iterations && !r->duration_ns)
-		return p2pscope_einval(CMD, "iterations/duration_ns", "%s",
-				       "both zero (set at least one)");
-	if (r->iterations > P2PSCOPE_MAX_ITERATIONS)
-		return p2pscope_einval(CMD, "iterations", "%llu (at most %llu)",
-				       r->iterations, P2PSCOPE_MAX_ITERATIONS);
-	if (r->duration_ns > P2PSCOPE_MAX_DURATION_NS)
-		return p2pscope_einval(CMD, "duration_ns", "%llu (at most %llu)",
-				       r->duration_ns, P2PSCOPE_MAX_DURATION_NS);
-	if (r->dir == P2PSCOPE_DIR_TO_DEVICE &&
-	    !(r->flags & P2PSCOPE_XFER_F_DESTRUCTIVE))
-		return p2pscope_einval(CMD, "flags", "0x%x (writes need P2PSCOPE_XFER_F_DESTRUCTIVE)",
-				       r->flags);
-	if ((r->flags & P2PSCOPE_XFER_F_VERIFY) &&
-	    !(r->flags & P2PSCOPE_XFER_F_DESTRUCTIVE))
-		return p2pscope_einval(CMD, "flags", "0x%x (verification writes a pattern first: needs P2PSCOPE_XFER_F_DESTRUCTIVE)",
-				       r->flags);
-	if (r->hist_uptr && r->hist_buckets < P2PSCOPE_HIST_BUCKETS)
-		return p2pscope_einval(CMD, "hist_buckets", "%u (at least %u with hist_uptr)",
-				       r->hist_buckets, P2PSCOPE_HIST_BUCKETS);
-	if (!p2pscope_zero(r->reserved_in, sizeof(r->reserved_in)))
-		return p2pscope_einval(CMD, "reserved_in", "%s",
-				       "non-zero (must be zero)");
-	if (!p2pscope_zero(r->reserved_out, sizeof(r->reserved_out)))
-		return p2pscope_einval(CMD, "reserved_out", "%s",
-				       "non-zero (must be zero)");
-	return 0;
 }
 
 long p2pscope_ioctl_xfer_block(void __user *argp)
@@ -874,12 +886,16 @@ long p2pscope_ioctl_xfer_block(void __user *argp)
 	req = memdup_user(argp, sizeof(*req));
 	if (IS_ERR(req))
 		return PTR_ERR(req);
+	ret = p2pscope_xvalidate(req);
+	if (ret)
+		goto out;
 	p2pscope_start_result(req, status);
 	req->status = P2PSCOPE_REASON_NO_KERNEL_SUPPORT;
 	strscpy(req->reason, "this kernel's block device API is not one p2pscope knows",
 		sizeof(req->reason));
 	if (copy_to_user(argp, req, sizeof(*req)))
 		ret = -EFAULT;
+out:
 	kfree(req);
 	return ret;
 }

@@ -378,9 +378,9 @@ static int p2pscope_dvalidate(const struct p2pscope_xfer_dma *r)
 	if (r->duration_ns > P2PSCOPE_MAX_DURATION_NS)
 		return p2pscope_einval(CMD, "duration_ns", "%llu (at most %llu)",
 				       r->duration_ns, P2PSCOPE_MAX_DURATION_NS);
-	if (r->hist_uptr && r->hist_buckets < P2PSCOPE_HIST_BUCKETS)
-		return p2pscope_einval(CMD, "hist_buckets", "%u (at least %u with hist_uptr)",
-				       r->hist_buckets, P2PSCOPE_HIST_BUCKETS);
+	ret = p2pscope_check_hist(CMD, r->hist_uptr, r->hist_buckets);
+	if (ret)
+		return ret;
 	if (r->reserved0 || !p2pscope_zero(r->reserved_in, sizeof(r->reserved_in)) ||
 	    !p2pscope_zero(r->reserved_out, sizeof(r->reserved_out)))
 		return p2pscope_einval(CMD, "reserved*", "%s", "non-zero (must be zero)");

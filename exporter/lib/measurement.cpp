@@ -172,6 +172,8 @@ json map_result_json(const kclient::MapRequest& q, const kclient::MapResult& res
            {"clock", kclient::clock_name(b.clock)},
            {"timer_overhead_ns", b.timer_overhead_ns},
            {"elapsed_ns", b.elapsed_ns},
+           {"preempted_windows", b.preempted_windows},
+           {"clock_steps_back", b.clock_steps_back},
            {"bounced", (b.result_flags & P2PSCOPE_RES_F_BOUNCED) != 0},
            {"debug_kernel", (b.result_flags & (P2PSCOPE_RES_F_DEBUG_KERNEL | P2PSCOPE_RES_F_DMA_API_DEBUG)) != 0},
            {"test_slowdown", (b.result_flags & P2PSCOPE_RES_F_TEST_SLOWDOWN) != 0},

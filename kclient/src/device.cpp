@@ -121,7 +121,7 @@ Result<MapResult> Device::map_bench(const MapRequest& r) const {
     b.dma_mask_bits = r.dma_mask_bits;
     b.bar = r.bar;
     b.bar_offset_bytes = r.bar_offset_bytes;
-    b.dmabuf_fd = r.dmabuf_fd >= 0 ? static_cast<uint32_t>(r.dmabuf_fd) : 0;
+    b.dmabuf_fd = r.dmabuf_fd >= 0 ? r.dmabuf_fd : 0;
     b.hist_buckets = P2PSCOPE_HIST_BUCKETS;
     b.map_hist_uptr = reinterpret_cast<uintptr_t>(out.map.buckets.data());
     b.unmap_hist_uptr = reinterpret_cast<uintptr_t>(out.unmap.buckets.data());

@@ -154,8 +154,13 @@ static void template(struct p2pscope_map_bench *r,
 		r->segments = 0;
 	if (r->mem == P2PSCOPE_MEM_DMABUF) {
 		r->size_bytes = 0;
-		r->dmabuf_fd = udmabuf_fd >= 0 && pick(2) ? (uint32_t)udmabuf_fd :
-			       (uint32_t)pick(8);
+		r->dmabuf_fd = udmabuf_fd >= 0 && pick(2) ? udmabuf_fd :
+			       (int32_t)pick(8);
+		/* imported as a peer's memory (ABI 1.3): the P2P importer */
+		if (pick(2)) {
+			r->flags |= P2PSCOPE_MAP_F_PEER;
+			r->peer = *dev;
+		}
 	}
 	if (r->mem == P2PSCOPE_MEM_BAR) {
 		r->flags |= P2PSCOPE_MAP_F_PEER;
@@ -230,7 +235,7 @@ static void mutate(struct p2pscope_map_bench *r)
 		r->bar = (uint32_t)v;
 		break;
 	case 17:
-		r->dmabuf_fd = (uint32_t)v;
+		r->dmabuf_fd = (int32_t)v;
 		break;
 	case 18:
 		r->bar_offset_bytes = v;
@@ -242,7 +247,7 @@ static void mutate(struct p2pscope_map_bench *r)
 		r->reserved_in[pick(8)] = v | 1;
 		break;
 	default:
-		r->reserved_out[pick(8)] = v | 1;
+		r->reserved_out[pick(ARRAY_LEN(r->reserved_out))] = v | 1;
 		break;
 	}
 	/* Never a long run: bound the time whatever else changed. */
@@ -498,8 +503,11 @@ static void fuzz(int fd, long count, const struct p2pscope_pci_addr *dev,
 					r.unmap_hist_uptr = (uintptr_t)bad_pointer(8);
 			}
 			reserved_set = 0;
-			for (k = 0; k < 8; k++)
-				if (r.reserved_in[k] || r.reserved_out[k])
+			for (k = 0; k < ARRAY_LEN(r.reserved_in); k++)
+				if (r.reserved_in[k])
+					reserved_set = 1;
+			for (k = 0; k < ARRAY_LEN(r.reserved_out); k++)
+				if (r.reserved_out[k])
 					reserved_set = 1;
 			memset(mh, 0, sizeof(mh));
 			memset(uh, 0, sizeof(uh));

@@ -7,6 +7,8 @@
 #ifndef P2PSCOPE_TEST_H
 #define P2PSCOPE_TEST_H
 
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>

@@ -23,6 +23,8 @@ CHECK(sizeof(struct p2pscope_map_bench) == 624);
 CHECK(offsetof(struct p2pscope_map_bench, status) == 192);
 CHECK(offsetof(struct p2pscope_map_bench, map) == 264);
 CHECK(offsetof(struct p2pscope_map_bench, reason) == 328);
+CHECK(offsetof(struct p2pscope_map_bench, preempted_windows) == 560);
+CHECK(offsetof(struct p2pscope_map_bench, dmabuf_fd) == 92);
 CHECK(offsetof(struct p2pscope_caps, timer_overhead_ns) == 72);
 CHECK(offsetof(struct p2pscope_dev_query, dma_mask) == 80);
 CHECK(P2PSCOPE_HIST_BUCKETS == 2304);

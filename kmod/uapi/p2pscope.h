@@ -292,7 +292,11 @@ struct p2pscope_caps {
 	__u32 hist_sub_bits;		/* out: P2PSCOPE_HIST_SUB_BITS */
 	__u32 default_clock;		/* out: P2PSCOPE_CLOCK_* */
 	__u32 reserved0;		/* zero */
-	__u64 timer_overhead_ns[P2PSCOPE_CLOCK_COUNT];	/* out: cost of one read, now */
+	/*
+	 * Fixed sizes, not the enums' counts: a new clock, API or memory type
+	 * must not move the fields after them (the module checks they fit).
+	 */
+	__u64 timer_overhead_ns[4];	/* out: indexed by P2PSCOPE_CLOCK_*: cost of one read, now */
 	__u32 api_reason[16];		/* out: indexed by P2PSCOPE_API_* */
 	__u32 mem_reason[16];		/* out: indexed by P2PSCOPE_MEM_* */
 	__u64 reserved[16];		/* zero */
@@ -460,7 +464,7 @@ struct p2pscope_map_bench {
 	/* 0: keep; 24..64: set for the run (exclusive); MEM_BOUNCE: 0 = 32 */
 	__u32 dma_mask_bits;
 	__u32 bar;			/* MEM_BAR: BAR index 0..5, else 0 */
-	__u32 dmabuf_fd;		/* MEM_DMABUF: the fd, else 0 */
+	__s32 dmabuf_fd;		/* MEM_DMABUF: the fd (>= 0), else 0 */
 	__u64 bar_offset_bytes;		/* MEM_BAR: offset into the BAR */
 	/* busy wait between map and unmap, not timed; <= P2PSCOPE_MAX_HOLD_NS */
 	__u32 hold_ns;
@@ -483,13 +487,26 @@ struct p2pscope_map_bench {
 	__u32 reserved_out0;		/* zero */
 	__u64 timer_overhead_ns;	/* mean cost of one clock read */
 	__u64 timer_min_delta_ns;	/* smallest back-to-back difference */
-	__u64 elapsed_ns;		/* wall time of the sampling phase */
+	/*
+	 * Wall time of the sampling phase: the first thread's first sample to
+	 * the last thread's last (ABI 1.3; before, it included the threads'
+	 * clock calibration and freeing their memory).
+	 */
+	__u64 elapsed_ns;
 	struct p2pscope_stats map;	/* map (or alloc, or link+sync) */
 	struct p2pscope_stats unmap;	/* unmap (or free, or unlink) */
 	char reason[P2PSCOPE_REASON_LEN];
 	char kernel_release[P2PSCOPE_RELEASE_LEN];
 	char module_version[P2PSCOPE_VERSION_LEN];
-	__u64 reserved_out[8];		/* zero */
+	/*
+	 * What may have inflated a timed window (ABI 1.3), summed over the
+	 * threads: map or unmap windows in which the thread was switched out
+	 * involuntarily (preempted: nivcsw grew), and windows whose end read
+	 * earlier than their start (clock stepped back: recorded as 0 ns).
+	 */
+	__u64 preempted_windows;
+	__u64 clock_steps_back;
+	__u64 reserved_out[6];		/* zero */
 };
 
 /*
