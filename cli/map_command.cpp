@@ -32,6 +32,7 @@ struct MapOptions {
     std::string bar_offset = "0";
     int dmabuf_fd = -1;
     std::string dmabuf_source = "udmabuf";
+    std::vector<uint32_t> cpus;
     uint32_t dma_mask_bits = 0;
     std::string format = "text";
     std::string node = P2PSCOPE_DEVICE_PATH;
@@ -135,6 +136,11 @@ Status run_map(const MapOptions& o, std::ostream& out) {
     if (!size) return size.error();
     auto bar_offset = parse_size(o.bar_offset, "--bar-offset");
     if (!bar_offset) return bar_offset.error();
+    if (!o.cpus.empty() && o.threads != 1 && o.threads != o.cpus.size())
+        return make_error(Errc::invalid_argument, "--cpus lists " + std::to_string(o.cpus.size()) +
+                                                      " CPUs for --threads " + std::to_string(o.threads) +
+                                                      ": one CPU per thread");
+    const uint32_t threads = o.cpus.empty() ? o.threads : static_cast<uint32_t>(o.cpus.size());
     if (o.dmabuf_source == "vfio" && !peer)
         return make_error(Errc::invalid_argument, "--dmabuf vfio exports --peer's BAR: name the peer");
     if (o.dmabuf_source == "vfio" && o.dmabuf_fd >= 0)
@@ -155,7 +161,8 @@ Status run_map(const MapOptions& o, std::ostream& out) {
             q.api = api;
             q.mem = mem;
             q.dir = *dir;
-            q.threads = o.threads;
+            q.threads = threads;
+            q.cpus = o.cpus;
             q.size_bytes = *size;
             q.segments = o.segments;
             q.iterations = o.iterations;
@@ -211,6 +218,11 @@ Action add_map_command(CLI::App& app) {
     app.add_option("--threads", o->threads, "Kernel threads, each pinned to its own CPU")
         ->check(CLI::Range(1u, 4096u))
         ->capture_default_str();
+    app.add_option("--cpus", o->cpus,
+                   "The CPU of each thread, e.g. 2,3 (as many threads; isolated CPUs allowed). Default: "
+                   "housekeeping CPUs, never isolcpus or nohz_full ones")
+        ->delimiter(',')
+        ->type_name("LIST");
     app.add_option("--iterations", o->iterations, "Samples per thread (instead of --seconds)");
     app.add_option("--seconds", o->seconds, "Duration of each measurement (default 1)");
     app.add_option("--direction", o->direction, "bidirectional, to_device or from_device")->capture_default_str();

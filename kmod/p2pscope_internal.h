@@ -255,6 +255,7 @@ struct p2pscope_run {
 	u32 nsegs;
 	u32 seg_len;
 	u64 size;
+	u32 *cpus;			/* [nthreads]: each thread's CPU */
 
 	/* memory setup */
 	phys_addr_t bar_phys;		/* MEM_BAR: first byte */

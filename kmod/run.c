@@ -22,6 +22,7 @@
 #include <linux/moduleparam.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
+#include <linux/sched/isolation.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/swiotlb.h>
@@ -303,32 +304,67 @@ static int p2pscope_wait(struct p2pscope_run *run, struct completion *c)
 	}
 }
 
-/* Thread i runs on the i-th online CPU, the device's node first if asked. */
-static void p2pscope_pick_cpus(struct p2pscope_run *run, unsigned int *cpus)
+/*
+ * The CPU of each sampling thread: the caller's list (validated with the
+ * request), or housekeeping CPUs, online and neither isolated (isolcpus) nor
+ * tickless (nohz_full): a benchmark must not land on CPUs set aside for
+ * latency-critical work.  The device's node first with NEAR_CPUS.
+ */
+static int p2pscope_pick_cpus(struct p2pscope_run *run)
 {
 	int node = dev_to_node(run->dev);
-	unsigned int n = 0, found, cpu;
+	cpumask_var_t mask;
+	unsigned int n = 0, cpu;
 
+	if (run->req->flags & P2PSCOPE_MAP_F_CPUS)
+		return 0;
+	if (!zalloc_cpumask_var(&mask, GFP_KERNEL))
+		return -ENOMEM;
+	cpumask_and(mask, cpu_online_mask, housekeeping_cpumask(HK_TYPE_DOMAIN));
+	cpumask_and(mask, mask, housekeeping_cpumask(HK_TYPE_TICK));
+	if (cpumask_weight(mask) < run->nthreads) {
+		n = cpumask_weight(mask);
+		free_cpumask_var(mask);
+		return p2pscope_refuse(&run->out, P2PSCOPE_REASON_CPUS, 0,
+				       "%u threads, %u housekeeping CPUs (the rest are isolcpus or nohz_full): name CPUs to use those",
+				       run->nthreads, n);
+	}
 	if ((run->req->flags & P2PSCOPE_MAP_F_NEAR_CPUS) && node != NUMA_NO_NODE) {
-		for_each_cpu_and(cpu, cpumask_of_node(node), cpu_online_mask) {
+		for_each_cpu_and(cpu, cpumask_of_node(node), mask) {
 			if (n == run->nthreads)
-				return;
-			cpus[n++] = cpu;
+				break;
+			run->cpus[n++] = cpu;
+			cpumask_clear_cpu(cpu, mask);
 		}
 	}
-	for_each_online_cpu(cpu) {
-		unsigned int i;
-
+	for_each_cpu(cpu, mask) {
 		if (n == run->nthreads)
-			return;
-		for (i = 0; i < n && cpus[i] != cpu; i++)
-			;
-		if (i == n)
-			cpus[n++] = cpu;
+			break;
+		run->cpus[n++] = cpu;
 	}
-	/* CPUs went offline since the request was checked: double up. */
-	for (found = n; n < run->nthreads; n++)
-		cpus[n] = found ? cpus[n % found] : 0;
+	free_cpumask_var(mask);
+	return 0;
+}
+
+/* The caller's CPU list: one distinct online CPU per thread. */
+static int p2pscope_get_cpus(struct p2pscope_run *run)
+{
+	const struct p2pscope_map_bench *r = run->req;
+	unsigned int i, j;
+
+	if (copy_from_user(run->cpus, u64_to_user_ptr(r->cpus_uptr),
+			   run->nthreads * sizeof(u32)))
+		return -EFAULT;
+	for (i = 0; i < run->nthreads; i++) {
+		if (run->cpus[i] >= nr_cpu_ids || !cpu_online(run->cpus[i]))
+			return p2pscope_einval(CMD, "cpus", "[%u]=%u (not an online CPU)",
+					       i, run->cpus[i]);
+		for (j = 0; j < i; j++)
+			if (run->cpus[j] == run->cpus[i])
+				return p2pscope_einval(CMD, "cpus", "[%u]=%u (listed twice: one thread per CPU)",
+						       i, run->cpus[i]);
+	}
+	return 0;
 }
 
 static int p2pscope_new_thread(struct p2pscope_run *run, unsigned int idx,
@@ -363,17 +399,13 @@ static int p2pscope_new_thread(struct p2pscope_run *run, unsigned int idx,
 
 static int p2pscope_run_threads(struct p2pscope_run *run)
 {
-	unsigned int *cpus, i;
+	unsigned int i;
 	int ret;
 
 	run->threads = kcalloc(run->nthreads, sizeof(*run->threads),
 			       GFP_KERNEL);
-	cpus = kcalloc(run->nthreads, sizeof(*cpus), GFP_KERNEL);
-	if (!run->threads || !cpus) {
-		kfree(cpus);
+	if (!run->threads)
 		return -ENOMEM;
-	}
-	p2pscope_pick_cpus(run, cpus);
 	atomic_set(&run->unready, run->nthreads);
 	atomic_set(&run->running, run->nthreads);
 	init_completion(&run->ready);
@@ -381,11 +413,10 @@ static int p2pscope_run_threads(struct p2pscope_run *run)
 	init_waitqueue_head(&run->go_wq);
 
 	for (i = 0; i < run->nthreads; i++) {
-		ret = p2pscope_new_thread(run, i, cpus[i]);
+		ret = p2pscope_new_thread(run, i, run->cpus[i]);
 		if (ret)
 			break;
 	}
-	kfree(cpus);
 	if (ret) {
 		/* None has run: kthread_stop() makes them exit at once. */
 		for (i = 0; i < run->nthreads; i++) {
@@ -702,6 +733,8 @@ static int p2pscope_run(struct p2pscope_run *run)
 
 	ret = p2pscope_check_request(run);
 	if (!ret)
+		ret = p2pscope_pick_cpus(run);
+	if (!ret)
 		ret = p2pscope_mem_run_setup(run);
 	if (!ret)
 		ret = p2pscope_set_mask(run);
@@ -736,6 +769,7 @@ static void p2pscope_run_free(struct p2pscope_run *run)
 		kfree(t);
 	}
 	kfree(run->threads);
+	kfree(run->cpus);
 	pci_dev_put(run->peer);
 	pci_dev_put(run->pdev);
 	kfree(run);
@@ -846,6 +880,9 @@ static int p2pscope_validate(const struct p2pscope_map_bench *r)
 				  r->hist_buckets);
 	if (ret)
 		return ret;
+	if ((r->flags & P2PSCOPE_MAP_F_CPUS) && !r->cpus_uptr)
+		return p2pscope_einval(CMD, "flags", "0x%x (P2PSCOPE_MAP_F_CPUS needs cpus_uptr)",
+				       r->flags);
 	if (!p2pscope_zero(r->reserved_in, sizeof(r->reserved_in)))
 		return p2pscope_einval(CMD, "reserved_in", "%s",
 				       "non-zero (must be zero)");
@@ -913,10 +950,27 @@ long p2pscope_ioctl_map_bench(void __user *argp)
 		   req->dir == P2PSCOPE_DIR_FROM_DEVICE ? DMA_FROM_DEVICE :
 		   DMA_BIDIRECTIONAL;
 
+	run->cpus = kcalloc(run->nthreads, sizeof(*run->cpus), GFP_KERNEL);
+	if (!run->cpus) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (req->flags & P2PSCOPE_MAP_F_CPUS) {
+		ret = p2pscope_get_cpus(run);
+		if (ret)
+			goto out;
+	}
+
 	ret = p2pscope_run(run);
 	if (ret)
 		goto out;
 	p2pscope_finish(run, hist, hist + P2PSCOPE_HIST_BUCKETS);
+	if (req->cpus_uptr && run->threads &&
+	    copy_to_user(u64_to_user_ptr(req->cpus_uptr), run->cpus,
+			 run->nthreads * sizeof(*run->cpus))) {
+		ret = -EFAULT;
+		goto out;
+	}
 	if (req->map_hist_uptr || req->unmap_hist_uptr)
 		req->hist_buckets = P2PSCOPE_HIST_BUCKETS;
 	ret = p2pscope_copy_hist(req->map_hist_uptr, hist);

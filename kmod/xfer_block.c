@@ -776,12 +776,14 @@ static int p2pscope_xrun(struct p2pscope_xrun *run)
 	 */
 	if (run->provider) {
 		device_lock(&run->provider->dev);
+#ifdef P2PSCOPE_HAVE_PCI_P2PDMA
 		if (!p2pscope_p2pmem_published(run->provider)) {
 			device_unlock(&run->provider->dev);
 			return p2pscope_refuse(&run->out, P2PSCOPE_REASON_NO_P2PMEM, 0,
 					       "%s publishes no p2pmem",
 					       pci_name(run->provider));
 		}
+#endif
 	}
 	p2pscope_hold_add(&run->hold, run->pdev, run->provider);
 	if (run->provider)

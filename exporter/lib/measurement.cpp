@@ -172,6 +172,7 @@ json map_result_json(const kclient::MapRequest& q, const kclient::MapResult& res
            {"clock", kclient::clock_name(b.clock)},
            {"timer_overhead_ns", b.timer_overhead_ns},
            {"elapsed_ns", b.elapsed_ns},
+           {"cpus", result.cpus},
            {"preempted_windows", b.preempted_windows},
            {"clock_steps_back", b.clock_steps_back},
            {"bounced", (b.result_flags & P2PSCOPE_RES_F_BOUNCED) != 0},

@@ -122,6 +122,21 @@ Result<MapResult> Device::map_bench(const MapRequest& r) const {
     b.bar = r.bar;
     b.bar_offset_bytes = r.bar_offset_bytes;
     b.dmabuf_fd = r.dmabuf_fd >= 0 ? r.dmabuf_fd : 0;
+    if (!r.cpus.empty()) {
+        if (r.cpus.size() != r.threads)
+            return make_error(Errc::invalid_argument, "a CPU list needs one CPU per thread (" +
+                                                          std::to_string(r.cpus.size()) + " for " +
+                                                          std::to_string(r.threads) + " threads)");
+        out.cpus = r.cpus;
+        b.flags |= P2PSCOPE_MAP_F_CPUS;
+    } else {
+        out.cpus.assign(r.threads, UINT32_MAX);
+    }
+    if (version_.abi_major > 1 || version_.abi_minor >= 3) b.cpus_uptr = reinterpret_cast<uintptr_t>(out.cpus.data());
+    else if (!r.cpus.empty())
+        return make_error(Errc::unsupported, "the loaded p2pscope module (ABI " + std::to_string(version_.abi_major) +
+                                                 "." + std::to_string(version_.abi_minor) +
+                                                 ") takes no CPU list: that needs ABI 1.3");
     b.hist_buckets = P2PSCOPE_HIST_BUCKETS;
     b.map_hist_uptr = reinterpret_cast<uintptr_t>(out.map.buckets.data());
     b.unmap_hist_uptr = reinterpret_cast<uintptr_t>(out.unmap.buckets.data());
@@ -136,6 +151,7 @@ Result<MapResult> Device::map_bench(const MapRequest& r) const {
     out.unmap.min_ns = b.unmap.min_ns;
     out.unmap.max_ns = b.unmap.max_ns;
     out.unmap.sum_ns = b.unmap.sum_ns;
+    if (b.threads_run == 0 || b.cpus_uptr == 0) out.cpus.clear();
     return out;
 }
 

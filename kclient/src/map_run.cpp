@@ -95,6 +95,7 @@ json map_result_json(const MapRequest& q, const MapResult& r) {
     j["clock"] = clock_name(b.clock);
     j["timer_overhead_ns"] = b.timer_overhead_ns;
     j["elapsed_ns"] = b.elapsed_ns;
+    j["cpus"] = r.cpus;
     j["preempted_windows"] = b.preempted_windows;
     j["clock_steps_back"] = b.clock_steps_back;
     j["bounced"] = (b.result_flags & P2PSCOPE_RES_F_BOUNCED) != 0;

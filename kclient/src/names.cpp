@@ -93,6 +93,7 @@ constexpr std::array<std::pair<uint32_t, std::string_view>, P2PSCOPE_REASON_COUN
     {P2PSCOPE_REASON_BLOCK_UNSUITABLE, "block_unsuitable"},
     {P2PSCOPE_REASON_IO_FAILED, "io_failed"},
     {P2PSCOPE_REASON_NO_DMA_CHANNEL, "no_dma_channel"},
+    {P2PSCOPE_REASON_CPUS, "cpus"},
 }};
 
 constexpr std::array<std::pair<uint32_t, std::string_view>, 5> kP2p{{

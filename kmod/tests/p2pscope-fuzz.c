@@ -175,12 +175,14 @@ static void template(struct p2pscope_map_bench *r,
 		r->flags &= ~P2PSCOPE_MAP_F_DIRTY;
 }
 
+static uint32_t fuzz_cpus[64];
+
 /* Change one field to something odd; keep the run short if it stays valid. */
 static void mutate(struct p2pscope_map_bench *r)
 {
 	uint64_t v = interesting_value();
 
-	switch (pick(22)) {
+	switch (pick(24)) {
 	case 0:
 		r->addr.domain = (uint32_t)v;
 		break;
@@ -244,7 +246,19 @@ static void mutate(struct p2pscope_map_bench *r)
 		r->hold_ns = (uint32_t)v;
 		break;
 	case 20:
-		r->reserved_in[pick(8)] = v | 1;
+		r->reserved_in[pick(ARRAY_LEN(r->reserved_in))] = v | 1;
+		break;
+	case 21:
+		/* a CPU list: odd CPU numbers, duplicates, a bad address */
+		for (unsigned int k = 0; k < ARRAY_LEN(fuzz_cpus); k++)
+			fuzz_cpus[k] = pick(4) ? (uint32_t)pick(4) : (uint32_t)interesting_value();
+		r->flags |= P2PSCOPE_MAP_F_CPUS;
+		r->cpus_uptr = pick(8) ? (uintptr_t)fuzz_cpus : (uintptr_t)bad_pointer(4);
+		if (r->threads > ARRAY_LEN(fuzz_cpus))
+			r->threads = ARRAY_LEN(fuzz_cpus);
+		break;
+	case 22:
+		r->cpus_uptr = pick(2) ? (uintptr_t)bad_pointer(4) : (uintptr_t)v;
 		break;
 	default:
 		r->reserved_out[pick(ARRAY_LEN(r->reserved_out))] = v | 1;

@@ -115,7 +115,9 @@ struct p2pscope_pci_addr {
 #define P2PSCOPE_REASON_BLOCK_UNSUITABLE	19 /* block device missing, in use, too small */
 #define P2PSCOPE_REASON_IO_FAILED		20 /* an I/O or copy failed (error holds errno) */
 #define P2PSCOPE_REASON_NO_DMA_CHANNEL		21 /* no dmaengine channel can copy */
-#define P2PSCOPE_REASON_COUNT			22
+/* ABI 1.3: more threads than housekeeping CPUs (isolcpus, nohz_full) */
+#define P2PSCOPE_REASON_CPUS			22
+#define P2PSCOPE_REASON_COUNT			23
 
 /*
  * P2PSCOPE_IOC_VERSION: ABI version and identification.  Call it first; a
@@ -374,7 +376,9 @@ struct p2pscope_dev_query {
 #define P2PSCOPE_MAP_F_NEAR_CPUS	(1U << 3)
 /* API_IOVA_LINK: allocate and destroy the IOVA space in every sample (1.2) */
 #define P2PSCOPE_MAP_F_IOVA_PER_REQUEST	(1U << 4)
-#define P2PSCOPE_MAP_F_ALL		0x1fU
+/* cpus_uptr gives the CPU of each sampling thread (ABI 1.3) */
+#define P2PSCOPE_MAP_F_CPUS		(1U << 5)
+#define P2PSCOPE_MAP_F_ALL		0x3fU
 
 /* struct p2pscope_map_bench.result_flags (out) */
 #define P2PSCOPE_RES_F_BOUNCED		(1U << 0)  /* swiotlb bounce seen */
@@ -471,7 +475,15 @@ struct p2pscope_map_bench {
 	__u32 hist_buckets;		/* in: array capacity; out: written */
 	__u64 map_hist_uptr;		/* user address of __u64[hist_buckets] */
 	__u64 unmap_hist_uptr;		/* user address of __u64[hist_buckets] */
-	__u64 reserved_in[8];		/* zero */
+	/*
+	 * User address of __u32[threads], or 0.  With P2PSCOPE_MAP_F_CPUS, in:
+	 * the online CPU each thread runs on (distinct; isolated ones allowed).
+	 * Without, the module picks housekeeping CPUs (not isolcpus or
+	 * nohz_full ones; the device's node first with NEAR_CPUS).  Out
+	 * (either way): the CPU each thread ran on.  (ABI 1.3)
+	 */
+	__u64 cpus_uptr;
+	__u64 reserved_in[7];		/* zero */
 
 	/* out */
 	__u32 status;			/* P2PSCOPE_REASON_* */

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "p2pscope/kclient/histogram.hpp"
 #include "p2pscope/probe/topology.hpp"
@@ -34,11 +35,15 @@ struct MapRequest {
     enum class DmabufSource { udmabuf, vfio } dmabuf_source = DmabufSource::udmabuf;
     uint32_t flags = 0;
     uint32_t clock = P2PSCOPE_CLOCK_DEFAULT;
+    // The CPU of each thread (threads entries), or empty: the module picks
+    // housekeeping CPUs.
+    std::vector<uint32_t> cpus;
 };
 
 struct MapResult {
     p2pscope_map_bench raw{};  // every output field as the module wrote it
     Histogram map, unmap;
+    std::vector<uint32_t> cpus;  // the CPU each thread ran on (empty: none ran)
     bool ran() const { return raw.map.count > 0; }
     bool complete() const { return raw.status == P2PSCOPE_REASON_NONE; }
 };
