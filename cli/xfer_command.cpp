@@ -33,6 +33,7 @@ struct XferOptions {
     bool no_verify = false;
     std::string source_block, destination_block;
     bool destructive = false;
+    bool force = false;
     std::string size = "64K";
     std::string offset = "0";
     uint32_t queue_depth = 1;
@@ -161,6 +162,8 @@ Status run_xfer(const XferOptions& o, std::ostream& out) {
     if (!engine)
         return make_error(Errc::invalid_argument, "unknown engine '" + o.engine + "' (one of " + engine_list() + ")");
 
+    if (o.force && !o.destructive)
+        return make_error(Errc::invalid_argument, "--force only overrides a refusal to write: it needs --destructive");
     xfer::Request q;
     q.engine = o.engine;
     if (!o.device.empty()) {
@@ -187,6 +190,7 @@ Status run_xfer(const XferOptions& o, std::ostream& out) {
     q.source_block = o.source_block;
     q.destination_block = o.destination_block;
     q.destructive = o.destructive;
+    q.force = o.force;
     auto size = parse_size(o.size, "--size");
     if (!size) return size.error();
     q.size = *size;
@@ -283,6 +287,9 @@ Action add_xfer_command(CLI::App& app) {
     app.add_flag("--destructive", o->destructive,
                  "Allow writing a driver-owned BAR (cpu) or a block device (p2pmem-odirect, nvme: also needed to "
                  "verify reads, which write a pattern first)");
+    app.add_flag("--force", o->force,
+                 "nvme, with --destructive: write even while another process has the block device open (the "
+                 "module refuses otherwise)");
     app.add_option("--size", o->size, "Bytes per transfer (K, M, G suffixes)")->capture_default_str();
     app.add_option("--offset", o->offset, "Offset into the BAR, p2pmem, file or block devices")->capture_default_str();
     app.add_option("--queue-depth", o->queue_depth, "Transfers in flight (engines with queue-depth: nvme)")

@@ -102,6 +102,10 @@ static int p2pscope_xvalidate(const struct p2pscope_xfer_block *r)
 	    !(r->flags & P2PSCOPE_XFER_F_DESTRUCTIVE))
 		return p2pscope_einval(CMD, "flags", "0x%x (writes need P2PSCOPE_XFER_F_DESTRUCTIVE)",
 				       r->flags);
+	if ((r->flags & P2PSCOPE_XFER_F_FORCE) &&
+	    !(r->flags & P2PSCOPE_XFER_F_DESTRUCTIVE))
+		return p2pscope_einval(CMD, "flags", "0x%x (P2PSCOPE_XFER_F_FORCE only with DESTRUCTIVE)",
+				       r->flags);
 	if ((r->flags & P2PSCOPE_XFER_F_VERIFY) &&
 	    !(r->flags & P2PSCOPE_XFER_F_DESTRUCTIVE))
 		return p2pscope_einval(CMD, "flags", "0x%x (verification writes a pattern first: needs P2PSCOPE_XFER_F_DESTRUCTIVE)",
@@ -661,6 +665,25 @@ static int p2pscope_xcheck_device(struct p2pscope_xrun *run)
 		return p2pscope_refuse(&run->out, P2PSCOPE_REASON_BLOCK_UNSUITABLE, -ENOSPC,
 				       "range %llu+%llu is beyond the device's %llu bytes",
 				       req->offset_bytes, req->span_bytes, size);
+	if (req->flags & P2PSCOPE_XFER_F_DESTRUCTIVE) {
+		/*
+		 * The exclusive open kept out mounts and claims, not plain
+		 * openers.  Ours is one opener; on a whole disk every open
+		 * partition counts too.
+		 */
+		int others = atomic_read(&run->bdev->bd_openers) - 1;
+
+		if (others > 0 && !(req->flags & P2PSCOPE_XFER_F_FORCE))
+			return p2pscope_refuse(&run->out, P2PSCOPE_REASON_BLOCK_UNSUITABLE, -EBUSY,
+					       "block device %u:%u is open elsewhere (%d other opener%s): refusing to write (FORCE overrides)",
+					       req->block_major, req->block_minor,
+					       others, others == 1 ? "" : "s");
+		pr_notice("%s[%d]: XFER_BLOCK may overwrite bytes %llu..%llu of block device %u:%u%s\n",
+			  current->comm, task_pid_nr(current), req->offset_bytes,
+			  req->offset_bytes + req->span_bytes - 1,
+			  req->block_major, req->block_minor,
+			  others > 0 ? " (forced: it is open elsewhere)" : "");
+	}
 	return 0;
 }
 

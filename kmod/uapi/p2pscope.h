@@ -551,7 +551,14 @@ struct p2pscope_map_bench {
  * then opened exclusively: a mounted or otherwise claimed device is refused.
  */
 #define P2PSCOPE_XFER_F_DESTRUCTIVE	(1U << 2)
-#define P2PSCOPE_XFER_F_ALL		0x7U
+/*
+ * Destructive runs are refused while anyone else has the block device open
+ * (a plain open too, not only a mount or claim: a database using the raw
+ * namespace); FORCE writes anyway (ABI 1.3).  Every destructive run logs the
+ * byte range it may write.
+ */
+#define P2PSCOPE_XFER_F_FORCE		(1U << 3)
+#define P2PSCOPE_XFER_F_ALL		0xfU
 
 /* result_flags (out) of both transfer commands */
 #define P2PSCOPE_XRES_F_TIME_LIMIT	(1U << 0)  /* stopped by the duration */

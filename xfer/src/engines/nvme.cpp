@@ -110,6 +110,7 @@ public:
         q_.iterations = r.iterations;
         q_.duration_ns = r.iterations ? 0 : static_cast<uint64_t>(r.seconds * 1e9);
         if (r.destructive) q_.flags |= P2PSCOPE_XFER_F_DESTRUCTIVE;
+        if (r.destructive && r.force) q_.flags |= P2PSCOPE_XFER_F_FORCE;
         if (r.verify && r.destructive) q_.flags |= P2PSCOPE_XFER_F_VERIFY;
         return Ok{};
     }

@@ -52,6 +52,7 @@ struct Request {
     std::string source_block;                 // odirect: block device read from
     std::string destination_block;            // odirect: block device written to
     bool destructive = false;                 // odirect: allowed to overwrite destination_block
+    bool force = false;                       // nvme: destructive even while the device is open elsewhere
     uint64_t size = 1 << 20;                  // bytes per transfer
     uint64_t offset = 0;                      // into the BAR / p2pmem / file
     uint32_t queue_depth = 1;
