@@ -56,6 +56,12 @@ u32 p2pscope_mode_of(struct pci_dev *pdev, struct p2pscope_outcome *out)
 	}
 	if (p2pscope_is_ours(pdev))
 		return P2PSCOPE_MODE_EXCLUSIVE;
+	if (to_pci_driver(pdev->dev.driver)->driver_managed_dma) {
+		p2pscope_refuse(out, P2PSCOPE_REASON_DMA_OWNED, 0,
+				"%s is bound to %s, which manages its DMA itself (user space's, for vfio): not the DMA API's",
+				pci_name(pdev), pdev->dev.driver->name);
+		return P2PSCOPE_MODE_NONE;
+	}
 	if (!READ_ONCE(p2pscope_allow_borrowed)) {
 		p2pscope_refuse(out, P2PSCOPE_REASON_BORROWED_DISABLED, 0,
 				"%s is bound to %s; borrowed mode is off (load p2pscope with allow_borrowed=1)",
@@ -119,7 +125,8 @@ unlock:
  * Hold the device a run takes memory from.  A p2pmem provider (@p2pmem) must
  * publish, checked under its device lock so that an unbind cannot come
  * between the check and the hold (its p2pmem goes with its driver); a BAR
- * owner need not have a driver.
+ * owner need not have a driver.  Bound to another driver, either is borrowed:
+ * refused unless allow_borrowed, and always when that driver owns its DMA.
  */
 int p2pscope_hold_peer(struct p2pscope_hold *hold, struct pci_dev *peer,
 		       bool p2pmem, struct p2pscope_outcome *out)
@@ -129,6 +136,12 @@ int p2pscope_hold_peer(struct p2pscope_hold *hold, struct pci_dev *peer,
 
 	if (lock)
 		device_lock(&peer->dev);
+	/* A peer with another driver is borrowed as much as a device under test. */
+	if (lock && peer->dev.driver &&
+	    p2pscope_mode_of(peer, out) == P2PSCOPE_MODE_NONE) {
+		ret = P2PSCOPE_REFUSED;
+		goto unlock;
+	}
 #ifdef P2PSCOPE_HAVE_PCI_P2PDMA
 	if (p2pmem && !p2pscope_p2pmem_published(peer)) {
 		ret = p2pscope_refuse(out, P2PSCOPE_REASON_NO_P2PMEM, 0,
@@ -144,9 +157,7 @@ int p2pscope_hold_peer(struct p2pscope_hold *hold, struct pci_dev *peer,
 	else
 		hold->peer = peer;
 	spin_unlock(&p2pscope_holds_lock);
-#ifdef P2PSCOPE_HAVE_PCI_P2PDMA
 unlock:
-#endif
 	if (lock)
 		device_unlock(&peer->dev);
 	return ret;

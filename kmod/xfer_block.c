@@ -797,8 +797,26 @@ static int p2pscope_xrun(struct p2pscope_xrun *run)
 	 * The provider must still publish: checked again where its unbind
 	 * cannot come between the check and the hold.
 	 */
+	/*
+	 * The NVMe's function has its own driver: the transfer borrows it.
+	 * (Its driver cannot be vfio's while it has a block device.)
+	 */
+	if (run->pdev) {
+		u32 mode;
+
+		device_lock(&run->pdev->dev);
+		mode = p2pscope_mode_of(run->pdev, &run->out);
+		device_unlock(&run->pdev->dev);
+		if (mode == P2PSCOPE_MODE_NONE)
+			return P2PSCOPE_REFUSED;
+	}
 	if (run->provider) {
 		device_lock(&run->provider->dev);
+		if (run->provider != run->pdev &&
+		    p2pscope_mode_of(run->provider, &run->out) == P2PSCOPE_MODE_NONE) {
+			device_unlock(&run->provider->dev);
+			return P2PSCOPE_REFUSED;
+		}
 #ifdef P2PSCOPE_HAVE_PCI_P2PDMA
 		if (!p2pscope_p2pmem_published(run->provider)) {
 			device_unlock(&run->provider->dev);

@@ -117,7 +117,13 @@ struct p2pscope_pci_addr {
 #define P2PSCOPE_REASON_NO_DMA_CHANNEL		21 /* no dmaengine channel can copy */
 /* ABI 1.3: more threads than housekeeping CPUs (isolcpus, nohz_full) */
 #define P2PSCOPE_REASON_CPUS			22
-#define P2PSCOPE_REASON_COUNT			23
+/*
+ * ABI 1.3: the device's DMA is not the kernel DMA API's: its driver manages
+ * DMA itself (driver_managed_dma: vfio-pci hands it to user space, pci-stub),
+ * so a measurement would time a domain the device does not use.
+ */
+#define P2PSCOPE_REASON_DMA_OWNED		23
+#define P2PSCOPE_REASON_COUNT			24
 
 /*
  * P2PSCOPE_IOC_VERSION: ABI version and identification.  Call it first; a

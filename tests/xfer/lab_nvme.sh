@@ -26,7 +26,8 @@ check "the module is built against the lab kernel" test -f "$ko"
 [ -x "$bin" ] && [ -f "$ko" ] || tl_finish
 cat >"$tl_dir/nvme-guest.sh" <<'GUEST'
 R=$P2PSCOPE_RESULTS
-insmod /lab/add/p2pscope.ko || exit 1
+# the NVMe has its own driver: transfers borrow it
+insmod /lab/add/p2pscope.ko allow_borrowed=1 || exit 1
 ns() { ls "/sys/bus/pci/devices/$1/nvme/"*/ | grep -m1 '^nvme.*n1$'; }
 peer=/dev/$(ns "$P2PSCOPE_LAB_NVME_PEER")
 solo=/dev/$(ns "$P2PSCOPE_LAB_NVME_SOLO")
