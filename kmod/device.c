@@ -236,6 +236,7 @@ static int p2pscope_pci_probe(struct pci_dev *pdev,
 			      const struct pci_device_id *id)
 {
 	struct p2pscope_xdev *x;
+	u16 cmd;
 
 	/* Taking a bridge from its port driver would cut off what is below. */
 	if (pdev->subordinate || pci_is_bridge(pdev)) {
@@ -259,6 +260,14 @@ static int p2pscope_pci_probe(struct pci_dev *pdev,
 			 dma_get_mask(&pdev->dev));
 	if (pdev->dev.dma_parms)
 		dma_set_max_seg_size(&pdev->dev, UINT_MAX);
+	/*
+	 * Quiet: a device that a previous driver left mastering could still
+	 * write memory that p2pscope now maps for it.
+	 */
+	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
+	if (cmd & PCI_COMMAND_MASTER)
+		pci_info(pdev, "p2pscope: bus mastering was on: turned off\n");
+	pci_clear_master(pdev);
 	pci_set_drvdata(pdev, x);
 	pci_info(pdev, "p2pscope: bound (exclusive mode), DMA mask 0x%llx\n",
 		 dma_get_mask(&pdev->dev));

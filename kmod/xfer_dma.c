@@ -44,6 +44,7 @@ struct p2pscope_drun {
 	struct device *dma_dev;
 	struct pci_dev *peer;
 	struct p2pscope_hold hold;
+	bool enabled;			/* pci_enable_device_mem(peer) */
 	struct p2pscope_dside src, dst;
 	u64 *hist;
 	u64 *scratch;			/* a copy's worth, for BAR checks */
@@ -214,25 +215,13 @@ static int p2pscope_dma_copy(struct p2pscope_drun *run)
 static int p2pscope_dma_setup(struct p2pscope_drun *run)
 {
 	struct p2pscope_xfer_dma *req = run->req;
+	bool bar = req->src_mem == P2PSCOPE_MEM_BAR ||
+		   req->dst_mem == P2PSCOPE_MEM_BAR;
 	dma_cap_mask_t mask;
 	u32 mode;
 	int ret;
 
-	dma_cap_zero(mask);
-	dma_cap_set(DMA_MEMCPY, mask);
-	run->chan = dma_request_chan_by_mask(&mask);
-	if (IS_ERR(run->chan)) {
-		ret = PTR_ERR(run->chan);
-		run->chan = NULL;
-		return p2pscope_refuse(&run->out, P2PSCOPE_REASON_NO_DMA_CHANNEL, ret,
-				       "no dmaengine channel offers DMA_MEMCPY here (Intel IOAT/DSA or AMD PTDMA with its driver loaded)");
-	}
-	run->dma_dev = dmaengine_get_dma_device(run->chan);
-	strscpy(req->channel, dma_chan_name(run->chan), sizeof(req->channel));
-	strscpy(req->channel_device, dev_name(run->dma_dev),
-		sizeof(req->channel_device));
-
-	if (req->src_mem == P2PSCOPE_MEM_BAR || req->dst_mem == P2PSCOPE_MEM_BAR) {
+	if (bar) {
 		struct resource *r;
 
 		run->peer = p2pscope_pci_get(&req->peer);
@@ -256,9 +245,39 @@ static int p2pscope_dma_setup(struct p2pscope_drun *run)
 					       "BAR %u of %s (%pR) has no %llu bytes at offset %llu",
 					       req->bar, pci_name(run->peer), r,
 					       req->size_bytes, req->bar_offset_bytes);
-		if (dev_is_pci(run->dma_dev))
-			req->result_flags |= P2PSCOPE_XRES_F_P2P;
+		/*
+		 * A BAR answers only in D0 with memory decoding on; p2pscope's
+		 * driver enables neither at bind.  Enabling brings the device to
+		 * D0 and turns on decoding (never bus mastering).
+		 */
+		ret = pci_enable_device_mem(run->peer);
+		if (ret)
+			return p2pscope_refuse(&run->out, P2PSCOPE_REASON_BAR_UNSUITABLE, ret,
+					       "cannot enable %s's memory decoding (%d)",
+					       pci_name(run->peer), ret);
+		run->enabled = true;
+		if (run->peer->current_state != PCI_D0)
+			return p2pscope_refuse(&run->out, P2PSCOPE_REASON_BAR_UNSUITABLE, 0,
+					       "%s is in D%d, not D0: its BARs do not answer",
+					       pci_name(run->peer),
+					       run->peer->current_state);
 	}
+
+	dma_cap_zero(mask);
+	dma_cap_set(DMA_MEMCPY, mask);
+	run->chan = dma_request_chan_by_mask(&mask);
+	if (IS_ERR(run->chan)) {
+		ret = PTR_ERR(run->chan);
+		run->chan = NULL;
+		return p2pscope_refuse(&run->out, P2PSCOPE_REASON_NO_DMA_CHANNEL, ret,
+				       "no dmaengine channel offers DMA_MEMCPY here (Intel IOAT/DSA or AMD PTDMA with its driver loaded)");
+	}
+	run->dma_dev = dmaengine_get_dma_device(run->chan);
+	strscpy(req->channel, dma_chan_name(run->chan), sizeof(req->channel));
+	strscpy(req->channel_device, dev_name(run->dma_dev),
+		sizeof(req->channel_device));
+	if (bar && dev_is_pci(run->dma_dev))
+		req->result_flags |= P2PSCOPE_XRES_F_P2P;
 	run->hist = kvcalloc(P2PSCOPE_HIST_BUCKETS, sizeof(u64), GFP_KERNEL);
 	run->scratch = kvmalloc(req->size_bytes, GFP_KERNEL);
 	if (!run->hist || !run->scratch)
@@ -324,6 +343,8 @@ static void p2pscope_drun_free(struct p2pscope_drun *run)
 	p2pscope_dside_free(run, &run->src);
 	if (run->chan)
 		dma_release_channel(run->chan);
+	if (run->enabled)
+		pci_disable_device(run->peer);
 	p2pscope_release(&run->hold);
 	pci_dev_put(run->peer);
 	kvfree(run->scratch);

@@ -33,7 +33,8 @@ static void usage(void)
 		"  MEM: ram ram_huge p2pmem bar bounce dmabuf encrypted\n"
 		"       p2pscope-map block MAJOR:MINOR [--p2pmem PROVIDER] [--write] [--verify]\n"
 		"            [--size N] [--qd N] [--iterations N] [--duration-ms N]\n"
-		"  (XFER_BLOCK: --write and --verify pass P2PSCOPE_XFER_F_DESTRUCTIVE)\n");
+		"  (XFER_BLOCK: --write and --verify pass P2PSCOPE_XFER_F_DESTRUCTIVE)\n"
+		"       p2pscope-map dma BDF BAR   (XFER_DMA: 4 KiB from RAM into the BAR, once)\n");
 	exit(2);
 }
 
@@ -432,6 +433,32 @@ static int cmd_block(int fd, int argc, char **argv)
 	return 0;
 }
 
+/* XFER_DMA from RAM into BAR N of BDF (the module's own checks come first). */
+static int cmd_dma(int fd, int argc, char **argv)
+{
+	struct p2pscope_xfer_dma x;
+
+	memset(&x, 0, sizeof(x));
+	if (argc != 3 || parse_bdf(argv[1], &x.peer))
+		usage();
+	x.flags = P2PSCOPE_XFER_F_PEER;
+	x.src_mem = P2PSCOPE_MEM_RAM;
+	x.dst_mem = P2PSCOPE_MEM_BAR;
+	x.bar = (uint32_t)parse_size(argv[2]);
+	x.size_bytes = 4096;
+	x.iterations = 1;
+	if (ioctl(fd, P2PSCOPE_IOC_XFER_DMA, &x)) {
+		fprintf(stderr, "P2PSCOPE_IOC_XFER_DMA: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("status=%s error=%u copies=%" PRIu64, NAME(reason_names, x.status),
+	       x.error, (uint64_t)x.copies);
+	if (x.status)
+		printf(" reason=\"%s\"", x.reason);
+	printf("\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int fd;
@@ -449,6 +476,8 @@ int main(int argc, char **argv)
 		return cmd_run(fd, argc - 1, argv + 1);
 	if (!strcmp(argv[1], "block"))
 		return cmd_block(fd, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "dma"))
+		return cmd_dma(fd, argc - 1, argv + 1);
 	usage();
 	return 2;
 }
