@@ -452,12 +452,16 @@ std::vector<KernelRelease> known_kernel_releases() { return {k61, k612, k72}; }
 
 std::vector<Pair> analyse_pairs(const Topology& t, const std::vector<const PciFunction*>& selected,
                                 const VerdictOptions& options) {
+    // The running kernel, asked once for every pair rather than per pair.
+    VerdictOptions once = options;
+    if (!once.kernel_release)
+        if (auto running = running_kernel_release()) once.kernel_release = *running;
     std::vector<Pair> pairs;
     pairs.reserve(selected.size() * (selected.size() - (selected.empty() ? 0 : 1)) / 2);
     for (size_t i = 0; i < selected.size(); ++i)
         for (size_t j = i + 1; j < selected.size(); ++j)
             pairs.push_back(Pair{selected[i]->address, selected[j]->address, path_class(t, *selected[i], *selected[j]),
-                                 p2pdma_verdict(t, *selected[i], *selected[j], options)});
+                                 p2pdma_verdict(t, *selected[i], *selected[j], once)});
     return pairs;
 }
 
