@@ -9,11 +9,7 @@
 source "$(dirname "$0")/lib.sh"
 version=6.1
 if [ "${1:-}" = --kernel-version ]; then version=$2; shift 2; fi
-bin=${P2PSCOPE_BIN:-$tl_repo/build/cli/p2pscope}
-check "p2pscope is built ($bin)" test -x "$bin"
-ko=$("$tl_repo/lab/build-module.sh" --version "$version" release 2>"$tl_dir/build.stderr" | head -n 1)
-check "the module is built against the $version lab kernel" test -f "$ko"
-[ -x "$bin" ] && [ -f "$ko" ] || tl_finish
+tl_build "$version"
 cat >"$tl_dir/guest.sh" <<'GUEST'
 dev=$P2PSCOPE_LAB_TESTDEV
 R=$P2PSCOPE_RESULTS

@@ -43,3 +43,12 @@ no_qemu_left() { ! pgrep -f "[q]emu-system-x86_64 .*file:$1/console.log" >/dev/n
 jcheck() {
   if [ -s "$2" ] && [ "$(jq -r "$3" "$2" 2>/dev/null | tail -n 1)" = true ]; then ok "$1"; else notok "$1 ($3 on ${2##*/})"; fi
 }
+# tl_build VERSION [VARIANT]: sets bin (the p2pscope CLI) and ko (p2pscope.ko
+# built against that lab kernel), one check each; ends the test without both
+tl_build() {
+  bin=${P2PSCOPE_BIN:-$tl_repo/build/cli/p2pscope}
+  check "p2pscope is built ($bin)" test -x "$bin"
+  ko=$("$tl_repo/lab/build-module.sh" --version "$1" "${2:-release}" 2>"$tl_dir/build.stderr" | head -n 1)
+  check "the module is built against the $1 lab kernel" test -f "$ko"
+  [ -x "$bin" ] && [ -f "$ko" ] || tl_finish
+}

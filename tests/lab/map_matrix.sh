@@ -12,11 +12,7 @@ source "$(dirname "$0")/lib.sh"
 version=6.1 variant=release
 if [ "${1:-}" = --kernel-version ]; then version=$2; shift 2; fi
 case "${1:-}" in release|debug) variant=$1; shift;; esac
-bin=${P2PSCOPE_BIN:-$tl_repo/build/cli/p2pscope}
-check "p2pscope is built ($bin)" test -x "$bin"
-ko=$("$tl_repo/lab/build-module.sh" --version "$version" "$variant" 2>"$tl_dir/build.stderr" | head -n 1)
-check "the module is built against the $version $variant lab kernel" test -f "$ko"
-[ -x "$bin" ] && [ -f "$ko" ] || tl_finish
+tl_build "$version" "$variant"
 cat >"$tl_dir/matrix-guest.sh" <<'GUEST'
 set -e
 t=$P2PSCOPE_LAB_TESTDEV

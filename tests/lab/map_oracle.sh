@@ -33,11 +33,7 @@ else
   what="4 KiB dma_map_single"
   kernel_args="-g 1" ours_args="--api map_single --size 4K"
 fi
-bin=${P2PSCOPE_BIN:-$tl_repo/build/cli/p2pscope}
-check "p2pscope is built ($bin)" test -x "$bin"
-ko=$("$tl_repo/lab/build-module.sh" --version "$version" release 2>"$tl_dir/build.stderr" | head -n 1)
-check "the module is built against the $version lab kernel" test -f "$ko"
-[ -x "$bin" ] && [ -f "$ko" ] || tl_finish
+tl_build "$version"
 cat >"$tl_dir/oracle-guest.sh" <<'GUEST'
 set -e
 dev=$P2PSCOPE_LAB_TESTDEV rounds=$1 kernel_args=$2 ours_args=$3

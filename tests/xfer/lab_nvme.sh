@@ -19,11 +19,7 @@ source "$(dirname "$0")/../lab/lib.sh"
 version=6.1 variant=release
 if [ "${1:-}" = --kernel-version ]; then version=$2; shift 2; fi
 case "${1:-}" in release|debug) variant=$1; shift ;; esac
-bin=${P2PSCOPE_BIN:-$tl_repo/build/cli/p2pscope}
-check "p2pscope is built ($bin)" test -x "$bin"
-ko=$("$tl_repo/lab/build-module.sh" --version "$version" "$variant" 2>"$tl_dir/build.stderr" | head -n 1)
-check "the module is built against the lab kernel" test -f "$ko"
-[ -x "$bin" ] && [ -f "$ko" ] || tl_finish
+tl_build "$version" "$variant"
 cat >"$tl_dir/nvme-guest.sh" <<'GUEST'
 R=$P2PSCOPE_RESULTS
 # the NVMe has its own driver: transfers borrow it
