@@ -158,6 +158,8 @@ static long p2pscope_ioctl_caps(void __user *argp)
 	c->hist_buckets = P2PSCOPE_HIST_BUCKETS;
 	c->hist_sub_bits = P2PSCOPE_HIST_SUB_BITS;
 	c->default_clock = p2pscope_default_clock();
+	c->budget_swiotlb_pct = P2PSCOPE_BUDGET_SWIOTLB_PCT;
+	c->budget_iova_pct = P2PSCOPE_BUDGET_IOVA_PCT;
 	for (i = P2PSCOPE_CLOCK_LOCAL; i < P2PSCOPE_CLOCK_COUNT; i++)
 		c->timer_overhead_ns[i] =
 			DIV_ROUND_CLOSEST_ULL(p2pscope_timer_overhead_ps(i), 1000);

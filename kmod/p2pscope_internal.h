@@ -113,6 +113,10 @@ do {									\
 		       sizeof((req)->module_version));			\
 } while (0)
 
+/* Shares of shared resources one run may hold (caps.budget_*_pct). */
+#define P2PSCOPE_BUDGET_SWIOTLB_PCT	25
+#define P2PSCOPE_BUDGET_IOVA_PCT	12
+
 /* Returned by helpers that filled in a p2pscope_outcome instead of running. */
 #define P2PSCOPE_REFUSED	1
 

@@ -675,6 +675,49 @@ static void p2pscope_restore_mask(struct p2pscope_run *run)
 }
 
 /* Limits of the device's DMA, known once the mask is set. */
+/*
+ * A run holds its mappings for up to 60 s.  What it maps at once (threads x
+ * size) must leave most of what other drivers share to them: the device's
+ * swiotlb pool when its streaming mappings bounce (BOUNCE memory, or every
+ * mapping under swiotlb=force, as in an encrypted guest), and the IOVA space
+ * below its DMA mask behind an IOMMU (a 32-bit device's is 4 GiB for all its
+ * users).  IOMMU_DOMAIN maps into a domain of its own.
+ */
+static int p2pscope_check_budgets(struct p2pscope_run *run)
+{
+	const struct p2pscope_api *api = run->api;
+	struct device *dev = run->dev;
+	u64 held = (u64)run->nthreads * run->size;
+	u64 budget;
+
+#if defined(P2PSCOPE_HAVE_SWIOTLB_MEM) && defined(P2PSCOPE_HAVE_SWIOTLB_STATE)
+	if (!api->allocates && api->id != P2PSCOPE_API_IOMMU_DOMAIN &&
+	    (run->req->mem == P2PSCOPE_MEM_BOUNCE || is_swiotlb_force_bounce(dev))) {
+		struct io_tlb_mem *mem = dev->dma_io_tlb_mem;
+		u64 pool = mem ? (u64)READ_ONCE(mem->nslabs) << IO_TLB_SHIFT : 0;
+
+		budget = div_u64(pool * P2PSCOPE_BUDGET_SWIOTLB_PCT, 100);
+		if (held > budget)
+			return p2pscope_refuse(&run->out, P2PSCOPE_REASON_BUDGET, 0,
+					       "%llu bytes mapped at once would bounce; %s's swiotlb pool is %llu: %u %% budget",
+					       held, pci_name(run->pdev), pool,
+					       P2PSCOPE_BUDGET_SWIOTLB_PCT);
+	}
+#endif
+	if (api->id != P2PSCOPE_API_IOMMU_DOMAIN &&
+	    p2pscope_dma_path(dev) == P2PSCOPE_DMA_PATH_IOMMU) {
+		/* (mask + 1) x pct / 100, without overflowing a 64-bit mask */
+		budget = div_u64((dma_get_mask(dev) >> 7) + 1, 100) *
+			 P2PSCOPE_BUDGET_IOVA_PCT << 7;
+		if (held > budget)
+			return p2pscope_refuse(&run->out, P2PSCOPE_REASON_BUDGET, 0,
+					       "%llu bytes mapped at once; IOVA space below %s's mask 0x%llx: %u %% budget",
+					       held, pci_name(run->pdev),
+					       dma_get_mask(dev), P2PSCOPE_BUDGET_IOVA_PCT);
+	}
+	return 0;
+}
+
 static int p2pscope_check_limits(struct p2pscope_run *run)
 {
 	const struct p2pscope_api *api = run->api;
@@ -696,7 +739,7 @@ static int p2pscope_check_limits(struct p2pscope_run *run)
 				       "a %u-byte segment is longer than %s takes (dma_get_max_seg_size %u)",
 				       run->seg_len, pci_name(run->pdev),
 				       dma_get_max_seg_size(dev));
-	return 0;
+	return p2pscope_check_budgets(run);
 }
 
 static int p2pscope_run(struct p2pscope_run *run)

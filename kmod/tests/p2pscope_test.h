@@ -31,6 +31,7 @@ static const char *const api_names[P2PSCOPE_API_COUNT] = {
 	[P2PSCOPE_API_DMABUF]		= "dmabuf",
 	[P2PSCOPE_API_IOVA_LINK]	= "iova_link",
 	[P2PSCOPE_API_IOMMU_DOMAIN]	= "iommu_domain",
+	[P2PSCOPE_API_MAP_PHYS]		= "map_phys",
 };
 
 static const char *const mem_names[P2PSCOPE_MEM_COUNT] = {
@@ -49,7 +50,7 @@ static const char *const reason_names[P2PSCOPE_REASON_COUNT] = {
 	"iommu_unsuitable", "no_p2pmem", "p2p_not_supported", "bar_unsuitable",
 	"no_memory", "dma_mask", "no_bounce", "no_mem_encrypt", "dmabuf",
 	"device_limit", "map_failed", "block_unsuitable", "io_failed",
-	"no_dma_channel",
+	"no_dma_channel", "cpus", "dma_owned", "budget",
 };
 
 static const char *const iommu_names[] = {

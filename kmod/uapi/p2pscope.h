@@ -123,7 +123,13 @@ struct p2pscope_pci_addr {
  * so a measurement would time a domain the device does not use.
  */
 #define P2PSCOPE_REASON_DMA_OWNED		23
-#define P2PSCOPE_REASON_COUNT			24
+/*
+ * ABI 1.3: the run would hold more of a resource other drivers share than
+ * its budget (caps.budget_*_pct): the swiotlb pool, the IOVA space its DMA
+ * mask leaves.
+ */
+#define P2PSCOPE_REASON_BUDGET			24
+#define P2PSCOPE_REASON_COUNT			25
 
 /*
  * P2PSCOPE_IOC_VERSION: ABI version and identification.  Call it first; a
@@ -307,7 +313,14 @@ struct p2pscope_caps {
 	__u64 timer_overhead_ns[4];	/* out: indexed by P2PSCOPE_CLOCK_*: cost of one read, now */
 	__u32 api_reason[16];		/* out: indexed by P2PSCOPE_API_* */
 	__u32 mem_reason[16];		/* out: indexed by P2PSCOPE_MEM_* */
-	__u64 reserved[16];		/* zero */
+	/*
+	 * Budgets (ABI 1.3): the most a run holds mapped at once (threads x
+	 * size), in percent of the device's swiotlb pool when its mappings
+	 * bounce, and of the IOVA space below its DMA mask behind an IOMMU.
+	 */
+	__u32 budget_swiotlb_pct;	/* out */
+	__u32 budget_iova_pct;		/* out */
+	__u64 reserved[15];		/* zero */
 };
 
 /* BAR description in struct p2pscope_dev_query. */
