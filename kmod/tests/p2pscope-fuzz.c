@@ -351,8 +351,8 @@ static void xfer_block(int fd, const uint32_t *blk, long i)
 	case 7: x.iterations = interesting_value(); break;
 	case 8: x.flags = (uint32_t)rnd(); break;
 	case 9: x.flags |= P2PSCOPE_XFER_F_PEER; x.peer.bus = (uint32_t)pick(300); break;
-	case 10: x.reserved_in[pick(8)] = 1; reserved = 1; break;
-	case 11: x.reserved_out[pick(8)] = 1; reserved = 1; break;
+	case 10: x.reserved_in[pick(ARRAY_LEN(x.reserved_in))] = 1; reserved = 1; break;
+	case 11: x.reserved_out[pick(ARRAY_LEN(x.reserved_out))] = 1; reserved = 1; break;
 	case 12: x.hist_buckets = (uint32_t)pick(P2PSCOPE_HIST_BUCKETS + 1);
 		x.hist_uptr = (uintptr_t)h; hist = 0; break;
 	default: x.span_bytes = (uint64_t)x.block_bytes * (1 + pick(4)); break;
@@ -395,7 +395,7 @@ static void xfer_dma(int fd, const struct p2pscope_pci_addr *dev, long i)
 	case 1: x.size_bytes = interesting_value(); break;
 	case 2: x.flags = (uint32_t)rnd(); break;
 	case 3: x.bar_offset_bytes = interesting_value(); break;
-	case 4: x.reserved_in[pick(8)] = 1; reserved = 1; break;
+	case 4: x.reserved_in[pick(ARRAY_LEN(x.reserved_in))] = 1; reserved = 1; break;
 	case 5: x.reserved0 = 1; reserved = 1; break;
 	default: break;
 	}
@@ -456,7 +456,7 @@ static void fuzz(int fd, long count, const struct p2pscope_pci_addr *dev,
 
 			memset(&v, 0, sizeof(v));
 			if (dirty)
-				v.reserved[pick(8)] = rnd() | 1;
+				v.reserved[pick(ARRAY_LEN(v.reserved))] = rnd() | 1;
 			ret = do_ioctl(fd, P2PSCOPE_IOC_VERSION, &v, &err);
 			if (dirty ? (!ret || err != EINVAL) :
 			    (ret || v.abi_major != P2PSCOPE_ABI_MAJOR))
@@ -479,7 +479,7 @@ static void fuzz(int fd, long count, const struct p2pscope_pci_addr *dev,
 			if (pick(4) == 0)
 				q->addr.bus = (uint32_t)interesting_value();
 			if (pick(8) == 0)
-				q->reserved[pick(8)] = 1;
+				q->reserved[pick(ARRAY_LEN(q->reserved))] = 1;
 			if (pick(8) == 0)
 				q->flags = (uint32_t)rnd();
 			do_ioctl(fd, P2PSCOPE_IOC_DEV_QUERY, q, &err);
@@ -490,7 +490,7 @@ static void fuzz(int fd, long count, const struct p2pscope_pci_addr *dev,
 
 			memset(c, 0, sizeof(*c));
 			if (dirty)
-				c->reserved[pick(16)] = 1;
+				c->reserved[pick(ARRAY_LEN(c->reserved))] = 1;
 			ret = do_ioctl(fd, P2PSCOPE_IOC_CAPS, c, &err);
 			if (dirty ? (!ret || err != EINVAL) : ret)
 				fail("CAPS", i, ret, err);
