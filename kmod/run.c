@@ -217,8 +217,8 @@ static void p2pscope_sample(struct p2pscope_thread *t)
 			api->inspect(t);
 		if (hold_ns)
 			ndelay(hold_ns);
-		t2 = p2pscope_now(clock);
 		sw2 = READ_ONCE(current->nivcsw);
+		t2 = p2pscope_now(clock);
 		api->unmap(t);
 		t3 = p2pscope_now(clock);
 

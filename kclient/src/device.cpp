@@ -99,10 +99,10 @@ Result<MapResult> Device::map_bench(const MapRequest& r) const {
     out.map.buckets.assign(P2PSCOPE_HIST_BUCKETS, 0);
     out.unmap.buckets.assign(P2PSCOPE_HIST_BUCKETS, 0);
     p2pscope_map_bench& b = out.raw;
-    if (r.mem == P2PSCOPE_MEM_DMABUF && r.peer && version_.abi_major == 1 && version_.abi_minor < 3)
-        return make_error(Errc::unsupported, "the loaded p2pscope module (ABI " + std::to_string(version_.abi_major) +
-                                                 "." + std::to_string(version_.abi_minor) +
-                                                 ") imports no peer's dma-buf: that needs ABI 1.3");
+    if (r.mem == P2PSCOPE_MEM_DMABUF && r.peer)
+        if (auto ok = need_abi(3, "imports no peer's dma-buf"); !ok) return ok.error();
+    if (!r.cpus.empty())
+        if (auto ok = need_abi(3, "takes no CPU list"); !ok) return ok.error();
     b.addr = to_uapi(r.device);
     if (r.peer) {
         b.peer = to_uapi(*r.peer);
@@ -132,11 +132,7 @@ Result<MapResult> Device::map_bench(const MapRequest& r) const {
     } else {
         out.cpus.assign(r.threads, UINT32_MAX);
     }
-    if (version_.abi_major > 1 || version_.abi_minor >= 3) b.cpus_uptr = reinterpret_cast<uintptr_t>(out.cpus.data());
-    else if (!r.cpus.empty())
-        return make_error(Errc::unsupported, "the loaded p2pscope module (ABI " + std::to_string(version_.abi_major) +
-                                                 "." + std::to_string(version_.abi_minor) +
-                                                 ") takes no CPU list: that needs ABI 1.3");
+    if (need_abi(3, "")) b.cpus_uptr = reinterpret_cast<uintptr_t>(out.cpus.data());  // 1.2 has no CPU list out
     b.hist_buckets = P2PSCOPE_HIST_BUCKETS;
     b.map_hist_uptr = reinterpret_cast<uintptr_t>(out.map.buckets.data());
     b.unmap_hist_uptr = reinterpret_cast<uintptr_t>(out.unmap.buckets.data());
@@ -203,15 +199,16 @@ void take_stats(Histogram& h, const p2pscope_stats& s, uint32_t written) {
 
 }  // namespace
 
-Status Device::need_transfers() const {
-    if (version_.abi_major > 1 || version_.abi_minor >= 1) return Ok{};
+Status Device::need_abi(uint32_t minor, const std::string& lacking) const {
+    if (version_.abi_major > 1 || version_.abi_minor >= minor) return Ok{};
     return Error{Errc::unsupported, "the loaded p2pscope module (ABI " + std::to_string(version_.abi_major) + "." +
                                         std::to_string(version_.abi_minor) + ", version " +
-                                        version_.module_version + ") has no transfer commands: load 0.2 or later"};
+                                        version_.module_version + ") " + lacking + ": that needs ABI 1." +
+                                        std::to_string(minor)};
 }
 
 Result<BlockXferResult> Device::xfer_block(const BlockXferRequest& r) const {
-    if (auto ok = need_transfers(); !ok) return ok.error();
+    if (auto ok = need_abi(1, "has no transfer commands"); !ok) return ok.error();
     BlockXferResult out;
     out.latency.buckets.assign(P2PSCOPE_HIST_BUCKETS, 0);
     p2pscope_xfer_block& b = out.raw;
@@ -238,7 +235,7 @@ Result<BlockXferResult> Device::xfer_block(const BlockXferRequest& r) const {
 }
 
 Result<DmaXferResult> Device::xfer_dma(const DmaXferRequest& r) const {
-    if (auto ok = need_transfers(); !ok) return ok.error();
+    if (auto ok = need_abi(1, "has no transfer commands"); !ok) return ok.error();
     DmaXferResult out;
     out.latency.buckets.assign(P2PSCOPE_HIST_BUCKETS, 0);
     p2pscope_xfer_dma& d = out.raw;

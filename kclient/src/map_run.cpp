@@ -38,15 +38,15 @@ Result<MapResult> run_map(const Device& device, MapRequest request) {
     std::optional<VfioDmabuf> vfio;
     if (q.mem == P2PSCOPE_MEM_DMABUF) {
         const uint64_t bytes = q.size_bytes * std::max<uint32_t>(1, q.threads);
-        if (q.dmabuf_fd >= 0) {
-        } else if (q.dmabuf_source == MapRequest::DmabufSource::vfio) {
+        const bool made_here = q.dmabuf_fd < 0;
+        if (made_here && q.dmabuf_source == MapRequest::DmabufSource::vfio) {
             if (!q.peer)
                 return make_error(Errc::invalid_argument, "a vfio dma-buf needs the exporting device (--peer)");
             auto v = VfioDmabuf::create(*q.peer, q.bar, q.bar_offset_bytes, bytes);
             if (!v) return v.error();
             q.dmabuf_fd = v->fd();
             vfio.emplace(std::move(*v));
-        } else {
+        } else if (made_here) {
             auto u = Udmabuf::create(bytes);
             if (!u) return make_error(u.error().code, "dma-buf memory: " + u.error().message);
             q.dmabuf_fd = u->fd();

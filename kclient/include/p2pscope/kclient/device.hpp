@@ -107,7 +107,8 @@ public:
     Result<DmaXferResult> xfer_dma(const DmaXferRequest& request) const;
 
 private:
-    Status need_transfers() const;
+    // Ok when the loaded module has ABI 1.minor; else an Error saying it `lacking`.
+    Status need_abi(uint32_t minor, const std::string& lacking) const;
     Device(int fd, p2pscope_version v) : fd_(fd), version_(v) {}
     int fd_ = -1;
     p2pscope_version version_{};
