@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <functional>
 #include "p2pscope/compare/compare.hpp"
+#include "p2pscope/input_file.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -52,11 +53,11 @@ std::string_view to_string(Verdict v) {
 }
 
 Result<Report> load_report(const std::string& path, const std::string& metric) {
-    std::ifstream in(path);
-    if (!in) return make_error(Errc::bad_input, path + ": cannot open");
+    auto text = read_input_file(path, 256u << 20, "benchmark JSON");
+    if (!text) return text.error();
     nlohmann::json doc;
     try {
-        doc = nlohmann::json::parse(in);
+        doc = nlohmann::json::parse(*text);
     } catch (const nlohmann::json::exception& e) {
         return make_error(Errc::bad_input, path + ": not JSON (" + std::string(e.what()) + ")");
     }

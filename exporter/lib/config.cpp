@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "p2pscope/input_file.hpp"
 #include "p2pscope/exporter/journal.hpp"
 #include "p2pscope/kclient/names.hpp"
 #include "p2pscope.h"
@@ -448,13 +449,9 @@ Result<Config> parse_config(const std::string& text_in, const std::string& origi
 }
 
 Result<Config> load_config(const std::string& path, const TransferEngines& engines) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return make_error(Errc::bad_input, path + ": cannot open");
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad()) return make_error(Errc::bad_input, path + ": cannot read");
-    if (text.str().size() > (1 << 20)) return make_error(Errc::bad_input, path + ": larger than 1 MiB, not a configuration");
-    return parse_config(text.str(), path, engines);
+    auto text = read_input_file(path, 1u << 20, "a configuration");
+    if (!text) return text.error();
+    return parse_config(*text, path, engines);
 }
 
 }  // namespace p2pscope::exporter

@@ -3,9 +3,8 @@
 // nodes and CPU identity. It carries no config space (so no ACS, port types or
 // link capabilities) and no IOMMU groups, and it may omit devices hwloc found
 // unimportant; the analysis says unknown where that matters.
-#include <filesystem>
-
 #include "hwloc_view.hpp"
+#include "p2pscope/input_file.hpp"
 #include "libpci_reader.hpp"
 #include "pci_ids.hpp"
 #include "p2pscope/probe/sources.hpp"
@@ -13,8 +12,8 @@
 namespace p2pscope::probe {
 
 Result<Topology> load_hwloc_xml(const std::string& path) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec)) return make_error(Errc::bad_input, path + ": no such file");
+    // hwloc reads the file itself: a regular file of bounded size first.
+    if (auto s = check_input_file(path, 256u << 20, "an hwloc XML topology"); !s) return s.error();
     auto hw = load_hwloc_xml_file(path);
     if (!hw) return hw.error();
     Topology t;

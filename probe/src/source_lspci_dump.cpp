@@ -3,11 +3,12 @@
 // first, because libpci reads a short row as unset bytes without a word;
 // a dump cut short must be an error, not a smaller device.
 #include <cctype>
-#include <fstream>
+#include <sstream>
 #include <map>
 
 #include "libpci_reader.hpp"
 #include "pci_ids.hpp"
+#include "p2pscope/input_file.hpp"
 #include "p2pscope/probe/sources.hpp"
 
 namespace p2pscope::probe {
@@ -44,8 +45,10 @@ bool parse_row(const std::string& l, unsigned& offset, unsigned& bytes) {
 }
 
 Status check_dump(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) return make_error(Errc::bad_input, path + ": cannot open");
+    // libpci reads the file again itself: bounded and regular here first.
+    auto text = read_input_file(path, 256u << 20, "an lspci dump");
+    if (!text) return text.error();
+    std::istringstream in(*text);
     std::string line, device;
     unsigned expect = 0, lineno = 0, devices = 0;
     auto close_device = [&]() -> Status {

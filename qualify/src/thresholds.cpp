@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "p2pscope/input_file.hpp"
 #include "p2pscope/qualify/thresholds.hpp"
 
 namespace p2pscope::qualify {
@@ -178,12 +179,9 @@ Result<Thresholds> parse_thresholds(std::string_view text, const std::string& or
 }
 
 Result<Thresholds> load_thresholds(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return make_error(Errc::bad_input, path + ": cannot open the thresholds file");
-    std::ostringstream os;
-    os << in.rdbuf();
-    if (in.bad()) return make_error(Errc::bad_input, path + ": cannot read the thresholds file");
-    return parse_thresholds(os.str(), path);
+    auto text = read_input_file(path, 1u << 20, "a thresholds file");
+    if (!text) return text.error();
+    return parse_thresholds(*text, path);
 }
 
 }  // namespace p2pscope::qualify

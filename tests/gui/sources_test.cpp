@@ -234,7 +234,7 @@ TEST(Sources, SavedJsonAndProber) {
     EXPECT_EQ(ok->topology->devices.size(), 84u);
     auto missing = make_json_file_source((dir / "none.json").string())->fetch();
     ASSERT_FALSE(missing.ok());
-    EXPECT_EQ(missing.error().message, (dir / "none.json").string() + ": cannot open");
+    EXPECT_EQ(missing.error().message, (dir / "none.json").string() + ": no such file");
     auto bad = make_json_file_source((dir / "bad.json").string())->fetch();
     ASSERT_FALSE(bad.ok());
     EXPECT_EQ(bad.error().message.rfind((dir / "bad.json").string() + ": not valid JSON", 0), 0u);

@@ -144,7 +144,7 @@ TEST(Thresholds, EachKindOfBadFileNamesTheKey) {
     }
     auto missing = load_thresholds("/nonexistent/thresholds.json");
     ASSERT_FALSE(missing.ok());
-    EXPECT_EQ(missing.error().message, "/nonexistent/thresholds.json: cannot open the thresholds file");
+    EXPECT_EQ(missing.error().message, "/nonexistent/thresholds.json: no such file");
     auto wrong_int = parse_thresholds(R"({"map": {"size_bytes": 4096.5}})", "x");
     ASSERT_FALSE(wrong_int.ok());
     EXPECT_NE(wrong_int.error().message.find("key map.size_bytes: expected a whole number of bytes"), std::string::npos);

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "p2pscope/input_file.hpp"
 #include "p2pscope/probe/sources.hpp"
 
 namespace p2pscope::gui {
@@ -77,12 +78,9 @@ public:
     bool this_machine() const override { return false; }
     std::optional<double> interval_s() const override { return interval_; }
     Result<Fetched> fetch() override {
-        std::ifstream in(path_, std::ios::binary);
-        if (!in) return make_error(Errc::bad_input, path_ + ": cannot open");
-        std::ostringstream text;
-        text << in.rdbuf();
-        if (!in.good() && !in.eof()) return make_error(Errc::bad_input, path_ + ": cannot read");
-        auto s = parse_saved_json(text.str());
+        auto text = read_input_file(path_, 256u << 20, "saved JSON");
+        if (!text) return text.error();
+        auto s = parse_saved_json(*text);
         if (!s) return make_error(Errc::bad_input, path_ + ": " + s.error().message);
         Fetched f;
         f.topology = std::make_shared<const TopologyView>(std::move(s->topology));
