@@ -112,6 +112,7 @@ int p2pscope_hold_dut(struct p2pscope_hold *hold, struct pci_dev *pdev,
 	hold->pdev = pdev;
 	hold->peer = NULL;
 	hold->gone = 0;
+	hold->wake = NULL;	/* its run checks between samples */
 	spin_lock(&p2pscope_holds_lock);
 	list_add_tail(&hold->node, &p2pscope_holds);
 	hold->registered = true;
@@ -163,12 +164,13 @@ unlock:
 	return ret;
 }
 
-void p2pscope_hold_add(struct p2pscope_hold *hold, struct pci_dev *pdev,
-		       struct pci_dev *peer)
+void p2pscope_hold_memory(struct p2pscope_hold *hold, struct pci_dev *peer,
+			  wait_queue_head_t *wake)
 {
-	hold->pdev = pdev;
+	hold->pdev = NULL;
 	hold->peer = peer;
 	hold->gone = 0;
+	hold->wake = wake;
 	spin_lock(&p2pscope_holds_lock);
 	list_add_tail(&hold->node, &p2pscope_holds);
 	hold->registered = true;
@@ -196,6 +198,8 @@ static void p2pscope_stop_holders(struct pci_dev *pdev)
 	list_for_each_entry(h, &p2pscope_holds, node) {
 		if (h->pdev == pdev || h->peer == pdev) {
 			WRITE_ONCE(h->gone, 1);
+			if (h->wake)
+				wake_up_all(h->wake);
 			busy = true;
 		}
 	}
@@ -203,8 +207,17 @@ static void p2pscope_stop_holders(struct pci_dev *pdev)
 	if (!busy)
 		return;
 	pci_info(pdev, "p2pscope: stopping the measurement that uses this device\n");
-	wait_event(p2pscope_holds_wq, !p2pscope_held(pdev, false));
-	pci_info(pdev, "p2pscope: measurement stopped, all mappings undone\n");
+	/*
+	 * A run checks between samples and lets go within one; the bound is
+	 * for the unforeseen, so that a removal never hangs on p2pscope.
+	 */
+	if (!wait_event_timeout(p2pscope_holds_wq, !p2pscope_held(pdev, false),
+				P2PSCOPE_STOP_WAIT_S * HZ)) {
+		pci_warn(pdev, "p2pscope: the measurement did not stop within %u s; letting the removal go on\n",
+			 P2PSCOPE_STOP_WAIT_S);
+		return;
+	}
+	pci_info(pdev, "p2pscope: the measurement stopped and let go of this device\n");
 }
 
 static int p2pscope_bus_notify(struct notifier_block *nb,
@@ -378,6 +391,42 @@ u32 p2pscope_dma_path(struct device *dev)
  * allowlist: such a provider can serve no client, itself included.)  Costs a
  * walk of the PCI devices: for setup and queries, never in a timed path.
  */
+/*
+ * The p2pmem pool @addr (from pci_alloc_p2pmem()) came from, in bytes: the
+ * ranges of its pages' dev_pagemap, which is what the provider published
+ * with one pci_p2pdma_add_resource().
+ */
+u64 p2pscope_p2pmem_pool_bytes(const void *addr)
+{
+	struct page *page = virt_to_page(addr);
+#ifdef P2PSCOPE_HAVE_PAGE_PGMAP
+	const struct dev_pagemap *pgmap = page_pgmap(page);
+#else
+	const struct dev_pagemap *pgmap = page->pgmap;
+#endif
+	u64 bytes = 0;
+	int i;
+
+	for (i = 0; i < pgmap->nr_range; i++)
+		bytes += range_len(&pgmap->ranges[i]);
+	return bytes;
+}
+
+/* Refused (P2PSCOPE_REASON_BUDGET) when a run would hold @held bytes of that pool. */
+int p2pscope_check_p2pmem_budget(const void *addr, u64 held,
+				 struct pci_dev *provider,
+				 struct p2pscope_outcome *out)
+{
+	u64 pool = p2pscope_p2pmem_pool_bytes(addr);
+
+	if (held <= div_u64(pool * P2PSCOPE_BUDGET_P2PMEM_PCT, 100))
+		return 0;
+	return p2pscope_refuse(out, P2PSCOPE_REASON_BUDGET, 0,
+			       "%llu bytes of p2pmem at once; %s's pool is %llu: %u %% budget",
+			       held, pci_name(provider), pool,
+			       P2PSCOPE_BUDGET_P2PMEM_PCT);
+}
+
 bool p2pscope_p2pmem_published(struct pci_dev *pdev)
 {
 #ifdef P2PSCOPE_HAVE_PCI_HAS_P2PMEM

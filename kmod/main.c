@@ -160,6 +160,8 @@ static long p2pscope_ioctl_caps(void __user *argp)
 	c->default_clock = p2pscope_default_clock();
 	c->budget_swiotlb_pct = P2PSCOPE_BUDGET_SWIOTLB_PCT;
 	c->budget_iova_pct = P2PSCOPE_BUDGET_IOVA_PCT;
+	c->budget_p2pmem_pct = P2PSCOPE_BUDGET_P2PMEM_PCT;
+	c->budget_dma_alloc_pct = P2PSCOPE_BUDGET_DMA_ALLOC_PCT;
 	for (i = P2PSCOPE_CLOCK_LOCAL; i < P2PSCOPE_CLOCK_COUNT; i++)
 		c->timer_overhead_ns[i] =
 			DIV_ROUND_CLOSEST_ULL(p2pscope_timer_overhead_ps(i), 1000);
@@ -258,14 +260,15 @@ static int __init p2pscope_init(void)
 	int ret;
 
 	p2pscope_check_abi();
-	ret = p2pscope_dev_init();
+	ret = p2pscope_xfer_block_init();
 	if (ret)
 		return ret;
+	ret = p2pscope_dev_init();
+	if (ret)
+		goto fail_dev;
 	ret = misc_register(&p2pscope_misc);
-	if (ret) {
-		p2pscope_dev_exit();
-		return ret;
-	}
+	if (ret)
+		goto fail_misc;
 	pr_info("version %s, ABI %u.%u, features 0x%llx, allow_borrowed=%d\n",
 		P2PSCOPE_MODULE_VERSION, P2PSCOPE_ABI_MAJOR, P2PSCOPE_ABI_MINOR,
 		p2pscope_features(), p2pscope_allow_borrowed);
@@ -273,12 +276,19 @@ static int __init p2pscope_init(void)
 		pr_warn("test_slowdown_pct=%u: every timed map is made slower, for tests of regression gates only; every result says so\n",
 			min(p2pscope_test_slowdown_pct, 1000U));
 	return 0;
+
+fail_misc:
+	p2pscope_dev_exit();
+fail_dev:
+	p2pscope_xfer_block_exit();
+	return ret;
 }
 
 static void __exit p2pscope_exit(void)
 {
 	misc_deregister(&p2pscope_misc);
 	p2pscope_dev_exit();
+	p2pscope_xfer_block_exit();
 }
 
 module_init(p2pscope_init);

@@ -323,6 +323,11 @@ static int p2pscope_alloc_p2pmem(struct p2pscope_thread *t)
 		s->offset = offset_in_page(addr);
 		s->len = run->seg_len;
 		s->phys = page_to_phys(s->page) + s->offset;
+		/* Other users share the pool: all threads' segments within the budget. */
+		if (!i && p2pscope_check_p2pmem_budget(addr,
+				(u64)run->nthreads * t->nsegs * run->seg_len,
+				run->peer, &t->out))
+			return P2PSCOPE_REFUSED;
 	}
 	return 0;
 #else

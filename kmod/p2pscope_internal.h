@@ -116,9 +116,14 @@ do {									\
 /* Shares of shared resources one run may hold (caps.budget_*_pct). */
 #define P2PSCOPE_BUDGET_SWIOTLB_PCT	25
 #define P2PSCOPE_BUDGET_IOVA_PCT	12
+#define P2PSCOPE_BUDGET_P2PMEM_PCT	50
+#define P2PSCOPE_BUDGET_DMA_ALLOC_PCT	10
 
 /* Returned by helpers that filled in a p2pscope_outcome instead of running. */
 #define P2PSCOPE_REFUSED	1
+
+/* The longest an unbind or removal waits for a run to let go of its device. */
+#define P2PSCOPE_STOP_WAIT_S	30
 
 __printf(4, 5)
 int p2pscope_refuse(struct p2pscope_outcome *out, u32 status, int err,
@@ -135,6 +140,7 @@ struct p2pscope_hold {
 	struct pci_dev *peer;		/* p2pmem provider or BAR owner, or NULL */
 	int gone;			/* set (WRITE_ONCE) when either goes away */
 	bool registered;
+	wait_queue_head_t *wake;	/* woken then, if the run sleeps on it */
 };
 
 int p2pscope_dev_init(void);
@@ -148,14 +154,21 @@ int p2pscope_hold_dut(struct p2pscope_hold *hold, struct pci_dev *pdev,
 int p2pscope_hold_peer(struct p2pscope_hold *hold, struct pci_dev *peer,
 		       bool p2pmem, struct p2pscope_outcome *out);
 void p2pscope_release(struct p2pscope_hold *hold);
-/* Hold devices a transfer uses through their own drivers (either may be NULL). */
-void p2pscope_hold_add(struct p2pscope_hold *hold, struct pci_dev *pdev,
-		       struct pci_dev *peer);
+/*
+ * Hold only the device a transfer takes memory from (checked by the caller
+ * under its device lock); its going away wakes @wake.
+ */
+void p2pscope_hold_memory(struct p2pscope_hold *hold, struct pci_dev *peer,
+			  wait_queue_head_t *wake);
 u32 p2pscope_iommu_domain_type(struct device *dev);
 const char *p2pscope_iommu_domain_name(u32 type);
 u32 p2pscope_dma_path(struct device *dev);
 #ifdef P2PSCOPE_HAVE_PCI_P2PDMA
 bool p2pscope_p2pmem_published(struct pci_dev *pdev);
+u64 p2pscope_p2pmem_pool_bytes(const void *addr);
+int p2pscope_check_p2pmem_budget(const void *addr, u64 held,
+				 struct pci_dev *provider,
+				 struct p2pscope_outcome *out);
 #endif
 long p2pscope_ioctl_dev_query(void __user *argp);
 
@@ -313,6 +326,8 @@ extern unsigned int p2pscope_test_slowdown_pct;
 
 /* Transfers: xfer_block.c (block layer), xfer_dma.c (dmaengine). */
 long p2pscope_ioctl_xfer_block(void __user *argp);
+int p2pscope_xfer_block_init(void);
+void p2pscope_xfer_block_exit(void);
 long p2pscope_ioctl_xfer_dma(void __user *argp);
 /* The verification pattern (uapi/p2pscope.h): the word at byte offset @off. */
 static inline u64 p2pscope_pattern(u64 seed, u64 off)

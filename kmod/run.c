@@ -688,11 +688,28 @@ static int p2pscope_check_budgets(struct p2pscope_run *run)
 	const struct p2pscope_api *api = run->api;
 	struct device *dev = run->dev;
 	u64 held = (u64)run->nthreads * run->size;
+	struct sysinfo ram;
 	u64 budget;
 
+	/* The DMA allocators take pages (or CMA, which RAM also counts). */
+	if (api->allocates) {
+		si_meminfo(&ram);
+		budget = div_u64((u64)ram.totalram * ram.mem_unit *
+				 P2PSCOPE_BUDGET_DMA_ALLOC_PCT, 100);
+		if (held > budget)
+			return p2pscope_refuse(&run->out, P2PSCOPE_REASON_BUDGET, 0,
+					       "%llu bytes allocated at once by %s; RAM is %llu bytes: %u %% budget",
+					       held, api->name,
+					       (u64)ram.totalram * ram.mem_unit,
+					       P2PSCOPE_BUDGET_DMA_ALLOC_PCT);
+	}
+
 #if defined(P2PSCOPE_HAVE_SWIOTLB_MEM) && defined(P2PSCOPE_HAVE_SWIOTLB_STATE)
+	/* Pages of RAM bounce; P2P memory maps to a bus address or through the IOMMU. */
 	if (!api->allocates && api->id != P2PSCOPE_API_IOMMU_DOMAIN &&
-	    (run->req->mem == P2PSCOPE_MEM_BOUNCE || is_swiotlb_force_bounce(dev))) {
+	    (run->req->mem == P2PSCOPE_MEM_BOUNCE ||
+	     (is_swiotlb_force_bounce(dev) && run->req->mem != P2PSCOPE_MEM_P2PMEM &&
+	      run->req->mem != P2PSCOPE_MEM_BAR && run->req->mem != P2PSCOPE_MEM_DMABUF))) {
 		struct io_tlb_mem *mem = dev->dma_io_tlb_mem;
 		u64 pool = mem ? (u64)READ_ONCE(mem->nslabs) << IO_TLB_SHIFT : 0;
 

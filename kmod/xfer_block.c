@@ -10,8 +10,18 @@
  * The caller's context submits, waits for completions (collected lock-free
  * from the end_io callbacks), records each bio's latency, checks its data
  * and submits the next.  Whatever ends a run (count, time, an I/O error, a
- * wrong word, a fatal signal, a held device going away) stops submission;
- * the run then waits for every bio in flight before anything is freed.
+ * wrong word, a fatal signal, the provider going away, a device in PCIe error
+ * recovery or one that stops completing I/O) stops submission.
+ *
+ * A failing device must not hang the caller, nor whoever removes it.  So the
+ * run holds only the p2pmem provider (whose memory goes with its driver), not
+ * the block device's PCI function: the block layer fails the bios of a
+ * device that goes.  Every wait is bounded: a run stops when no bio completes
+ * for P2PSCOPE_XFER_STALL_NS, and after a stop it waits at most
+ * P2PSCOPE_XFER_SETTLE for the bios in flight.  Bios still in flight then are
+ * left to their end_io: buffers are never freed while a device may still
+ * write them; the last end_io hands the run to a work item that frees it, and
+ * the module stays loaded until then.
  *
  * Phases, only the second timed:
  *  1. verified reads: the range is written with the pattern from RAM;
@@ -31,6 +41,7 @@
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
+#include <linux/workqueue.h>
 
 #if defined(P2PSCOPE_HAVE_BDEV_FILE_OPEN_BY_DEV)
 #include <linux/file.h>
@@ -39,6 +50,12 @@
 #include "p2pscope_internal.h"
 
 #define CMD "XFER_BLOCK"
+
+/* Bounds of every wait (see the top of this file). */
+#define P2PSCOPE_XFER_TICK		(HZ / 10)	/* look around while waiting */
+#define P2PSCOPE_XFER_STALL_NS		(10 * NSEC_PER_SEC)
+#define P2PSCOPE_XFER_SETTLE		(5 * HZ)
+#define P2PSCOPE_XFER_SETTLE_KILLED	(HZ / 2)	/* the caller was killed */
 #define HIST_BYTES (P2PSCOPE_HIST_BUCKETS * sizeof(u64))
 
 #if defined(P2PSCOPE_HAVE_BLKDEV_GET_BY_DEV) || \
@@ -158,17 +175,22 @@ struct p2pscope_xrun {
 	struct p2pscope_hold hold;
 	struct p2pscope_xslot *slots;
 	unsigned int nslots;
-	struct p2pscope_xbuf ram;	/* pattern writes and read-back */
+	struct p2pscope_xslot sync;	/* RAM: pattern writes and read-back */
 	u64 *scratch;			/* one block: the CPU's copy of p2pmem */
 	u64 *hist;
 	struct llist_head done;
 	atomic_t inflight;
-	wait_queue_head_t wq;
+	wait_queue_head_t wq;		/* end_io and the provider's unbind wake it */
+	u64 last_done_ns;		/* a bio's completion, or a phase's start */
+	bool orphaned;			/* under wq.lock: the last end_io frees the run */
+	struct work_struct free_work;
 	bool write;
 	bool verify;
 	u64 limit_ns;
 	struct p2pscope_outcome out;
 };
+
+static struct workqueue_struct *p2pscope_xfree_wq;
 
 /* ------------------------------------------------------------- buffers */
 
@@ -334,6 +356,7 @@ static void p2pscope_xslot_end_io(struct bio *bio)
 	struct p2pscope_xslot *s = bio->bi_private;
 	struct p2pscope_xrun *run = s->run;
 	unsigned long flags;
+	bool last_orphan;
 
 	s->t_done = ktime_get_ns();
 	s->status = bio->bi_status;
@@ -341,13 +364,16 @@ static void p2pscope_xslot_end_io(struct bio *bio)
 	/*
 	 * Under the wait queue's lock, so that the submitter, once it saw
 	 * inflight reach zero and took this lock, knows no callback still
-	 * touches the run.
+	 * touches the run; and so that a run is orphaned or not, never both.
 	 */
 	spin_lock_irqsave(&run->wq.lock, flags);
+	WRITE_ONCE(run->last_done_ns, s->t_done);
 	llist_add(&s->done_node, &run->done);
-	atomic_dec(&run->inflight);
+	last_orphan = atomic_dec_and_test(&run->inflight) && run->orphaned;
 	wake_up_locked(&run->wq);
 	spin_unlock_irqrestore(&run->wq.lock, flags);
+	if (last_orphan)
+		queue_work(p2pscope_xfree_wq, &run->free_work);
 }
 
 static blk_opf_t p2pscope_xfer_opf(const struct p2pscope_xbuf *b, bool write)
@@ -379,17 +405,17 @@ static struct bio *p2pscope_xbio(struct p2pscope_xrun *run,
 }
 
 static int p2pscope_xslot_submit(struct p2pscope_xrun *run,
-				 struct p2pscope_xslot *s)
+				 struct p2pscope_xslot *s, bool write)
 {
 	struct bio *bio;
 
 	if (run->verify) {
-		if (run->write)
+		if (write)
 			p2pscope_xbuf_fill(run, &s->buf, s->dev_off);
 		else
 			p2pscope_xbuf_poison(&s->buf);
 	}
-	bio = p2pscope_xbio(run, &s->buf, s->dev_off, run->write);
+	bio = p2pscope_xbio(run, &s->buf, s->dev_off, write);
 	if (!bio)
 		return p2pscope_refuse(&run->out, P2PSCOPE_REASON_DEVICE_LIMIT, -EINVAL,
 				       "a %u-byte bio does not fit this block device's limits",
@@ -402,17 +428,15 @@ static int p2pscope_xslot_submit(struct p2pscope_xrun *run,
 	return 0;
 }
 
-/* One synchronous bio of the RAM buffer at @off (the untimed phases). */
-static int p2pscope_xsync(struct p2pscope_xrun *run, u64 off, bool write)
+/*
+ * Is the block device going away?  Its driver empties it (capacity 0: nvme
+ * does that first) or the block layer marks it dead.
+ */
+static bool p2pscope_xdisk_gone(const struct p2pscope_xrun *run)
 {
-	struct bio *bio = p2pscope_xbio(run, &run->ram, off, write);
-	int ret;
+	struct gendisk *disk = run->bdev->bd_disk;
 
-	if (!bio)
-		return -EINVAL;
-	ret = submit_bio_wait(bio);
-	bio_put(bio);
-	return ret;
+	return test_bit(GD_DEAD, &disk->state) || !get_capacity(disk);
 }
 
 static void p2pscope_io_failed(struct p2pscope_xrun *run, int err, u64 off)
@@ -424,7 +448,12 @@ static void p2pscope_io_failed(struct p2pscope_xrun *run, int err, u64 off)
 	 * (the scatterlist path), or with -EINVAL (BLK_STS_INVAL) where the
 	 * block layer maps without a scatterlist (6.17 and later).
 	 */
-	if (run->provider && (err == -EREMOTEIO ||
+	if (p2pscope_xdisk_gone(run))
+		p2pscope_refuse(&run->out, P2PSCOPE_REASON_DEVICE_GONE, err,
+				"block device %u:%u was removed (%s at byte %llu failed with %d)",
+				req->block_major, req->block_minor,
+				run->write ? "a write" : "a read", off, err);
+	else if (run->provider && (err == -EREMOTEIO ||
 			      (err == -EINVAL && (int)req->p2p_distance < 0)))
 		p2pscope_refuse(&run->out, P2PSCOPE_REASON_P2P_NOT_SUPPORTED, err,
 				"%s at byte %llu: the kernel allows no P2PDMA between %s's memory and %s (pci_p2pdma_distance %d)",
@@ -439,6 +468,145 @@ static void p2pscope_io_failed(struct p2pscope_xrun *run, int err, u64 off)
 				off, err);
 }
 
+/*
+ * While a run goes on: wait for a completion, a tick or the provider going
+ * away, then look around.  False, with the outcome set (or *ret on a fatal
+ * signal), when the run must stop.
+ */
+static bool p2pscope_xwatch(struct p2pscope_xrun *run, int *ret)
+{
+	long left = wait_event_killable_timeout(run->wq,
+			!llist_empty(&run->done) || READ_ONCE(run->hold.gone),
+			P2PSCOPE_XFER_TICK);
+	u64 quiet;
+
+	if (left < 0) {
+		*ret = -EINTR;
+		return false;
+	}
+	if (READ_ONCE(run->hold.gone)) {
+		/*
+		 * Nothing more is submitted: its unbind may go on now.  Pages
+		 * still in flight keep its p2pmem (the kernel waits for them
+		 * before it unmaps the BAR).
+		 */
+		p2pscope_release(&run->hold);
+		p2pscope_refuse(&run->out, P2PSCOPE_REASON_DEVICE_GONE, 0,
+				"%s, the p2pmem provider, was unbound or removed",
+				pci_name(run->provider));
+		return false;
+	}
+	if (run->pdev && pci_channel_offline(run->pdev)) {
+		p2pscope_refuse(&run->out, P2PSCOPE_REASON_IO_FAILED, -EIO,
+				"%s entered PCIe error recovery (an uncorrectable error): the run stopped",
+				pci_name(run->pdev));
+		return false;
+	}
+	quiet = ktime_get_ns() - READ_ONCE(run->last_done_ns);
+	if (atomic_read(&run->inflight) && (s64)quiet > (s64)P2PSCOPE_XFER_STALL_NS) {
+		/* A removal whose device vanished first: the driver waits for its timeout. */
+		if (p2pscope_xdisk_gone(run))
+			p2pscope_refuse(&run->out, P2PSCOPE_REASON_DEVICE_GONE, -ETIMEDOUT,
+					"block device %u:%u is being removed, and no I/O completed for %llu s",
+					run->req->block_major, run->req->block_minor,
+					div_u64(quiet, NSEC_PER_SEC));
+		else
+			p2pscope_refuse(&run->out, P2PSCOPE_REASON_IO_FAILED, -ETIMEDOUT,
+					"no I/O completed for %llu s: the device stopped answering",
+					div_u64(quiet, NSEC_PER_SEC));
+		return false;
+	}
+	return true;
+}
+
+/*
+ * After a stop: wait a bounded time for the bios in flight.  False, with the
+ * outcome set, when some are still out: they are left to their end_io.
+ */
+static bool p2pscope_xsettle(struct p2pscope_xrun *run)
+{
+	long bound = fatal_signal_pending(current) ? P2PSCOPE_XFER_SETTLE_KILLED :
+						     P2PSCOPE_XFER_SETTLE;
+	int left;
+
+	if (wait_event_timeout(run->wq, !atomic_read(&run->inflight), bound))
+		return true;
+	left = atomic_read(&run->inflight);
+	if (!left)
+		return true;
+	p2pscope_refuse(&run->out, P2PSCOPE_REASON_IO_FAILED, -ETIMEDOUT,
+			"%d bio%s still in flight %u ms after the run stopped: left to the block layer to end",
+			left, left == 1 ? "" : "s", jiffies_to_msecs(bound));
+	pr_warn("%s[%d]: XFER_BLOCK on %u:%u: %d bio%s still in flight after %u ms; its buffers are freed when they end\n",
+		current->comm, task_pid_nr(current), run->req->block_major,
+		run->req->block_minor, left, left == 1 ? "" : "s",
+		jiffies_to_msecs(bound));
+	return false;
+}
+
+/* Wait for the one bio of the untimed phases, bounded like the rest. */
+static int p2pscope_xwait_sync(struct p2pscope_xrun *run)
+{
+	int ret = 0;
+
+	while (llist_empty(&run->done))
+		if (!p2pscope_xwatch(run, &ret)) {
+			p2pscope_xsettle(run);
+			return ret ?: P2PSCOPE_REFUSED;
+		}
+	llist_del_all(&run->done);
+	return 0;
+}
+
+/* One bio of the RAM buffer at @off (the untimed phases). */
+static int p2pscope_xsync(struct p2pscope_xrun *run, u64 off, bool write)
+{
+	struct p2pscope_xslot *s = &run->sync;
+	int ret;
+
+	s->dev_off = off;
+	WRITE_ONCE(run->last_done_ns, ktime_get_ns());
+	ret = p2pscope_xslot_submit(run, s, write);
+	if (!ret)
+		ret = p2pscope_xwait_sync(run);
+	if (ret)
+		return ret;
+	ret = blk_status_to_errno(s->status);
+	if (ret && p2pscope_xdisk_gone(run))
+		return p2pscope_refuse(&run->out, P2PSCOPE_REASON_DEVICE_GONE, ret,
+				       "block device %u:%u was removed (%s the pattern at byte %llu failed with %d)",
+				       run->req->block_major, run->req->block_minor,
+				       write ? "writing" : "reading back", off, ret);
+	if (ret)
+		return p2pscope_refuse(&run->out, P2PSCOPE_REASON_IO_FAILED, ret,
+				       "%s the pattern at byte %llu failed (%d)",
+				       write ? "writing" : "reading back", off, ret);
+	return 0;
+}
+
+/* A cache flush after the pattern is written: an empty PREFLUSH bio, bounded. */
+static int p2pscope_xflush(struct p2pscope_xrun *run)
+{
+	struct bio *bio = bio_alloc(run->bdev, 0, REQ_OP_WRITE | REQ_PREFLUSH,
+				    GFP_KERNEL);
+	int ret;
+
+	bio->bi_end_io = p2pscope_xslot_end_io;
+	bio->bi_private = &run->sync;
+	atomic_inc(&run->inflight);
+	WRITE_ONCE(run->last_done_ns, ktime_get_ns());
+	submit_bio(bio);
+	ret = p2pscope_xwait_sync(run);
+	if (ret)
+		return ret;
+	ret = blk_status_to_errno(run->sync.status);
+	if (ret)
+		return p2pscope_refuse(&run->out, P2PSCOPE_REASON_IO_FAILED, ret,
+				       "flush after writing the pattern failed (%d)",
+				       ret);
+	return 0;
+}
+
 /* Phases 1 and 3: the whole range, from or into the RAM buffer. */
 static int p2pscope_xpass(struct p2pscope_xrun *run, bool write)
 {
@@ -451,32 +619,14 @@ static int p2pscope_xpass(struct p2pscope_xrun *run, bool write)
 
 		if (fatal_signal_pending(current))
 			return -EINTR;
-		if (READ_ONCE(run->hold.gone))
-			return p2pscope_refuse(&run->out, P2PSCOPE_REASON_DEVICE_GONE, 0,
-					       "a device of this transfer was unbound or removed");
-		if (write)
-			p2pscope_xbuf_fill(run, &run->ram, at);
-		else
-			p2pscope_xbuf_poison(&run->ram);
 		ret = p2pscope_xsync(run, at, write);
-		if (ret) {
-			p2pscope_refuse(&run->out, P2PSCOPE_REASON_IO_FAILED, ret,
-					"%s the pattern at byte %llu failed (%d)",
-					write ? "writing" : "reading back", at, ret);
-			return P2PSCOPE_REFUSED;
-		}
-		if (!write && !p2pscope_xbuf_check(run, &run->ram, at))
+		if (ret)
+			return ret;
+		if (!write && !p2pscope_xbuf_check(run, &run->sync.buf, at))
 			return 0;
 		cond_resched();
 	}
-	if (write) {
-		ret = blkdev_issue_flush(run->bdev);
-		if (ret)
-			return p2pscope_refuse(&run->out, P2PSCOPE_REASON_IO_FAILED, ret,
-					       "flush after writing the pattern failed (%d)",
-					       ret);
-	}
-	return 0;
+	return write ? p2pscope_xflush(run) : 0;
 }
 
 /* Submit @s at the next position of the range (@next, relative), and advance it. */
@@ -487,7 +637,29 @@ static int p2pscope_xsubmit_next(struct p2pscope_xrun *run,
 
 	s->dev_off = req->offset_bytes + *next;
 	*next = (*next + req->block_bytes) % req->span_bytes;
-	return p2pscope_xslot_submit(run, s);
+	return p2pscope_xslot_submit(run, s, run->write);
+}
+
+/* Record a completed bio of phase 2; false when the run must stop. */
+static bool p2pscope_xreap(struct p2pscope_xrun *run, struct p2pscope_xslot *s)
+{
+	struct p2pscope_xfer_block *req = run->req;
+	u64 ns = s->t_done > s->t_submit ? s->t_done - s->t_submit : 0;
+	int err = blk_status_to_errno(s->status);
+
+	p2pscope_record(&req->latency, run->hist, ns);
+	req->ios++;
+	if (err) {
+		req->io_errors++;
+		p2pscope_io_failed(run, err, s->dev_off);
+		return false;
+	}
+	req->bytes += s->buf.len;
+	/* Once a device went away, what its BAR reads back proves nothing. */
+	if (run->out.status)
+		return false;
+	return !(run->verify && !run->write &&
+		 !p2pscope_xbuf_check(run, &s->buf, s->dev_off));
 }
 
 /* Phase 2, timed. */
@@ -504,6 +676,7 @@ static int p2pscope_xmeasure(struct p2pscope_xrun *run)
 
 	req->latency.min_ns = U64_MAX;
 	start = ktime_get_ns();
+	WRITE_ONCE(run->last_done_ns, start);
 	deadline = start + run->limit_ns;
 	for (i = 0; i < run->nslots && submitted < limit && !stop; i++) {
 		if (p2pscope_xsubmit_next(run, &run->slots[i], &next))
@@ -512,34 +685,11 @@ static int p2pscope_xmeasure(struct p2pscope_xrun *run)
 			submitted++;
 	}
 
-	while (atomic_read(&run->inflight) || !llist_empty(&run->done)) {
-		if (!stop) {
-			if (wait_event_killable(run->wq, !llist_empty(&run->done))) {
-				stop = true;
-				ret = -EINTR;
-			}
-		} else {
-			/* Nothing is freed while the device may still write to it. */
-			wait_event(run->wq, !llist_empty(&run->done) ||
-					    !atomic_read(&run->inflight));
-		}
+	for (;;) {
 		nodes = llist_del_all(&run->done);
 		llist_for_each_entry_safe(s, tmp, nodes, done_node) {
-			u64 ns = s->t_done > s->t_submit ? s->t_done - s->t_submit : 0;
-			int err = blk_status_to_errno(s->status);
-
-			p2pscope_record(&req->latency, run->hist, ns);
 			last = max(last, s->t_done);
-			req->ios++;
-			if (err) {
-				req->io_errors++;
-				p2pscope_io_failed(run, err, s->dev_off);
-				stop = true;
-				continue;
-			}
-			req->bytes += s->buf.len;
-			if (run->verify && !run->write &&
-			    !p2pscope_xbuf_check(run, &s->buf, s->dev_off))
+			if (!p2pscope_xreap(run, s))
 				stop = true;
 			if (stop || submitted >= limit)
 				continue;
@@ -549,22 +699,29 @@ static int p2pscope_xmeasure(struct p2pscope_xrun *run)
 				stop = true;
 				continue;
 			}
-			if (READ_ONCE(run->hold.gone)) {
-				p2pscope_refuse(&run->out, P2PSCOPE_REASON_DEVICE_GONE, 0,
-						"a device of this transfer was unbound or removed");
-				stop = true;
-				continue;
-			}
 			if (p2pscope_xsubmit_next(run, s, &next))
 				stop = true;
 			else
 				submitted++;
 		}
+		if (!atomic_read(&run->inflight) && llist_empty(&run->done))
+			break;
+		if (stop) {
+			/* What completed in time is still recorded. */
+			if (!p2pscope_xsettle(run))
+				break;
+			continue;
+		}
+		if (ktime_get_ns() >= deadline) {
+			if (req->iterations)
+				req->result_flags |= P2PSCOPE_XRES_F_TIME_LIMIT;
+			stop = true;
+			continue;
+		}
+		if (llist_empty(&run->done) && !p2pscope_xwatch(run, &ret))
+			stop = true;
 		cond_resched();
 	}
-	/* The last end_io may still hold the lock it woke us under. */
-	spin_lock_irq(&run->wq.lock);
-	spin_unlock_irq(&run->wq.lock);
 
 	if (!req->latency.count)
 		req->latency.min_ns = 0;
@@ -755,10 +912,17 @@ static int p2pscope_xalloc(struct p2pscope_xrun *run)
 					       req->block_bytes, pci_name(run->provider), i);
 		if (ret)
 			return ret;
+		/* Other users share the pool: every buffer within the budget. */
+		if (!i && run->provider &&
+		    p2pscope_check_p2pmem_budget(run->slots[0].buf.p2p,
+						 (u64)run->nslots * req->block_bytes,
+						 run->provider, &run->out))
+			return P2PSCOPE_REFUSED;
 		cond_resched();
 	}
+	run->sync.run = run;
 	if (run->verify)
-		return p2pscope_xbuf_alloc(&run->ram, req->block_bytes, NULL);
+		return p2pscope_xbuf_alloc(&run->sync.buf, req->block_bytes, NULL);
 	return 0;
 }
 
@@ -770,7 +934,7 @@ static void p2pscope_xrun_free(struct p2pscope_xrun *run)
 		for (i = 0; i < run->nslots; i++)
 			p2pscope_xbuf_free(&run->slots[i].buf);
 	kfree(run->slots);
-	p2pscope_xbuf_free(&run->ram);
+	p2pscope_xbuf_free(&run->sync.buf);
 	kvfree(run->scratch);
 	kvfree(run->hist);
 	p2pscope_release(&run->hold);
@@ -778,6 +942,53 @@ static void p2pscope_xrun_free(struct p2pscope_xrun *run)
 	pci_dev_put(run->provider);
 	pci_dev_put(run->pdev);
 	kfree(run);
+}
+
+static void p2pscope_xfree_work(struct work_struct *work)
+{
+	struct p2pscope_xrun *run = container_of(work, struct p2pscope_xrun,
+						 free_work);
+
+	pr_info("XFER_BLOCK: the last bio left in flight has ended; its buffers are freed\n");
+	p2pscope_xrun_free(run);
+	/* destroy_workqueue() at unload waits for this function to return. */
+	module_put(THIS_MODULE);
+}
+
+/*
+ * The caller is done with @run: free it, unless bios are still in flight;
+ * then the last end_io queues its freeing, and the module stays loaded
+ * until that has run.
+ */
+static void p2pscope_xrun_put(struct p2pscope_xrun *run)
+{
+	bool orphan;
+
+	/* Nobody waits for the provider any more: pages in flight keep its memory. */
+	p2pscope_release(&run->hold);
+	/* Taking the lock also waits out an end_io that woke us under it. */
+	spin_lock_irq(&run->wq.lock);
+	orphan = atomic_read(&run->inflight) > 0;
+	if (orphan) {
+		__module_get(THIS_MODULE);
+		run->req = NULL;	/* the caller's, freed next */
+		run->orphaned = true;
+	}
+	spin_unlock_irq(&run->wq.lock);
+	if (!orphan)
+		p2pscope_xrun_free(run);
+}
+
+int p2pscope_xfer_block_init(void)
+{
+	p2pscope_xfree_wq = alloc_workqueue("p2pscope_xfree", WQ_UNBOUND, 0);
+	return p2pscope_xfree_wq ? 0 : -ENOMEM;
+}
+
+void p2pscope_xfer_block_exit(void)
+{
+	/* Nothing is queued: every orphaned run held the module. */
+	destroy_workqueue(p2pscope_xfree_wq);
 }
 
 static int p2pscope_xrun(struct p2pscope_xrun *run)
@@ -793,13 +1004,12 @@ static int p2pscope_xrun(struct p2pscope_xrun *run)
 	if (ret)
 		return ret;
 	/*
-	 * Unbinding either device now waits until the run has let go of it.
-	 * The provider must still publish: checked again where its unbind
-	 * cannot come between the check and the hold.
-	 */
-	/*
-	 * The NVMe's function has its own driver: the transfer borrows it.
-	 * (Its driver cannot be vfio's while it has a block device.)
+	 * The NVMe's function has its own driver: the transfer borrows it
+	 * (its driver cannot be vfio's while it has a block device), without
+	 * holding it: the block layer ends the bios of a device that goes.
+	 * The provider is held, its unbind stops the run; it must still
+	 * publish: checked again where its unbind cannot come between the
+	 * check and the hold.
 	 */
 	if (run->pdev) {
 		u32 mode;
@@ -826,9 +1036,10 @@ static int p2pscope_xrun(struct p2pscope_xrun *run)
 		}
 #endif
 	}
-	p2pscope_hold_add(&run->hold, run->pdev, run->provider);
-	if (run->provider)
+	if (run->provider) {
+		p2pscope_hold_memory(&run->hold, run->provider, &run->wq);
 		device_unlock(&run->provider->dev);
+	}
 
 	ret = p2pscope_xalloc(run);
 	if (ret)
@@ -884,6 +1095,7 @@ long p2pscope_ioctl_xfer_block(void __user *argp)
 	init_llist_head(&run->done);
 	init_waitqueue_head(&run->wq);
 	atomic_set(&run->inflight, 0);
+	INIT_WORK(&run->free_work, p2pscope_xfree_work);
 	if (run->verify) {
 		req->verify = P2PSCOPE_VERIFY_MATCHED;	/* until a word differs */
 		if (!run->write)
@@ -914,12 +1126,21 @@ long p2pscope_ioctl_xfer_block(void __user *argp)
 		ret = -EFAULT;
 out:
 	if (run)
-		p2pscope_xrun_free(run);
+		p2pscope_xrun_put(run);
 	kfree(req);
 	return ret;
 }
 
 #else /* !P2PSCOPE_HAVE_BLOCK_XFER */
+
+int p2pscope_xfer_block_init(void)
+{
+	return 0;
+}
+
+void p2pscope_xfer_block_exit(void)
+{
+}
 
 long p2pscope_ioctl_xfer_block(void __user *argp)
 {

@@ -11,6 +11,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+source "$repo/lab/lib.sh"
 version=6.1
 if [ "${1:-}" = --kernel-version ]; then version=$2; shift 2; fi
 variant=${1:-release}
@@ -54,19 +55,10 @@ grep 'status=device_gone' "$out/run.txt" | grep -q 'map_count=0 ' && fail=1
 grep -q 'phase1: .* removed' "$out/run.txt" || fail=1
 grep -q 'phase2: .* removed' "$out/run.txt" || fail=1
 grep -q 'rmmod: ok' "$out/run.txt" || fail=1
-# Kernel log alerts fail the test, except one: 6.1's pciehp takes its
-# reset_lock again under pci_rescan_remove_lock while unplugging
-# (pciehp_unconfigure_device), and lockdep reports that on every hot-unplug,
-# with or without p2pscope.  Recognised by its two locks and no p2pscope frame.
+# Kernel log alerts fail the test, except 6.1's own pciehp lockdep report on
+# every hot-unplug (lab/lib.sh: lab_alerts_besides_pciehp).
 if ! grep -q '"kernel_log_alerts": 0' "$out/lab.json"; then
-	# the patterns of lab/run, less the one report recognised here
-	other=$(grep -E 'BUG:|WARNING:|Oops|general protection|KASAN:|UBSAN:|DMA-API: [^ ]+ [^ ]+: |DMA-API:.*disabl|kmemleak:.*new suspected|DMAR: \[DMA|DMAR:.*fault|AMD-Vi:.*(Event|fault)|Kernel panic|hung_task|soft lockup|circular locking|possible recursive locking|INFO: task' \
-		"$out/dmesg.txt" |
-		grep -vE 'RETBleed:|Spectre|MDS:|MMIO Stale Data:|TAA:|SRBDS:|GDS:|mitigation' |
-		grep -v 'possible circular locking dependency detected')
-	splat=$(sed -n '/possible circular locking dependency detected/,/<\/TASK>/p' "$out/dmesg.txt")
-	if [ -z "$other" ] && echo "$splat" | grep -q 'reset_lock' &&
-	   echo "$splat" | grep -q 'pci_rescan_remove_lock' && ! echo "$splat" | grep -q p2pscope; then
+	if lab_alerts_besides_pciehp "$out/dmesg.txt"; then
 		echo "lab-hotplug: note: lockdep's report on pciehp's own reset_lock/pci_rescan_remove_lock order (not p2pscope)"
 	else
 		fail=1

@@ -123,12 +123,13 @@ static int cmd_caps(int fd)
 	printf("features=0x%" PRIx64 " platform=0x%" PRIx64
 	       " online_cpus=%u max_threads=%u max_duration_ns=%" PRIu64
 	       " max_size_bytes=%" PRIu64 " max_segments=%u hist_buckets=%u"
-	       " default_clock=%s budget_swiotlb_pct=%u budget_iova_pct=%u\n",
+	       " default_clock=%s budget_swiotlb_pct=%u budget_iova_pct=%u"
+	       " budget_p2pmem_pct=%u budget_dma_alloc_pct=%u\n",
 	       (uint64_t)c.features, (uint64_t)c.platform, c.online_cpus,
 	       c.max_threads, (uint64_t)c.max_duration_ns,
 	       (uint64_t)c.max_size_bytes, c.max_segments, c.hist_buckets,
 	       NAME(clock_names, c.default_clock), c.budget_swiotlb_pct,
-	       c.budget_iova_pct);
+	       c.budget_iova_pct, c.budget_p2pmem_pct, c.budget_dma_alloc_pct);
 	for (i = 1; i < P2PSCOPE_CLOCK_COUNT; i++)
 		printf("timer %s overhead_ns=%" PRIu64 "\n", clock_names[i],
 		       (uint64_t)c.timer_overhead_ns[i]);

@@ -37,7 +37,7 @@
  * reserved space or commands are added.
  */
 #define P2PSCOPE_ABI_MAJOR	1
-#define P2PSCOPE_ABI_MINOR	3
+#define P2PSCOPE_ABI_MINOR	4
 
 /* Text fields: always NUL-terminated by the kernel. */
 #define P2PSCOPE_VERSION_LEN	32	/* module version */
@@ -320,7 +320,13 @@ struct p2pscope_caps {
 	 */
 	__u32 budget_swiotlb_pct;	/* out */
 	__u32 budget_iova_pct;		/* out */
-	__u64 reserved[15];		/* zero */
+	/*
+	 * ABI 1.4: of the p2pmem pool a run's memory comes from, and of the
+	 * RAM the DMA allocators (dma_alloc_coherent, _noncontiguous) take.
+	 */
+	__u32 budget_p2pmem_pct;	/* out */
+	__u32 budget_dma_alloc_pct;	/* out */
+	__u64 reserved[14];		/* zero */
 };
 
 /* BAR description in struct p2pscope_dev_query. */

@@ -4,6 +4,7 @@
 # Lab output lands in $P2PSCOPE_TEST_OUT/<test> when that is set, else in a
 # temporary directory that is removed after a pass and kept after a failure.
 tl_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+source "$tl_repo/lab/lib.sh"   # lab_alert_lines, lab_alerts_besides_pciehp
 LAB=$tl_repo/lab/run
 HMP=$tl_repo/lab/hmp
 tl_name=$(basename "$0" .sh)

@@ -10,6 +10,8 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -19,6 +21,7 @@
 #include "p2pscope/xfer/fault_guard.hpp"
 #include "p2pscope/xfer/kernel_log.hpp"
 #include "p2pscope/xfer/link.hpp"
+#include "p2pscope/xfer/pcie_errors.hpp"
 
 using namespace p2pscope;
 using namespace p2pscope::xfer;
@@ -214,6 +217,49 @@ TEST(XferKernelLog, UnreadableLog) {
     EXPECT_FALSE(w.readable());
     EXPECT_NE(w.why_not().find("/nonexistent/kmsg"), std::string::npos);
     EXPECT_TRUE(w.drain().empty());
+}
+
+// AER counters on a transfer's path, as Linux 6.1 writes them: the root port
+// and the switch port have AER, the NVMe has none; the block device sits below.
+TEST(XferPcieErrors, UncorrectableOnThePath) {
+    namespace fs = std::filesystem;
+    const fs::path root = fs::temp_directory_path() / ("p2pscope-aer-" + std::to_string(::getpid()));
+    const fs::path rp = root / "devices/pci0000:00/0000:00:01.0", dp = rp / "0000:01:00.0/0000:02:01.0";
+    const fs::path nvme = dp / "0000:04:00.0", other = root / "devices/pci0000:00/0000:00:02.0";
+    const fs::path disk = nvme / "nvme/nvme1/nvme1n1";
+    fs::create_directories(disk);
+    fs::create_directories(other);
+    auto counters = [](const fs::path& dir, int fatal, int nonfatal) {
+        std::ofstream(dir / "aer_dev_fatal") << "Undefined 0\nDLP " << fatal << "\nSDES 0\nTOTAL_ERR_FATAL " << fatal
+                                             << "\n";
+        std::ofstream(dir / "aer_dev_nonfatal") << "Undefined 0\nTLP 0\nTOTAL_ERR_NONFATAL " << nonfatal << "\n";
+    };
+    counters(rp, 0, 0);
+    counters(dp, 2, 0);
+    counters(other, 0, 0);
+    fs::create_directories(root / "dev/block");
+    fs::create_symlink(disk, root / "dev/block/259:0");
+
+    const auto path = pci_path_dirs((root / "dev/block/259:0").string());
+    ASSERT_EQ(path.size(), 4u);
+    EXPECT_EQ(fs::path(path.front()).filename(), "0000:00:01.0");
+    EXPECT_EQ(fs::path(path.back()).filename(), "0000:04:00.0");
+    EXPECT_FALSE(read_aer_totals(nvme.string()));  // no AER: not watched
+    EXPECT_EQ(read_aer_totals(dp.string())->fatal, 2u);
+
+    PcieErrorWatch watch({(root / "dev/block/259:0").string()});
+    EXPECT_EQ(watch.watched(), 2u);
+    EXPECT_TRUE(watch.uncorrectable_since().empty());
+    counters(other, 5, 5);  // off the path: not this transfer's
+    counters(dp, 3, 1);     // the switch port: a DLP error, a non-fatal one
+    const auto errs = watch.uncorrectable_since();
+    ASSERT_EQ(errs.size(), 2u);
+    EXPECT_EQ(errs[0], "0000:02:01.0: aer_dev_fatal +1");
+    EXPECT_EQ(errs[1], "0000:02:01.0: aer_dev_nonfatal +1");
+    fs::remove_all(dp);  // removed since: not counted, no error
+    EXPECT_TRUE(watch.uncorrectable_since().empty());
+    EXPECT_TRUE(pci_path_dirs((root / "nonexistent").string()).empty());
+    fs::remove_all(root);
 }
 
 // The kernel engines' requests, judged before the module is needed.

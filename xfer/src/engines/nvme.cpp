@@ -20,6 +20,7 @@
 #include "p2pscope/kclient/names.hpp"
 #include "p2pscope/xfer/engine.hpp"
 #include "p2pscope/xfer/kernel_log.hpp"
+#include "p2pscope/xfer/pcie_errors.hpp"
 #include "p2pscope/xfer/link.hpp"
 
 namespace p2pscope::xfer {
@@ -118,6 +119,11 @@ public:
     Result<std::vector<Measurement>> run() override {
         const auto& r = request_;
         KernelLogWatch log;
+        std::vector<std::string> paths{(std::filesystem::path(r.sysfs_root) / "sys/dev/block" /
+                                        (std::to_string(q_.block_major) + ":" + std::to_string(q_.block_minor)))
+                                           .string()};
+        if (r.peer) paths.push_back(detail::pci_dir(r.sysfs_root, r.peer->to_string()));
+        const PcieErrorWatch pcie(paths);
         auto res = device_->xfer_block(q_);
         if (!res) return res.error();
         const auto& b = res->raw;
@@ -150,10 +156,16 @@ public:
                           b.provider.device, b.provider.function);
             m.label += p;
         }
-        // What the IOMMU said while the bios ran.
+        // What the IOMMU and the PCIe error counters said while the bios ran.
         auto records = log.drain();
+        const auto pcie_errors = pcie.uncorrectable_since();
         if (auto f = first_dma_fault(records)) {
             m.status = "fault: DMA fault at " + f->address + " (" + f->line + ")";
+        } else if (!pcie_errors.empty() && m.status == "ok") {
+            std::string list;
+            for (const auto& e : pcie_errors) list += (list.empty() ? "" : ", ") + e;
+            m.status = "error: uncorrectable PCIe error on the path during the run (" + list +
+                       "): the kernel's error recovery ran under it, so these figures are not a healthy path's";
         } else if (m.verified && !*m.verified) {
             m.verify_detail += log.readable()
                                    ? "; no IOMMU fault in the kernel log during the run (the kernel rate-limits "
