@@ -16,6 +16,7 @@
 #include <linux/jiffies.h>
 #include <linux/pci.h>
 #include <linux/random.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
@@ -237,6 +238,16 @@ static int p2pscope_dma_setup(struct p2pscope_drun *run)
 			return p2pscope_refuse(&run->out, P2PSCOPE_REASON_NEEDS_EXCLUSIVE, 0,
 					       "the copy overwrites BAR %u of %s: bind it to p2pscope first",
 					       req->bar, pci_name(run->peer));
+		/*
+		 * Writing a pattern of the caller's choosing into a device's
+		 * BAR is the raw PCI access that lockdown takes from root
+		 * (as it does sysfs resource files and /dev/mem).
+		 */
+		ret = security_locked_down(LOCKDOWN_PCI_ACCESS);
+		if (ret)
+			return p2pscope_refuse(&run->out, P2PSCOPE_REASON_LOCKDOWN, ret,
+					       "the kernel is locked down: no direct access to %s's BAR %u",
+					       pci_name(run->peer), req->bar);
 		r = &run->peer->resource[req->bar];
 		if (!(r->flags & IORESOURCE_MEM) || !resource_size(r) ||
 		    req->bar_offset_bytes > resource_size(r) ||

@@ -96,6 +96,7 @@ constexpr std::array<std::pair<uint32_t, std::string_view>, P2PSCOPE_REASON_COUN
     {P2PSCOPE_REASON_CPUS, "cpus"},
     {P2PSCOPE_REASON_DMA_OWNED, "dma_owned"},
     {P2PSCOPE_REASON_BUDGET, "budget"},
+    {P2PSCOPE_REASON_LOCKDOWN, "lockdown"},
 }};
 
 constexpr std::array<std::pair<uint32_t, std::string_view>, 5> kP2p{{

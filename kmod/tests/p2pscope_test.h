@@ -50,7 +50,7 @@ static const char *const reason_names[P2PSCOPE_REASON_COUNT] = {
 	"iommu_unsuitable", "no_p2pmem", "p2p_not_supported", "bar_unsuitable",
 	"no_memory", "dma_mask", "no_bounce", "no_mem_encrypt", "dmabuf",
 	"device_limit", "map_failed", "block_unsuitable", "io_failed",
-	"no_dma_channel", "cpus", "dma_owned", "budget",
+	"no_dma_channel", "cpus", "dma_owned", "budget", "lockdown",
 };
 
 static const char *const iommu_names[] = {

@@ -126,10 +126,15 @@ struct p2pscope_pci_addr {
 /*
  * ABI 1.3: the run would hold more of a resource other drivers share than
  * its budget (caps.budget_*_pct): the swiotlb pool, the IOVA space its DMA
- * mask leaves.
+ * mask leaves; ABI 1.4: the p2pmem pool, RAM for the DMA allocators.
  */
 #define P2PSCOPE_REASON_BUDGET			24
-#define P2PSCOPE_REASON_COUNT			25
+/*
+ * ABI 1.4: kernel lockdown (integrity or confidentiality) forbids what the
+ * request needs: user space's direct access to a device's BAR.
+ */
+#define P2PSCOPE_REASON_LOCKDOWN		25
+#define P2PSCOPE_REASON_COUNT			26
 
 /*
  * P2PSCOPE_IOC_VERSION: ABI version and identification.  Call it first; a
