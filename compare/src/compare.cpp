@@ -3,12 +3,14 @@
 #include <functional>
 #include "p2pscope/compare/compare.hpp"
 #include "p2pscope/input_file.hpp"
+#include "p2pscope/json_text.hpp"
 
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <numeric>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -52,15 +54,42 @@ std::string_view to_string(Verdict v) {
     return "unchanged";
 }
 
+// Google Benchmark writes a counter that is not a number as a bare NaN,
+// -NaN, Infinity or -Infinity, which JSON has no word for: null instead
+// (outside strings), so that one such counter does not reject the file.
+static std::string google_benchmark_numbers(const std::string& text) {
+    std::string out;
+    out.reserve(text.size());
+    bool in_string = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        const char ch = text[i];
+        if (in_string) {
+            out += ch;
+            if (ch == '\\' && i + 1 < text.size()) out += text[++i];
+            else if (ch == '"') in_string = false;
+            continue;
+        }
+        if (ch == '"') in_string = true;
+        bool replaced = false;
+        for (std::string_view word : {"-Infinity", "Infinity", "-NaN", "NaN", "-nan", "nan", "-inf", "inf"}) {
+            if (text.compare(i, word.size(), word) == 0) {
+                out += "null";
+                i += word.size() - 1;
+                replaced = true;
+                break;
+            }
+        }
+        if (!replaced) out += ch;
+    }
+    return out;
+}
+
 Result<Report> load_report(const std::string& path, const std::string& metric) {
     auto text = read_input_file(path, 256u << 20, "benchmark JSON");
     if (!text) return text.error();
-    nlohmann::json doc;
-    try {
-        doc = nlohmann::json::parse(*text);
-    } catch (const nlohmann::json::exception& e) {
-        return make_error(Errc::bad_input, path + ": not JSON (" + std::string(e.what()) + ")");
-    }
+    auto parsed = parse_json_text(google_benchmark_numbers(*text));
+    if (!parsed) return make_error(Errc::bad_input, path + ": " + parsed.error().message);
+    nlohmann::json doc = std::move(*parsed);
     if (!doc.is_object() || !doc.contains("benchmarks") || !doc["benchmarks"].is_array())
         return make_error(Errc::bad_input, path + ": not a Google Benchmark JSON report (no \"benchmarks\" array)");
     Report r;
@@ -70,20 +99,48 @@ Result<Report> load_report(const std::string& path, const std::string& metric) {
         r.kernel_release = doc["context"]["kernel_release"].get<std::string>();
     std::map<std::string, size_t> index;
     const bool is_time = metric == "real_time" || metric == "cpu_time";
+    // A text field of an entry, when it is there and is text.
+    auto text_of = [](const nlohmann::json& b, const char* key) -> std::optional<std::string> {
+        auto it = b.find(key);
+        if (it == b.end() || !it->is_string()) return std::nullopt;
+        return it->get<std::string>();
+    };
+    std::map<std::string, size_t> seen_at;  // name -> entry, for duplicates
+    size_t entry = 0;
     for (const auto& b : doc["benchmarks"]) {
-        if (!b.is_object() || !b.contains("name")) return make_error(Errc::bad_input, path + ": a benchmark entry has no name");
-        if (b.value("run_type", "iteration") != "iteration") continue;
+        ++entry;
+        const auto name_field = b.is_object() ? text_of(b, "name") : std::nullopt;
+        if (!name_field)
+            return make_error(Errc::bad_input, path + ": benchmark entry " + std::to_string(entry) + " has no name (text)");
+        // Aggregates (mean, median, stddev) of repetitions, and the old format's "_mean" rows, are not runs.
+        if (text_of(b, "run_type").value_or("iteration") != "iteration") continue;
+        if (b.contains("aggregate_name")) continue;
+        if (!b.contains("run_type")) {
+            const std::string& n = *name_field;
+            bool aggregate = false;
+            for (std::string_view suffix : {"_mean", "_median", "_stddev", "_cv"})
+                aggregate = aggregate || (n.size() > suffix.size() && n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0);
+            if (aggregate) continue;
+        }
         if (b.contains("error_occurred") && b["error_occurred"].is_boolean() && b["error_occurred"].get<bool>()) continue;
-        const std::string name = b.value("run_name", b["name"].get<std::string>());
+        const std::string name = text_of(b, "run_name").value_or(*name_field);
+        if (b.contains("repetition_index") && b["repetition_index"].is_number_unsigned()) {
+            // Repetitions of one benchmark share its name; anything else twice is a mistake.
+        } else if (auto [at, fresh] = seen_at.try_emplace(name, entry); !fresh) {
+            return make_error(Errc::bad_input, path + ": benchmark '" + name + "' appears twice (entries " +
+                                                   std::to_string(at->second) + " and " + std::to_string(entry) +
+                                                   ") without repetition_index");
+        }
         if (!b.contains(metric) || !b[metric].is_number()) {
             if (is_time) return make_error(Errc::bad_input, path + ": benchmark '" + name + "' has no " + metric);
-            continue;  // a counter only some benchmarks carry
+            continue;  // a counter only some benchmarks carry, or one that is not a number (NaN)
         }
         double v = b[metric].get<double>();
         if (is_time) {
-            v = to_ns(v, b.value("time_unit", "ns"));
+            v = to_ns(v, text_of(b, "time_unit").value_or("ns"));
             if (std::isnan(v))
                 return make_error(Errc::bad_input, path + ": benchmark '" + name + "' has an unknown time_unit");
+            if (v < 0) return make_error(Errc::bad_input, path + ": benchmark '" + name + "' has a negative " + metric);
         }
         auto [it, fresh] = index.try_emplace(name, r.series.size());
         if (fresh) r.series.push_back(Series{name, {}});

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "p2pscope/input_file.hpp"
+#include "p2pscope/json_text.hpp"
 #include "p2pscope/exporter/journal.hpp"
 #include "p2pscope/kclient/names.hpp"
 #include "p2pscope.h"
@@ -384,14 +385,9 @@ Result<MeasurementSpec> parse_measurement(const Checker& c, const json& m, const
 
 Result<Config> parse_config(const std::string& text_in, const std::string& origin, const TransferEngines& engines) {
     Checker c(origin);
-    json doc;
-    try {
-        doc = json::parse(text_in);
-    } catch (const json::parse_error& e) {
-        std::string what = e.what();
-        if (auto p = what.find("] "); what.rfind("[json.exception", 0) == 0 && p != std::string::npos) what = what.substr(p + 2);
-        return c.fail("", "not valid JSON (" + what + ")");
-    }
+    auto parsed = parse_json_text(text_in);
+    if (!parsed) return c.fail("", parsed.error().message);
+    json doc = std::move(*parsed);
     if (!doc.is_object()) return c.fail("", "must be a JSON object");
     if (auto e = c.only_keys(doc, "", {"schema", "duty_cycle", "start_delay_s", "device_node", "journal", "measurements"}))
         return *e;

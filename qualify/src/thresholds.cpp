@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "p2pscope/input_file.hpp"
+#include "p2pscope/json_text.hpp"
 #include "p2pscope/qualify/thresholds.hpp"
 
 namespace p2pscope::qualify {
@@ -118,14 +119,9 @@ std::optional<probe::P2pdmaVerdict> parse_verdict(const std::string& s) {
 }  // namespace
 
 Result<Thresholds> parse_thresholds(std::string_view text, const std::string& origin) {
-    json doc;
-    try {
-        doc = json::parse(text);
-    } catch (const json::parse_error& e) {
-        std::string what = e.what();
-        if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
-        return make_error(Errc::bad_input, origin + ": not valid JSON: " + what);
-    }
+    auto parsed = parse_json_text(text);
+    if (!parsed) return make_error(Errc::bad_input, origin + ": " + parsed.error().message);
+    json doc = std::move(*parsed);
     Thresholds t;
     Reader r(origin);
     if (!r.object(doc, "", {"schema", "p2p_class_pairs", "p2pdma", "map", "transfer"})) return r.error();

@@ -72,7 +72,7 @@ TEST(Config, MapDefaultsFollowP2pscopeMap) {
 }
 
 TEST(Config, MistakesNameFileAndPath) {
-    EXPECT_EQ(error_of("{").rfind("cfg.json: not valid JSON (parse error at line 1, column 2: ", 0), 0u) << error_of("{");
+    EXPECT_EQ(error_of("{").rfind("cfg.json: not valid JSON: parse error at line 1, column 2: ", 0), 0u) << error_of("{");
     EXPECT_EQ(error_of("[]"), "cfg.json: must be a JSON object");
     EXPECT_EQ(error_of(R"({"dutycycle":0.1})").rfind("cfg.json: dutycycle: unknown key (known: schema, duty_cycle", 0), 0u);
     EXPECT_EQ(error_of(R"({"schema":"p2pscoped.config/2"})"), "cfg.json: schema: must be \"p2pscoped.config/1\"");

@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "json_text.hpp"
+#include "p2pscope/json_text.hpp"
 #include "p2pscope/gui/sources.hpp"
 
 namespace p2pscope::gui {

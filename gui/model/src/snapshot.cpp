@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "json_text.hpp"
+#include "p2pscope/json_text.hpp"
 
 namespace p2pscope::gui {
 

@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "json_text.hpp"
+#include "p2pscope/json_text.hpp"
 #include "p2pscope/probe/classes.hpp"
 
 namespace p2pscope::gui {
