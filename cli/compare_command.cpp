@@ -3,6 +3,7 @@
 #include <memory>
 #include <ostream>
 
+#include "p2pscope/cli_checks.hpp"
 #include "commands.hpp"
 #include "p2pscope/compare/compare.hpp"
 
@@ -50,14 +51,17 @@ Action add_compare_command(CLI::App& app) {
     app.add_option("new", o->new_path, "Candidate Google Benchmark JSON")->required()->type_name("NEW.json");
     app.add_option("--metric", o->metric, "real_time, cpu_time or a user counter")->capture_default_str();
     app.add_option("--threshold", o->threshold, "Relative change of the mean counted as a regression")
+        ->check(p2pscope::finite())
         ->check(CLI::Range(0.0, 10.0))
         ->capture_default_str();
     app.add_option("--alpha", o->alpha, "Significance level of the Mann-Whitney U test over repetitions")
+        ->check(p2pscope::finite())
         ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str();
     app.add_option("--keep-best", o->keep_best,
                    "Fraction of each side's repetitions kept, the best ones, before the test (1: all). Where "
                    "interference only slows runs down (shared or virtual machines), 0.5 drops its victims")
+        ->check(p2pscope::finite())
         ->check(CLI::Range(0.01, 1.0))
         ->capture_default_str();
     app.add_option("--direction", o->direction,

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "p2pscope/cli_checks.hpp"
 #include "commands.hpp"
 #include "p2pscope/kclient/device.hpp"
 #include "p2pscope/kclient/map_run.hpp"
@@ -224,7 +225,7 @@ Action add_map_command(CLI::App& app) {
         ->delimiter(',')
         ->type_name("LIST");
     app.add_option("--iterations", o->iterations, "Samples per thread (instead of --seconds)");
-    app.add_option("--seconds", o->seconds, "Duration of each measurement (default 1)");
+    app.add_option("--seconds", o->seconds, "Duration of each measurement (default 1)")->check(p2pscope::finite());
     app.add_option("--direction", o->direction, "bidirectional, to_device or from_device")->capture_default_str();
     app.add_option("--peer", o->peer,
                    "p2pmem provider (memory p2pmem), BAR owner (memory bar) or dma-buf exporter (memory dmabuf)")

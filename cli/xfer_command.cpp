@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "p2pscope/cli_checks.hpp"
 #include "commands.hpp"
 #include "p2pscope/probe/sources.hpp"
 #include "p2pscope/xfer/engine.hpp"
@@ -296,7 +297,7 @@ Action add_xfer_command(CLI::App& app) {
         ->check(CLI::Range(1u, 4096u))
         ->capture_default_str();
     app.add_option("--iterations", o->iterations, "Transfers per measurement (instead of --seconds)");
-    app.add_option("--seconds", o->seconds, "Duration of each measurement (default 1)");
+    app.add_option("--seconds", o->seconds, "Duration of each measurement (default 1)")->check(p2pscope::finite());
     app.add_flag("--fault-test", o->fault_test,
                  "cpu: run each transfer across the end of the mapping on purpose, to show a fault is caught");
     app.add_option("--format", o->format, "Output: text or json")

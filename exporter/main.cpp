@@ -18,6 +18,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "p2pscope/cli_checks.hpp"
 #include "p2pscope/exporter/daemon.hpp"
 
 namespace {
@@ -73,6 +74,7 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--http-timeout", f.http_timeout_s,
                    "Seconds a client has to send its whole request before it is dropped")
+        ->check(p2pscope::finite())
         ->check(CLI::Range(0.1, 300.0))
         ->capture_default_str();
     auto* sysfs = app.add_option("--sysfs-root", f.sysfs_root,

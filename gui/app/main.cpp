@@ -16,6 +16,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "p2pscope/cli_checks.hpp"
 #include "app.hpp"
 #include "p2pscope/gui/runs.hpp"
 #include "p2pscope/gui/sources.hpp"
@@ -148,7 +149,8 @@ int main(int argc, char** argv) {
     app.add_option("--interval", o.interval,
                    "Seconds between fetches: p2pscoped (default 2); this machine or a file: re-read every SECONDS "
                    "(default: on Reload only)")
-        ->type_name("SECONDS");
+        ->type_name("SECONDS")
+        ->check(p2pscope::finite());
     app.add_option("--class", o.classes, "Device classes in the matrix: gpu, nic, nvme, accel, other, all "
                                          "(default gpu,nic,nvme,accel)")
         ->delimiter(',')
