@@ -196,9 +196,11 @@ Comparison compare(const Report& old_report, const Report& new_report, const Opt
         row.change = row.old_mean != 0 ? (row.new_mean - row.old_mean) / std::fabs(row.old_mean) : 0;
         const double worse = c.higher_is_better ? -row.change : row.change;  // > 0: got worse
         if (row.old_n >= 2 && row.new_n >= 2) row.p_value = mann_whitney_p(old_values, new_values);
-        const bool significant = !row.p_value || *row.p_value < options.alpha;
+        // Too few repetitions for the test ever to reach alpha: the threshold alone judges, and says so.
+        const bool testable = row.p_value && min_p_value(row.old_n, row.new_n) < options.alpha;
+        const bool significant = !testable || *row.p_value < options.alpha;
         if (worse > options.threshold && significant)
-            row.verdict = row.p_value ? Verdict::regressed : Verdict::regressed_untested;
+            row.verdict = testable ? Verdict::regressed : Verdict::regressed_untested;
         else if (-worse > options.threshold && significant)
             row.verdict = Verdict::improved;
         else
@@ -242,8 +244,9 @@ std::string render_markdown(const Comparison& c, const std::string& old_path, co
            " benchmark(s).";
     for (const auto& r : c.rows)
         if (r.verdict == Verdict::regressed_untested) {
-            out += " Some regressions had fewer than 2 repetitions a side and no significance test (run with "
-                   "--benchmark_repetitions=9 or more).";
+            out += " Some regressions had too few repetitions a side for the U test to reach p < " +
+                   fmt("%g", c.options.alpha) + " (3 against 3 cannot go below 0.1): the threshold alone judged them "
+                   "(run with --benchmark_repetitions=9 or more).";
             break;
         }
     return out + "\n";

@@ -35,6 +35,12 @@ std::vector<double> exact_u_distribution(size_t m, size_t n) {
 
 }  // namespace
 
+double min_p_value(size_t n1, size_t n2) {
+    double ways = 1;  // C(n1 + n2, n1)
+    for (size_t i = 1; i <= n1; ++i) ways = ways * static_cast<double>(n2 + i) / static_cast<double>(i);
+    return std::min(1.0, 2.0 / ways);
+}
+
 double mann_whitney_p(const std::vector<double>& a, const std::vector<double>& b) {
     const size_t n1 = a.size(), n2 = b.size();
     if (n1 == 0 || n2 == 0) return 1.0;

@@ -72,5 +72,8 @@ std::string render_json(const Comparison& c, const std::string& old_path, const 
 // (method="auto"): exact when a sample has at most 8 values and there are no
 // ties, otherwise the normal approximation with tie and continuity corrections.
 double mann_whitney_p(const std::vector<double>& a, const std::vector<double>& b);
+// The smallest two-sided p the U test can give for n1 and n2 values (all of one
+// side below all of the other): 2 / C(n1 + n2, n1). 3 against 3 cannot go below 0.1.
+double min_p_value(size_t n1, size_t n2);
 
 }  // namespace p2pscope::compare
