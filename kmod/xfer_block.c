@@ -184,6 +184,9 @@ struct p2pscope_xrun {
 	u64 last_done_ns;		/* a bio's completion, or a phase's start */
 	bool orphaned;			/* under wq.lock: the last end_io frees the run */
 	struct work_struct free_work;
+	struct delayed_work recovery_watch;	/* pdev: PCIe error recovery seen */
+	bool watching;
+	int recovery_seen;
 	bool write;
 	bool verify;
 	u64 limit_ns;
@@ -469,6 +472,37 @@ static void p2pscope_io_failed(struct p2pscope_xrun *run, int err, u64 off)
 }
 
 /*
+ * AER error recovery freezes the block device's function for a while; the
+ * submitter may then wait inside submit_bio() and miss it.  A watch every
+ * tick, from a work item, notes it for the run.
+ */
+static void p2pscope_xrecovery_watch(struct work_struct *work)
+{
+	struct p2pscope_xrun *run = container_of(to_delayed_work(work),
+						 struct p2pscope_xrun,
+						 recovery_watch);
+
+	if (pci_channel_offline(run->pdev)) {
+		WRITE_ONCE(run->recovery_seen, 1);
+		wake_up(&run->wq);
+		return;
+	}
+	schedule_delayed_work(&run->recovery_watch, P2PSCOPE_XFER_TICK);
+}
+
+/* False, with the outcome set, once the function went through error recovery. */
+static bool p2pscope_xno_recovery(struct p2pscope_xrun *run)
+{
+	if (!run->pdev ||
+	    (!READ_ONCE(run->recovery_seen) && !pci_channel_offline(run->pdev)))
+		return true;
+	p2pscope_refuse(&run->out, P2PSCOPE_REASON_IO_FAILED, -EIO,
+			"%s entered PCIe error recovery (an uncorrectable error): the run stopped",
+			pci_name(run->pdev));
+	return false;
+}
+
+/*
  * While a run goes on: wait for a completion, a tick or the provider going
  * away, then look around.  False, with the outcome set (or *ret on a fatal
  * signal), when the run must stop.
@@ -476,8 +510,8 @@ static void p2pscope_io_failed(struct p2pscope_xrun *run, int err, u64 off)
 static bool p2pscope_xwatch(struct p2pscope_xrun *run, int *ret)
 {
 	long left = wait_event_killable_timeout(run->wq,
-			!llist_empty(&run->done) || READ_ONCE(run->hold.gone),
-			P2PSCOPE_XFER_TICK);
+			!llist_empty(&run->done) || READ_ONCE(run->hold.gone) ||
+			READ_ONCE(run->recovery_seen), P2PSCOPE_XFER_TICK);
 	u64 quiet;
 
 	if (left < 0) {
@@ -496,12 +530,8 @@ static bool p2pscope_xwatch(struct p2pscope_xrun *run, int *ret)
 				pci_name(run->provider));
 		return false;
 	}
-	if (run->pdev && pci_channel_offline(run->pdev)) {
-		p2pscope_refuse(&run->out, P2PSCOPE_REASON_IO_FAILED, -EIO,
-				"%s entered PCIe error recovery (an uncorrectable error): the run stopped",
-				pci_name(run->pdev));
+	if (!p2pscope_xno_recovery(run))
 		return false;
-	}
 	quiet = ktime_get_ns() - READ_ONCE(run->last_done_ns);
 	if (atomic_read(&run->inflight) && (s64)quiet > (s64)P2PSCOPE_XFER_STALL_NS) {
 		/* A removal whose device vanished first: the driver waits for its timeout. */
@@ -715,6 +745,11 @@ static int p2pscope_xmeasure(struct p2pscope_xrun *run)
 		if (ktime_get_ns() >= deadline) {
 			if (req->iterations)
 				req->result_flags |= P2PSCOPE_XRES_F_TIME_LIMIT;
+			stop = true;
+			continue;
+		}
+		/* Completions may keep coming after a recovery: look every round. */
+		if (!p2pscope_xno_recovery(run)) {
 			stop = true;
 			continue;
 		}
@@ -964,6 +999,8 @@ static void p2pscope_xrun_put(struct p2pscope_xrun *run)
 {
 	bool orphan;
 
+	if (run->watching)
+		cancel_delayed_work_sync(&run->recovery_watch);
 	/* Nobody waits for the provider any more: pages in flight keep its memory. */
 	p2pscope_release(&run->hold);
 	/* Taking the lock also waits out an end_io that woke us under it. */
@@ -1039,6 +1076,11 @@ static int p2pscope_xrun(struct p2pscope_xrun *run)
 	if (run->provider) {
 		p2pscope_hold_memory(&run->hold, run->provider, &run->wq);
 		device_unlock(&run->provider->dev);
+	}
+	if (run->pdev) {
+		INIT_DELAYED_WORK(&run->recovery_watch, p2pscope_xrecovery_watch);
+		run->watching = true;
+		schedule_delayed_work(&run->recovery_watch, P2PSCOPE_XFER_TICK);
 	}
 
 	ret = p2pscope_xalloc(run);
