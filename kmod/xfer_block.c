@@ -692,6 +692,16 @@ static bool p2pscope_xreap(struct p2pscope_xrun *run, struct p2pscope_xslot *s)
 		 !p2pscope_xbuf_check(run, &s->buf, s->dev_off));
 }
 
+/* Is the run's time up?  Then a run that also had a count says the time stopped it. */
+static bool p2pscope_xpast(struct p2pscope_xrun *run, u64 deadline)
+{
+	if (ktime_get_ns() < deadline)
+		return false;
+	if (run->req->iterations)
+		run->req->result_flags |= P2PSCOPE_XRES_F_TIME_LIMIT;
+	return true;
+}
+
 /* Phase 2, timed. */
 static int p2pscope_xmeasure(struct p2pscope_xrun *run)
 {
@@ -723,9 +733,7 @@ static int p2pscope_xmeasure(struct p2pscope_xrun *run)
 				stop = true;
 			if (stop || submitted >= limit)
 				continue;
-			if (ktime_get_ns() >= deadline) {
-				if (req->iterations)
-					req->result_flags |= P2PSCOPE_XRES_F_TIME_LIMIT;
+			if (p2pscope_xpast(run, deadline)) {
 				stop = true;
 				continue;
 			}
@@ -742,9 +750,7 @@ static int p2pscope_xmeasure(struct p2pscope_xrun *run)
 				break;
 			continue;
 		}
-		if (ktime_get_ns() >= deadline) {
-			if (req->iterations)
-				req->result_flags |= P2PSCOPE_XRES_F_TIME_LIMIT;
+		if (p2pscope_xpast(run, deadline)) {
 			stop = true;
 			continue;
 		}

@@ -17,8 +17,7 @@ source "$(dirname "$0")/lib.sh"
 version=6.1
 if [ "${1:-}" = --kernel-version ]; then version=$2; shift 2; fi
 tl_build "$version"
-make -s -C "$tl_repo/kmod/tests" p2pscope-map >"$tl_dir/tools.log" 2>&1
-check "the module's test tool is built" test -x "$tl_repo/kmod/tests/p2pscope-map"
+tl_build_tool "$version"   # and the module's own test tool, for the capabilities
 cat >"$tl_dir/guest.sh" <<'GUEST'
 dev=$P2PSCOPE_LAB_TESTDEV
 R=$P2PSCOPE_RESULTS
@@ -50,7 +49,7 @@ GUEST
 run() {  # NAME LAB-ARGS...
   local name=$1; shift
   "$LAB" -q --kernel-version "$version" --out "$tl_dir/$name" --timeout 300 "$@" \
-    --add "$ko" --add "$bin" --add "$tl_repo/kmod/tests/p2pscope-map" --add "$tl_dir/guest.sh" -- sh guest.sh >"$tl_dir/$name.stdout" 2>"$tl_dir/$name.stderr"
+    --add "$ko" --add "$bin" --add "$tool" --add "$tl_dir/guest.sh" -- sh guest.sh >"$tl_dir/$name.stdout" 2>"$tl_dir/$name.stderr"
   expect_eq "lab run '$name' completed" "$?" 0
   for f in "$tl_dir/$name/results/"*.json; do
     jq -r --arg f "$(basename "$f" .json)" '.results[0] | "  \($f): \(.status) \(.reason_code) \(.reason)"' "$f" 2>/dev/null

@@ -9,12 +9,7 @@
 source "$(dirname "$0")/lib.sh"
 version=6.1
 if [ "${1:-}" = --kernel-version ]; then version=$2; shift 2; fi
-make -s -C "$tl_repo/kmod/tests" >"$tl_dir/tools.log" 2>&1
-bin=$tl_repo/kmod/tests/p2pscope-map
-check "the module's test tool is built ($bin)" test -x "$bin"
-ko=$("$tl_repo/lab/build-module.sh" --version "$version" release 2>"$tl_dir/build.stderr" | head -n 1)
-check "the module is built against the $version lab kernel" test -f "$ko"
-[ -x "$bin" ] && [ -f "$ko" ] || tl_finish
+tl_build_tool "$version"
 cat >"$tl_dir/guest.sh" <<'GUEST'
 R=$P2PSCOPE_RESULTS
 dev=$P2PSCOPE_LAB_TESTDEV
@@ -36,7 +31,7 @@ dmesg | grep -c "bus mastering was on: turned off" >"$R/logged"
 exit 0
 GUEST
 "$LAB" -q --kernel-version "$version" --out "$tl_dir/run" --timeout 300 "$@" \
-  --add "$ko" --add "$tl_repo/kmod/tests/p2pscope-map" --add "$tl_dir/guest.sh" -- sh guest.sh >"$tl_dir/stdout" 2>"$tl_dir/stderr"
+  --add "$ko" --add "$tool" --add "$tl_dir/guest.sh" -- sh guest.sh >"$tl_dir/stdout" 2>"$tl_dir/stderr"
 expect_eq "the guest script ran" "$?" 0
 r=$tl_dir/run/results
 for f in before-bind after-bind before-copy after-copy; do echo "  command register $f: 0x$(cat "$r/$f" 2>/dev/null)"; done

@@ -44,6 +44,17 @@ no_qemu_left() { ! pgrep -f "[q]emu-system-x86_64 .*file:$1/console.log" >/dev/n
 jcheck() {
   if [ -s "$2" ] && [ "$(jq -r "$3" "$2" 2>/dev/null | tail -n 1)" = true ]; then ok "$1"; else notok "$1 ($3 on ${2##*/})"; fi
 }
+# tl_build_tool VERSION: sets tool (kmod/tests/p2pscope-map, the module's own
+# test tool, which calls each ioctl directly) and ko (p2pscope.ko built against
+# that lab kernel), one check each; ends the test without both
+tl_build_tool() {
+  make -s -C "$tl_repo/kmod/tests" p2pscope-map >"$tl_dir/tools.log" 2>&1
+  tool=$tl_repo/kmod/tests/p2pscope-map
+  check "the module's test tool is built ($tool)" test -x "$tool"
+  ko=$("$tl_repo/lab/build-module.sh" --version "$1" release 2>"$tl_dir/build.stderr" | head -n 1)
+  check "the module is built against the $1 lab kernel" test -f "$ko"
+  [ -x "$tool" ] && [ -f "$ko" ] || tl_finish
+}
 # tl_build VERSION [VARIANT]: sets bin (the p2pscope CLI) and ko (p2pscope.ko
 # built against that lab kernel), one check each; ends the test without both
 tl_build() {

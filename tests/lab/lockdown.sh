@@ -11,12 +11,7 @@
 source "$(dirname "$0")/lib.sh"
 version=7.2
 if [ "${1:-}" = --kernel-version ]; then version=$2; shift 2; fi
-make -s -C "$tl_repo/kmod/tests" p2pscope-map >"$tl_dir/tools.log" 2>&1
-tool=$tl_repo/kmod/tests/p2pscope-map
-check "the module's test tool is built" test -x "$tool"
-ko=$("$tl_repo/lab/build-module.sh" --version "$version" release 2>"$tl_dir/build.stderr" | head -n 1)
-check "the module is built against the $version lab kernel" test -f "$ko"
-[ -x "$tool" ] && [ -f "$ko" ] || tl_finish
+tl_build_tool "$version"
 cat >"$tl_dir/guest.sh" <<'GUEST'
 R=$P2PSCOPE_RESULTS
 dev=$P2PSCOPE_LAB_TESTDEV
