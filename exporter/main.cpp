@@ -20,6 +20,7 @@
 
 #include "p2pscope/cli_checks.hpp"
 #include "p2pscope/exporter/daemon.hpp"
+#include "p2pscope/exporter/journal.hpp"
 
 namespace {
 
@@ -189,11 +190,15 @@ int main(int argc, char** argv) {
     // the daemon's memory flat without contention that shows in scrapes.
     mallopt(M_ARENA_MAX, 2);
 
+    const std::string journal_path = options.config.journal.path;
+    const bool journaled = !options.config.measurements.empty();
     auto daemon = Daemon::create(std::move(options), /*journal=*/!push_mode && !f.check_config);
     if (!daemon) return fail(daemon.error());
     auto& d = **daemon;
 
     if (f.check_config) {
+        if (journaled)
+            if (auto j = read_journal_file(journal_path); !j) return fail(j.error());
         const auto s = d.store().load();
         std::cout << "p2pscoped: configuration ok: " << s->scheduler.measurements << " measurement(s); topology "
                   << s->topology->topology.source << ": " << s->topology->topology.functions.size() << " PCI functions, "

@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "p2pscope/input_file.hpp"
+
 namespace p2pscope::exporter {
 
 namespace {
@@ -78,36 +80,21 @@ Status sync_directory_of(const std::string& path) {
     return Ok{};
 }
 
-Result<std::string> read_file(const std::string& path, bool& exists) {
-    exists = false;
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT) return std::string();
-        return sys_error(path);
-    }
-    exists = true;
-    std::string data;
-    char buf[1 << 16];
-    for (;;) {
-        const ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            auto e = sys_error(path);
-            ::close(fd);
-            return e;
-        }
-        if (n == 0) break;
-        data.append(buf, static_cast<size_t>(n));
-        if (data.size() > kMaxReadBytes) {
-            ::close(fd);
-            return make_error(Errc::bad_input, path + ": larger than 1 GiB, not a p2pscoped journal");
-        }
-    }
-    ::close(fd);
+}  // namespace
+
+Result<std::string> read_journal_file(const std::string& path) {
+    // Regular files only, opened without blocking: a FIFO must not hang the daemon.
+    auto data = read_input_file(path, kMaxReadBytes, "a p2pscoped journal");
+    if (!data && data.error().code == Errc::not_found) return std::string();
+    if (!data) return data.error();
+    // A file that is not a journal (a README named by mistake) is left alone:
+    // the journal is rewritten on open, and that would erase it.
+    if (!data->empty() && data->compare(0, kMagic.size(), kMagic) != 0 && parse_journal(*data).payloads.empty())
+        return make_error(Errc::bad_input, path + ": " + std::to_string(data->size()) +
+                                               " bytes that hold no p2pscoped journal record: not a journal, left as "
+                                               "it is (name another journal.path, or remove the file)");
     return data;
 }
-
-}  // namespace
 
 std::string frame_record(std::string_view payload) {
     char head[40];
@@ -151,8 +138,7 @@ Result<std::unique_ptr<Journal>> Journal::open(const JournalOptions& options,
     // journal itself is intact (rename is atomic), the temporary is garbage.
     ::unlink((options.path + ".tmp").c_str());
 
-    bool exists = false;
-    auto data = read_file(options.path, exists);
+    auto data = read_journal_file(options.path);
     if (!data) return data.error();
     auto parsed = parse_journal(*data);
     std::map<std::string, MeasurementRecord> by_key;

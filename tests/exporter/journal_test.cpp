@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <sys/stat.h>
+#include <fstream>
 
 #include "helpers.hpp"
 #include "p2pscope/exporter/journal.hpp"
@@ -168,6 +170,38 @@ TEST(Journal, UnwritablePlaceIsAnError) {
     ASSERT_FALSE(j);
     EXPECT_EQ(j.error().code, Errc::system);
     EXPECT_NE(j.error().message.find("/proc/p2pscoped"), std::string::npos) << j.error().message;
+}
+
+// A wrong journal.path must not erase what it names, and a FIFO must not hang
+// the daemon (issue 17.2, 17.3): both refused, the file left as it was.
+TEST(Journal, RefusesWhatIsNotAJournal) {
+    test::TempDir dir;
+    auto keep_all = [](const MeasurementRecord&) { return true; };
+    std::vector<MeasurementRecord> latest;
+    const auto readme = (dir.path / "README").string();
+    const std::string text = "# p2pscope\nNot a journal.\n";
+    std::ofstream(readme) << text;
+    auto j = Journal::open(JournalOptions{readme, 1 << 20}, keep_all, latest);
+    ASSERT_FALSE(j);
+    EXPECT_EQ(j.error().code, Errc::bad_input);
+    EXPECT_EQ(j.error().message, readme + ": " + std::to_string(text.size()) +
+                                     " bytes that hold no p2pscoped journal record: not a journal, left as it is (name "
+                                     "another journal.path, or remove the file)");
+    std::ifstream in(readme);
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), text);  // untouched
+
+    const auto fifo = (dir.path / "fifo").string();
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    auto f = Journal::open(JournalOptions{fifo, 1 << 20}, keep_all, latest);  // returns: no writer needed
+    ASSERT_FALSE(f);
+    EXPECT_EQ(f.error().message, fifo + ": a FIFO, not a p2pscoped journal (regular files only)");
+
+    // A journal whose every record is damaged still starts like one: kept, its records dropped.
+    const auto damaged = (dir.path / "damaged").string();
+    std::ofstream(damaged) << "P2J1 5 00000000 hello\n";
+    auto d = Journal::open(JournalOptions{damaged, 1 << 20}, keep_all, latest);
+    ASSERT_TRUE(d) << d.error().message;
+    EXPECT_EQ((*d)->stats().dropped, 1u);
 }
 
 }  // namespace

@@ -36,6 +36,10 @@ struct ParsedJournal {
     uint64_t dropped = 0;               // torn or corrupt records
 };
 ParsedJournal parse_journal(std::string_view data);
+// The bytes of the journal at PATH ("" when there is none yet). Refused: what
+// is not a regular file (a FIFO would block), and a non-empty file that holds
+// no record and does not start like one (opening would rewrite it).
+Result<std::string> read_journal_file(const std::string& path);
 
 struct JournalOptions {
     std::string path;
