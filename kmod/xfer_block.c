@@ -953,12 +953,14 @@ static int p2pscope_xalloc(struct p2pscope_xrun *run)
 					       req->block_bytes, pci_name(run->provider), i);
 		if (ret)
 			return ret;
+#ifdef P2PSCOPE_HAVE_PCI_P2PDMA
 		/* Other users share the pool: every buffer within the budget. */
 		if (!i && run->provider &&
 		    p2pscope_check_p2pmem_budget(run->slots[0].buf.p2p,
 						 (u64)run->nslots * req->block_bytes,
 						 run->provider, &run->out))
 			return P2PSCOPE_REFUSED;
+#endif
 		cond_resched();
 	}
 	run->sync.run = run;
