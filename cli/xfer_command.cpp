@@ -296,7 +296,9 @@ Action add_xfer_command(CLI::App& app) {
     app.add_option("--queue-depth", o->queue_depth, "Transfers in flight (engines with queue-depth: nvme)")
         ->check(CLI::Range(1u, 4096u))
         ->capture_default_str();
-    app.add_option("--iterations", o->iterations, "Transfers per measurement (instead of --seconds)");
+    // Each transfer's latency is kept: a bound, so that -1 (read as 2^64 - 1) is an error, not an abort.
+    app.add_option("--iterations", o->iterations, "Transfers per measurement (instead of --seconds)")
+        ->check(CLI::Range(uint64_t{1}, uint64_t{100'000'000}));
     app.add_option("--seconds", o->seconds, "Duration of each measurement (default 1)")->check(p2pscope::finite());
     app.add_flag("--fault-test", o->fault_test,
                  "cpu: run each transfer across the end of the mapping on purpose, to show a fault is caught");
