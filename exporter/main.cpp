@@ -35,7 +35,8 @@ int fail(const Error& e) {
 struct Flags {
     std::string config;
     std::string listen = kDefaultListen;
-    unsigned http_threads = 8;
+    unsigned http_max_connections = HttpOptions{}.max_connections;
+    unsigned http_per_client = HttpOptions{}.per_client;
     double http_timeout_s = 5;
     std::string sysfs_root = "/";
     std::string hwloc_xml;
@@ -70,11 +71,16 @@ int main(int argc, char** argv) {
                    "Address and port to serve /metrics, /snapshot.json and / on (port 0: any free port)")
         ->type_name("ADDR:PORT")
         ->capture_default_str();
-    app.add_option("--http-threads", f.http_threads, "HTTP worker threads: connections served at once")
-        ->check(CLI::Range(1u, 256u))
+    app.add_option("--http-max-connections", f.http_max_connections,
+                   "HTTP connections open at once, all clients together; more are turned away with 503")
+        ->check(CLI::Range(1u, 65536u))
+        ->capture_default_str();
+    app.add_option("--http-per-client", f.http_per_client,
+                   "HTTP connections open at once from one client address; more are turned away with 503")
+        ->check(CLI::Range(1u, 65536u))
         ->capture_default_str();
     app.add_option("--http-timeout", f.http_timeout_s,
-                   "Seconds a client has to send its whole request before it is dropped")
+                   "Seconds a connection may last, request and reply together, before it is closed")
         ->check(p2pscope::finite())
         ->check(CLI::Range(0.1, 300.0))
         ->capture_default_str();
@@ -140,10 +146,11 @@ int main(int argc, char** argv) {
 
     DaemonOptions options;
     options.engines = engines;
-    if (auto s = check_listen_address(f.listen); !s) return fail(s.error());
     options.http.listen = f.listen;
-    options.http.threads = f.http_threads;
-    options.http.request_timeout_ms = static_cast<unsigned>(f.http_timeout_s * 1000);
+    options.http.max_connections = f.http_max_connections;
+    options.http.per_client = f.http_per_client;
+    options.http.connection_timeout_ms = static_cast<unsigned>(f.http_timeout_s * 1000);
+    if (auto s = check_http_options(options.http); !s) return fail(s.error());
     options.topology.sysfs_root = f.sysfs_root;
     options.topology.hwloc_xml = f.hwloc_xml;
     options.topology.lspci_dump = f.lspci_dump;

@@ -22,7 +22,7 @@ packages=(
   libpapi-dev libbenchmark-dev googletest libgtest-dev libgmock-dev
   # p2pscope-gui: Dear ImGui, GLFW, OpenGL, libcurl, libpng, its font; Xvfb and Mesa's software OpenGL for its window tests
   libimgui-dev libglfw3-dev libgl-dev libopengl-dev libcurl4-openssl-dev libpng-dev fonts-dejavu-core libgl1-mesa-dri xvfb
-  # p2pscoped: prometheus-cpp, civetweb and zlib; Prometheus, promtool and a Pushgateway for its tests
+  # p2pscoped: prometheus-cpp (its CMake config wants civetweb) and zlib; Prometheus, promtool and a Pushgateway for its tests
   prometheus-cpp-dev libcivetweb-dev zlib1g-dev prometheus prometheus-pushgateway
   # references the tests and benchmarks compare against; the stock headers the module must build on
   hwloc pciutils jq python3-scipy fio linux-headers-amd64

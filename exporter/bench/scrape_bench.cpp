@@ -65,7 +65,9 @@ int main(int argc, char** argv) {
             << R"("},"measurements":[{"key":"topology","kind":"topology","interval_s":0.05},)"
             << R"({"key":"gpu0-map","kind":"map","device":"0000:34:00.0","interval_s":0.05}]})";
     }
-    Daemon d(daemon_path, {"--hwloc-xml", fixture, "--config", (dir / "bench.json").string()}, (dir / "log").string());
+    Daemon d(daemon_path, {"--hwloc-xml", fixture, "--config", (dir / "bench.json").string(),
+                            "--http-per-client", "256"},  // 50 scrapers from one address: a load, not an abuse
+             (dir / "log").string());
     const int port = d.wait_port();
     if (!port) {
         std::fprintf(stderr, "p2pscoped_bench: p2pscoped did not start:\n%s", d.log().c_str());

@@ -45,7 +45,9 @@ int main(int argc, char** argv) {
     }
     int rc = 0;
     {
-        p2pscope::scrape::Daemon d(argv[1], {"--hwloc-xml", argv[2], "--config", (dir / "load.json").string(), "--http-threads", "8"},
+        p2pscope::scrape::Daemon d(argv[1], {"--hwloc-xml", argv[2], "--config", (dir / "load.json").string(),
+                                                    "--http-per-client", "256"},  // 50 scrapers from one address, each connection
+                                                    // still closing as the next opens: a load, not an abuse
                                    (dir / "log").string());
         const int port = d.wait_port();
         if (!port) {

@@ -1,13 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// The HTTP side, on civetweb (the server prometheus-cpp's pull exposer is
-// built on): /metrics (Prometheus text format 0.0.4), /snapshot.json (the
-// live GUI's feed) and a landing page at /. prometheus-cpp 1.0's Exposer
-// serves only registered Collectables and serializes every family again on
-// every scrape; p2pscoped serves text its collectors rendered once per
-// snapshot (with prometheus-cpp's TextSerializer), which keeps a DGX-2's
-// scrape far below a millisecond. civetweb bounds every connection: a
-// request must arrive whole within request_timeout_ms, its head within
-// 16 KiB, and a fixed pool of worker threads serves them.
+// The HTTP side: /metrics (Prometheus text format 0.0.4), /snapshot.json
+// (the live GUI's feed) and a landing page at /, GET and HEAD only.
+//
+// One thread runs an epoll loop over non-blocking sockets, so a client that
+// is slow costs a file descriptor, never a worker: civetweb (what
+// prometheus-cpp's exposer is built on) gives each connection a thread until
+// it ends, reads a GET's declared body byte by byte before it closes, and
+// restarts its timeout on every byte, so eight clients sending a byte a
+// second took it off the air; libmicrohttpd's timeout is also one of
+// inactivity. Here every connection has one deadline from its accept
+// (request, reply and close together), the request head is read up to
+// 16 KiB and nothing after it, every reply closes the connection, and each
+// client address holds at most `per_client` connections, all clients
+// together `max_connections`. The text served is what the collectors
+// rendered once per snapshot (prometheus-cpp's TextSerializer), so serving
+// costs a copy.
 #pragma once
 
 #include <memory>
@@ -23,13 +30,15 @@ namespace p2pscope::exporter {
 inline constexpr const char* kDefaultListen = "127.0.0.1:9477";
 
 struct HttpOptions {
-    std::string listen = kDefaultListen;  // IPv4:PORT ([IPv6]:PORT where civetweb has IPv6); port 0: any free port
-    unsigned threads = 8;                 // civetweb worker threads: connections served at once
-    unsigned request_timeout_ms = 5000;   // a request must arrive whole within this
+    std::string listen = kDefaultListen;  // IPv4:PORT or [IPv6]:PORT; port 0: any free port
+    unsigned connection_timeout_ms = 5000;  // a connection's whole life: request, reply and close
+    unsigned max_connections = 256;         // open at once, all clients together
+    unsigned per_client = 8;                // open at once from one client address
 };
 
-// IPv4:PORT, or [IPv6]:PORT when civetweb was built with IPv6; literal addresses only.
+// IPv4:PORT or [IPv6]:PORT, literal addresses only.
 Status check_listen_address(const std::string& listen);
+Status check_http_options(const HttpOptions& options);
 
 class HttpServer {
 public:
