@@ -135,6 +135,8 @@ Status run_map(const MapOptions& o, std::ostream& out) {
     if (!dir) return make_error(Errc::invalid_argument, "unknown direction '" + o.direction + "'");
     auto size = parse_size(o.size, "--size");
     if (!size) return size.error();
+    if (*size == 0 || *size > P2PSCOPE_MAX_SIZE_BYTES)
+        return make_error(Errc::invalid_argument, "--size must be within 1 byte..1G (what the module maps at once)");
     auto bar_offset = parse_size(o.bar_offset, "--bar-offset");
     if (!bar_offset) return bar_offset.error();
     if (!o.cpus.empty() && o.threads != 1 && o.threads != o.cpus.size())
@@ -148,7 +150,6 @@ Status run_map(const MapOptions& o, std::ostream& out) {
         return make_error(Errc::invalid_argument, "--dmabuf vfio and --dmabuf-fd exclude each other");
     if (o.iterations && o.seconds > 0)
         return make_error(Errc::invalid_argument, "--iterations and --seconds exclude each other");
-    if (o.seconds < 0 || o.seconds > 60) return make_error(Errc::invalid_argument, "--seconds must be within 0..60");
 
     auto dev = kclient::Device::open(o.node);
     if (!dev) return dev.error();
@@ -224,8 +225,11 @@ Action add_map_command(CLI::App& app) {
                    "housekeeping CPUs, never isolcpus or nohz_full ones")
         ->delimiter(',')
         ->type_name("LIST");
-    app.add_option("--iterations", o->iterations, "Samples per thread (instead of --seconds)");
-    app.add_option("--seconds", o->seconds, "Duration of each measurement (default 1)")->check(p2pscope::finite());
+    app.add_option("--iterations", o->iterations, "Samples per thread (instead of --seconds)")
+        ->check(CLI::Range(uint64_t{1}, uint64_t{P2PSCOPE_MAX_ITERATIONS}));
+    app.add_option("--seconds", o->seconds, "Duration of each measurement, up to 60 (default 1)")
+        ->check(p2pscope::finite())
+        ->check(CLI::Range(1e-6, P2PSCOPE_MAX_DURATION_NS / 1e9));
     app.add_option("--direction", o->direction, "bidirectional, to_device or from_device")->capture_default_str();
     app.add_option("--peer", o->peer,
                    "p2pmem provider (memory p2pmem), BAR owner (memory bar) or dma-buf exporter (memory dmabuf)")

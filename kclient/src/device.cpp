@@ -5,6 +5,7 @@
 #include <linux/udmabuf.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -45,13 +46,25 @@ Result<Device> Device::open(const std::string& path) {
                               path + " does not exist: the p2pscope module is not loaded (as root: `insmod "
                                      "kmod/p2pscope.ko`; on a machine that cannot load modules, run it in the "
                                      "virtual lab: lab/run --add build/cli/p2pscope -- p2pscope map ...)");
+        if (errno == EISDIR) return make_error(Errc::invalid_argument, path + " is not p2pscope's device node (a directory)");
         return errno_error(path.c_str());
     }
+    // Any other file answers the version ioctl with ENOTTY, EINVAL or
+    // something else of its own: that is the wrong path, not a module fault.
+    auto not_ours = [&](const std::string& why) {
+        ::close(fd);
+        return make_error(Errc::invalid_argument, path + " is not p2pscope's device node (" + why + ")");
+    };
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISCHR(st.st_mode)) return not_ours("not a character device");
     p2pscope_version v{};
     if (::ioctl(fd, P2PSCOPE_IOC_VERSION, &v) != 0) {
-        auto e = errno_error("P2PSCOPE_IOC_VERSION");
-        ::close(fd);
-        return e;
+        if (errno == EPERM || errno == EACCES || errno == EINTR) {
+            auto e = errno_error("P2PSCOPE_IOC_VERSION");
+            ::close(fd);
+            return e;
+        }
+        return not_ours(std::string("it does not answer P2PSCOPE_IOC_VERSION: ") + std::strerror(errno));
     }
     if (v.abi_major != P2PSCOPE_ABI_MAJOR) {
         ::close(fd);

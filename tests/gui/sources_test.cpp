@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "gui_test_data.hpp"
@@ -35,6 +36,8 @@ public:
         int status = 200;
         std::string body;
         std::string extra_headers;
+        bool chunked = false;  // the body in one chunk, no Content-Length
+        long long declared_length = -1;  // the Content-Length sent when >= 0, whatever the body
     };
 
     TestServer() {
@@ -88,9 +91,15 @@ private:
                     queue_.pop_front();
                 }
             }
+            std::ostringstream chunk;
+            chunk << std::hex << r.body.size() << "\r\n" << r.body << "\r\n0\r\n\r\n";
+            const std::string length =
+                r.chunked ? "Transfer-Encoding: chunked"
+                          : "Content-Length: " + std::to_string(r.declared_length >= 0 ? r.declared_length
+                                                                                      : static_cast<long long>(r.body.size()));
             std::string out = "HTTP/1.1 " + std::to_string(r.status) + (r.status == 200 ? " OK" : " Other") +
-                              "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(r.body.size()) +
-                              "\r\nConnection: close\r\n" + r.extra_headers + "\r\n" + (r.status == 304 ? "" : r.body);
+                              "\r\nContent-Type: application/json\r\n" + length + "\r\nConnection: close\r\n" +
+                              r.extra_headers + "\r\n" + (r.status == 304 ? "" : r.chunked ? chunk.str() : r.body);
             size_t sent = 0;
             while (sent < out.size()) {
                 const ssize_t n = ::send(c, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
@@ -208,6 +217,20 @@ TEST(DaemonSource, Errors) {
     auto list = src->fetch();
     ASSERT_FALSE(list.ok());
     EXPECT_EQ(list.error().message, url + ": measurements: expected an array, found number");
+
+    // Larger than a snapshot may be: declared (refused before the body), or not (cut off at the limit).
+    server.push({200, "", "", false, 1ll << 30});
+    server.push({200, std::string(3 << 20, ' '), "", true});
+    DaemonOptions small;
+    small.max_body_bytes = 2u << 20;
+    auto limited = make_daemon_source(server.url(), small);
+    ASSERT_TRUE(limited.ok());
+    for (const char* what : {"declared", "chunked"}) {
+        auto big = (*limited)->fetch();
+        ASSERT_FALSE(big.ok()) << what;
+        EXPECT_EQ(big.error().message, "cannot fetch " + url + ": the answer is larger than the 2 MiB a snapshot may take")
+            << what;
+    }
 
     // Nothing listening: a port that was just free.
     int port = 0;

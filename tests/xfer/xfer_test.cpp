@@ -85,6 +85,8 @@ TEST(XferCheck, CpuReasons) {
     EXPECT_EQ(cpu->check(r).reason, "engine cpu: memory must be uc, wc, p2pmem or file, not 'vram'");
     r.memory = "file";
     r.file = "/nonexistent";
+    EXPECT_EQ(cpu->check(r).reason, "engine cpu: --file maps a file, not 0000:99:1f.7's memory: give --file or --device, not both");
+    r.device.reset();
     EXPECT_EQ(cpu->check(r).reason, "engine cpu: /nonexistent: no such file");
     r.widths = {"3"};
     EXPECT_EQ(cpu->check(r).reason, "engine cpu: unknown access width '3' (1, 2, 4, 8, 16, 32, 64, memcpy or all)");

@@ -18,7 +18,6 @@ namespace p2pscope::gui {
 
 namespace {
 
-constexpr size_t kMaxBody = 512u << 20;  // a 4096-device topology with every pair is well below this
 
 void global_init() {
     static std::once_flag once;
@@ -74,7 +73,8 @@ public:
 
     Result<Fetched> fetch() override {
         if (!curl_) return make_error(Errc::system, "libcurl could not make a handle");
-        std::string body, etag;
+        Body body{{}, o_.max_body_bytes, false};
+        std::string etag;
         char errbuf[CURL_ERROR_SIZE] = {};
         curl_easy_reset(curl_);
         curl_easy_setopt(curl_, CURLOPT_URL, url_.c_str());
@@ -85,6 +85,7 @@ public:
         curl_easy_setopt(curl_, CURLOPT_USERAGENT, o_.user_agent.c_str());
         curl_easy_setopt(curl_, CURLOPT_ACCEPT_ENCODING, "");
         curl_easy_setopt(curl_, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(curl_, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(o_.max_body_bytes));  // a declared length
         curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, &DaemonSource::on_body);
         curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &body);
         curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, &DaemonSource::on_header);
@@ -96,7 +97,8 @@ public:
         curl_slist_free_all(headers);
         if (rc != CURLE_OK) {
             std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
-            if (rc == CURLE_WRITE_ERROR && body.size() >= kMaxBody) detail = "the answer is larger than 512 MiB";
+            if (rc == CURLE_FILESIZE_EXCEEDED || body.too_large)
+                detail = "the answer is larger than the " + std::to_string(o_.max_body_bytes >> 20) + " MiB a snapshot may take";
             return make_error(Errc::system, "cannot fetch " + url_ + ": " + detail);
         }
         long status = 0;
@@ -110,13 +112,13 @@ public:
             return make_error(Errc::system, url_ + " answered HTTP " + std::to_string(status) +
                                                 (status == 404 ? " (is this a p2pscoped? it serves /snapshot.json)" : ""));
         etag_ = etag;
-        const size_t hash = content_hash(body);
-        if (have_body_ && hash == body_hash_ && body.size() == body_size_) {
+        const size_t hash = content_hash(body.text);
+        if (have_body_ && hash == body_hash_ && body.text.size() == body_size_) {
             Fetched f;
             f.unchanged = true;
             return f;
         }
-        auto doc = parse_json_text(body);
+        auto doc = parse_json_text(body.text);
         if (!doc) return make_error(Errc::bad_input, url_ + ": " + doc.error().message);
         auto schema = doc->is_object() ? doc->find("schema") : doc->end();
         if (!doc->is_object() || schema == doc->end() || *schema != "p2pscope.snapshot/1")
@@ -141,16 +143,24 @@ public:
         }
         have_body_ = true;
         body_hash_ = hash;
-        body_size_ = body.size();
+        body_size_ = body.text.size();
         return f;
     }
 
 private:
+    struct Body {
+        std::string text;
+        size_t max;
+        bool too_large;
+    };
     static size_t on_body(char* data, size_t size, size_t n, void* user) {
-        auto* body = static_cast<std::string*>(user);
+        auto* body = static_cast<Body*>(user);
         const size_t bytes = size * n;
-        if (body->size() + bytes > kMaxBody) return 0;  // aborts the transfer
-        body->append(data, bytes);
+        if (body->text.size() + bytes > body->max) {  // one without a declared length
+            body->too_large = true;
+            return 0;  // aborts the transfer
+        }
+        body->text.append(data, bytes);
         return bytes;
     }
     static size_t on_header(char* data, size_t size, size_t n, void* user) {

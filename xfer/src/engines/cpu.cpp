@@ -50,7 +50,18 @@ public:
             return CheckResult::bad("engine cpu: --size must be a non-zero multiple of 64 bytes");
         if (r.memory == "file") {
             if (r.file.empty()) return CheckResult::bad("engine cpu: memory file needs --file PATH");
-            if (!detail::exists(r.file)) return CheckResult::bad("engine cpu: " + r.file + ": no such file");
+            if (r.device)
+                return CheckResult::bad("engine cpu: --file maps a file, not " + r.device->to_string() +
+                                        "'s memory: give --file or --device, not both");
+            struct stat st {};
+            if (::stat(r.file.c_str(), &st) != 0) return CheckResult::bad("engine cpu: " + r.file + ": no such file");
+            if (!S_ISREG(st.st_mode))
+                return CheckResult::bad("engine cpu: " + r.file + " is not a regular file (--file maps one)");
+            // Past the end within the mapping is the harness's fault test; an
+            // offset at or past the end is a mistake.
+            if (r.offset >= static_cast<uint64_t>(st.st_size))
+                return CheckResult::bad("engine cpu: --offset " + std::to_string(r.offset) + " is at or past the end of " +
+                                        r.file + " (" + std::to_string(st.st_size) + " bytes)");
             return CheckResult::yes();
         }
         if (r.memory != "uc" && r.memory != "wc" && r.memory != "p2pmem")

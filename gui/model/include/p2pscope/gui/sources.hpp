@@ -54,6 +54,7 @@ struct DaemonOptions {
     double interval_s = 2.0;
     double timeout_s = 10.0;
     std::string user_agent = "p2pscope-gui";
+    size_t max_body_bytes = size_t{512} << 20;  // a 4096-device topology with every pair is well below this
 };
 Result<std::unique_ptr<Source>> make_daemon_source(const std::string& url_or_host_port, const DaemonOptions& options);
 
