@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -64,11 +65,19 @@ Result<std::string> read_input_file(const std::string& path, size_t max_bytes, c
     struct stat st{};
     if (::fstat(fd, &st) != 0) return make_error(Errc::bad_input, path + ": cannot stat (" + std::strerror(errno) + ")");
     if (auto s = check_stat(path, st, max_bytes, what); !s) return s.error();
-    // The size may change while reading (a growing file): read to the bound, no further.
+    // The size may change while reading (a growing file): read to the bound,
+    // no further. The buffer starts at the size stat gave (one byte more to
+    // see growth) and doubles only when the file grew: a bound of 256 MiB
+    // must not cost 256 MiB for a 1 KB file.
+    const size_t limit = max_bytes + 1;
     std::string text;
-    text.resize(max_bytes + 1);
+    text.resize(std::min(limit, static_cast<size_t>(st.st_size) + 1));
     size_t got = 0;
-    while (got < text.size()) {
+    for (;;) {
+        if (got == text.size()) {
+            if (text.size() == limit) break;
+            text.resize(std::min(limit, text.size() * 2));
+        }
         const ssize_t n = ::read(fd, text.data() + got, text.size() - got);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return make_error(Errc::bad_input, path + ": cannot read (" + std::strerror(errno) + ")");

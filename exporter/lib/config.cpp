@@ -69,7 +69,10 @@ Result<uint64_t> integer(const Checker& c, const json& j, const std::string& pat
 
 Result<std::string> text(const Checker& c, const json& j, const std::string& path) {
     if (!j.is_string()) return c.fail(path, "must be a string");
-    return j.get<std::string>();
+    auto s = j.get<std::string>();
+    // A path or name with a NUL would be cut short where the system reads it.
+    if (s.find('\0') != std::string::npos) return c.fail(path, "must not contain a NUL character");
+    return s;
 }
 
 // 4096, "4096", "4K", "2M", "1G" (powers of 1024), as p2pscope map's --size.
