@@ -20,8 +20,21 @@ std::optional<DeviceClass> parse_device_class(std::string_view name) {
     return std::nullopt;
 }
 
+bool is_management_display(const PciFunction& f) {
+    if (f.base_class() != 0x03) return false;
+    switch (f.vendor_id) {
+    case 0x1a03: return true;  // ASPEED: the BMC's VGA on most servers
+    case 0x102b: return true;  // Matrox: G200e/eR/eW/eH BMC VGA
+    case 0x1002: return f.device_id == 0x515e || f.device_id == 0x5159;  // ATI ES1000 / RN50 server VGA
+    case 0x19e5: return f.device_id == 0x1711;  // HiSilicon Hi171x iBMC VGA
+    case 0x18ca: return f.device_id == 0x0020 || f.device_id == 0x0021;  // XGI Z7/Z9 server VGA
+    default: return false;
+    }
+}
+
 DeviceClass classify(const PciFunction& f) {
     const uint16_t cls = f.class_id();
+    if (is_management_display(f)) return DeviceClass::other;  // a console, not a DMA peer
     switch (f.base_class()) {
     case 0x03: return DeviceClass::gpu;    // display controllers: VGA, XGA, 3D
     case 0x02: return DeviceClass::nic;    // network controllers, InfiniBand included

@@ -14,10 +14,22 @@ namespace p2pscope::probe {
 
 namespace {
 
-Result<HwlocTopology> init_topology(bool with_io) {
+// whole: keep every CPU-side object. hwloc 2's import of 1.x XML (NUMA
+// nodes as parents of packages and host bridges) attaches the NUMA nodes to
+// the machine, with its whole cpuset, when caches and groups are filtered
+// out, which loses every device's NUMA node.
+Result<HwlocTopology> init_topology(bool with_io, bool whole = false) {
     hwloc_topology_t raw = nullptr;
     if (hwloc_topology_init(&raw) != 0) return make_error(Errc::system, "hwloc_topology_init failed");
     HwlocTopology topo(raw);
+    if (whole) {
+        hwloc_topology_set_io_types_filter(topo.get(), HWLOC_TYPE_FILTER_KEEP_NONE);
+        if (with_io) {
+            hwloc_topology_set_type_filter(topo.get(), HWLOC_OBJ_PCI_DEVICE, HWLOC_TYPE_FILTER_KEEP_ALL);
+            hwloc_topology_set_type_filter(topo.get(), HWLOC_OBJ_BRIDGE, HWLOC_TYPE_FILTER_KEEP_ALL);
+        }
+        return topo;
+    }
     // Only what the analysis reads: packages, NUMA nodes (always kept) and,
     // when asked, every PCI device and bridge. Skipping caches, cores and OS
     // devices, and
@@ -94,8 +106,29 @@ Result<HwlocTopology> load_hwloc_fsroot(const std::string& root, bool with_io) {
     return topo;
 }
 
+// The format version in the XML's <topology> tag: "2.0" and later say so,
+// 1.x files carry none. Read from the first 4 KiB.
+std::string xml_format_version(const std::string& path) {
+    std::string head(4096, '\0');
+    FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) return {};
+    head.resize(std::fread(head.data(), 1, head.size(), f));
+    std::fclose(f);
+    const size_t tag = head.find("<topology");
+    if (tag == std::string::npos) return {};
+    const size_t end = head.find('>', tag);
+    const size_t at = head.find("version=\"", tag);
+    if (at == std::string::npos || at > end) return "1.x";
+    const size_t from = at + 9, to = head.find('"', from);
+    return to == std::string::npos ? std::string() : head.substr(from, to - from);
+}
+
 Result<HwlocTopology> load_hwloc_xml_file(const std::string& path) {
-    auto topo = init_topology(true);
+    const std::string version = xml_format_version(path);
+    if (!version.empty() && version != "1.x" && version[0] != '2' && !(version[0] == '1' && version[1] == '.'))
+        return make_error(Errc::bad_input, path + ": hwloc XML format " + version +
+                                               ", newer than the hwloc 2 that p2pscope uses reads (formats 1.x and 2.x)");
+    auto topo = init_topology(true, version == "1.x");
     if (!topo) return topo;
     if (hwloc_topology_set_xml(topo->get(), path.c_str()) != 0)
         return make_error(Errc::bad_input, path + ": not a valid hwloc XML topology (" + std::strerror(errno) + ")");

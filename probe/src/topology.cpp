@@ -151,6 +151,9 @@ void derive_switches(Topology& t) {
         sw.inferred = inferred;
         for (const auto& g : t.functions)
             if (g.is_bridge && g.parent == f.address) sw.downstream.push_back(g.address);
+        // Guessed from depth alone, a bridge with no bridge below it is a
+        // plain PCI-to-PCI bridge, not a switch.
+        if (inferred && sw.downstream.empty()) continue;
         t.switches.push_back(std::move(sw));
     }
 }

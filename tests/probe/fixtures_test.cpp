@@ -11,6 +11,8 @@
 #include <map>
 #include <regex>
 
+#include <hwloc.h>
+
 #include "p2pscope/probe/analysis.hpp"
 #include "p2pscope/probe/sources.hpp"
 
@@ -360,4 +362,94 @@ TEST(LspciDump, KnownPortTypesNameSwitchesDirectly) {
         }
     }
     EXPECT_TRUE(found);
+}
+
+// The 24- and 96-core Intel servers' on-board ATI ES1000 is their console
+// VGA: a management display, never a DMA peer, so not a GPU to pair with the
+// NVIDIA cards beside it.
+TEST(HwlocXml, ServerConsoleVgaIsNotAGpu) {
+    for (const char* name : {"24em64t-2n6c2t-pci.xml", "96em64t-4n4d3ca2co-pci.xml"}) {
+        auto t = load_hwloc_xml((kFixtures / "hwloc-xml" / name).string());
+        ASSERT_TRUE(t.ok()) << t.error().message;
+        const PciFunction* es1000 = t->find(bdf("0000:01:03.0"));
+        if (!es1000) es1000 = t->find(bdf("0000:01:00.0"));
+        ASSERT_TRUE(es1000) << name;
+        EXPECT_EQ(es1000->vendor_id, 0x1002) << name;
+        EXPECT_EQ(es1000->device_id, 0x515e) << name;
+        EXPECT_TRUE(is_management_display(*es1000)) << name;
+        EXPECT_EQ(classify(*es1000), DeviceClass::other) << name;
+    }
+    auto t = load_hwloc_xml((kFixtures / "hwloc-xml/24em64t-2n6c2t-pci.xml").string());
+    ASSERT_TRUE(t.ok());
+    int gpus = 0;
+    for (const auto& f : t->functions)
+        if (is_endpoint(f) && classify(f) == DeviceClass::gpu) {
+            ++gpus;
+            EXPECT_EQ(f.vendor_id, 0x10de) << f.address.to_string();
+        }
+    EXPECT_EQ(gpus, 3);
+}
+
+// 96em64t's SAS controllers sit below a plain PCI-to-PCI bridge (no port type
+// in hwloc XML, no bridge below it): not a switch with no downstream ports.
+TEST(HwlocXml, PlainBridgeIsNotASwitch) {
+    auto t = load_hwloc_xml((kFixtures / "hwloc-xml/96em64t-4n4d3ca2co-pci.xml").string());
+    ASSERT_TRUE(t.ok()) << t.error().message;
+    ASSERT_TRUE(t->find(bdf("0000:33:00.0")));
+    for (const auto& sw : t->switches) {
+        EXPECT_NE(sw.upstream.to_string(), "0000:33:00.0");
+        EXPECT_FALSE(sw.inferred && sw.downstream.empty()) << sw.upstream.to_string();
+    }
+}
+
+// hwloc 1.x XML nests host bridges under NUMANode objects. The DGX-2 written
+// in that format by hwloc itself must give every function the NUMA node and
+// every pair the path class and verdict that the 2.x file gives.
+TEST(HwlocXml, OneXFormatGivesTheSameAnswersAsTwoX) {
+    TempDir d;
+    const std::string v1 = (d.path / "dgx2-v1.xml").string();
+    {
+        hwloc_topology_t t = nullptr;
+        ASSERT_EQ(hwloc_topology_init(&t), 0);
+        hwloc_topology_set_io_types_filter(t, HWLOC_TYPE_FILTER_KEEP_ALL);
+        ASSERT_EQ(hwloc_topology_set_xml(t, (kFixtures / "hwloc-xml/nvidiaDGX2.xml").c_str()), 0);
+        ASSERT_EQ(hwloc_topology_load(t), 0);
+        ASSERT_EQ(hwloc_topology_export_xml(t, v1.c_str(), HWLOC_TOPOLOGY_EXPORT_XML_FLAG_V1), 0);
+        hwloc_topology_destroy(t);
+    }
+    std::ifstream in(v1);
+    std::string head(200, '\0');
+    in.read(head.data(), 200);
+    ASSERT_NE(head.find("<topology>"), std::string::npos) << "not 1.x: " << head;
+    auto old = load_hwloc_xml(v1);
+    ASSERT_TRUE(old.ok()) << old.error().message;
+    const auto& now = dgx2();
+    ASSERT_EQ(old->functions.size(), now.functions.size());
+    for (size_t i = 0; i < now.functions.size(); ++i) {
+        const auto& a = old->functions[i];
+        const auto* b = now.find(a.address);
+        ASSERT_TRUE(b) << a.address.to_string();
+    }
+    ASSERT_EQ(old->host_bridges.size(), now.host_bridges.size());
+    for (size_t i = 0; i < now.host_bridges.size(); ++i) {
+        EXPECT_EQ(old->host_bridges[i].numa_node, now.host_bridges[i].numa_node) << i;
+        EXPECT_TRUE(old->host_bridges[i].numa_node.has_value()) << i;
+        EXPECT_EQ(old->host_bridges[i].package, now.host_bridges[i].package) << i;
+    }
+    for (const char* a : {"0000:34:00.0", "0000:b7:00.0"})
+        for (const char* b : {"0000:36:00.0", "0000:39:00.0", "0000:59:00.0", "0000:e5:00.0"})
+            EXPECT_EQ(path(*old, a, b), path(now, a, b)) << a << " " << b;
+}
+
+TEST(HwlocXml, NewerFormatIsNamed) {
+    TempDir d;
+    const std::string v3 = (d.path / "v3.xml").string();
+    std::ifstream in(kFixtures / "hwloc-xml/nvidiaDGX2.xml");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    text.replace(text.find("version=\"2.0\""), 13, "version=\"3.0\"");
+    std::ofstream(v3) << text;
+    auto t = load_hwloc_xml(v3);
+    ASSERT_FALSE(t.ok());
+    EXPECT_EQ(t.error().message,
+              v3 + ": hwloc XML format 3.0, newer than the hwloc 2 that p2pscope uses reads (formats 1.x and 2.x)");
 }
