@@ -40,6 +40,17 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
+        // CLI11 says "a subcommand is required" for a misspelt one: name it.
+        std::string names;
+        bool known = false;
+        for (const auto& c : commands) {
+            names += (names.empty() ? "" : ", ") + c.first->get_name();
+            known = known || (argc > 1 && c.first->get_name() == argv[1]);
+        }
+        if (argc > 1 && argv[1][0] != '-' && !known) {
+            std::cerr << "p2pscope: unknown command '" << argv[1] << "' (one of " << names << ")\n";
+            return 2;
+        }
         std::cerr << "p2pscope: " << e.what() << " (see p2pscope --help)\n";
         return 2;
     }

@@ -119,19 +119,24 @@ std::string render_text(const Report& r) {
             by[{p.a, p.b}] = &p;
             by[{p.b, p.a}] = &p;
         }
+        // Columns as wide as the longest label: with several PCI domains the
+        // labels carry the domain, and cut to 7 they would collide.
+        size_t width = 7;
+        for (const PciFunction* f : r.selected) width = std::max(width, short_bdf(f->address).size());
+        const int w = static_cast<int>(width);
         auto matrix = [&](const char* title, auto cell) {
-            out << "\n" << title << "\n" << std::string(9, ' ');
+            out << "\n" << title << "\n" << std::string(width + 2, ' ');
             for (const PciFunction* f : r.selected) {
-                std::snprintf(line, sizeof line, " %-7s", short_bdf(f->address).substr(0, 7).c_str());
+                std::snprintf(line, sizeof line, " %-*s", w, short_bdf(f->address).c_str());
                 out << line;
             }
             out << "\n";
             for (const PciFunction* a : r.selected) {
-                std::snprintf(line, sizeof line, "%-9s", short_bdf(a->address).substr(0, 9).c_str());
+                std::snprintf(line, sizeof line, "%-*s", w + 2, short_bdf(a->address).c_str());
                 out << line;
                 for (const PciFunction* b : r.selected) {
                     std::string c = a == b ? "X" : by.count({a->address, b->address}) ? cell(*by[{a->address, b->address}]) : "";
-                    std::snprintf(line, sizeof line, " %-7s", c.c_str());
+                    std::snprintf(line, sizeof line, " %-*s", w, c.c_str());
                     out << line;
                 }
                 out << "\n";
@@ -145,14 +150,36 @@ std::string render_text(const Report& r) {
                    return s;
                });
 
+        // A reason that several pairs share is written once, below, and
+        // named by its number on each pair.
+        std::map<std::string, int> uses;
+        for (const auto& p : r.pairs) {
+            ++uses[p.p2pdma.reason];
+            if (!p.path.reason.empty()) ++uses["path: " + p.path.reason];
+        }
+        std::vector<std::string> shared;
+        std::map<std::string, size_t> number;
+        auto reason = [&](const std::string& text) {
+            if (uses[text] < 2) return text;
+            auto [it, added] = number.emplace(text, shared.size() + 1);
+            if (added) shared.push_back(text);
+            return "[reason " + std::to_string(it->second) + "]";
+        };
         out << "\nPairs\n";
         for (const auto& p : r.pairs) {
             out << p.a.to_string() << " " << p.b.to_string() << "  " << to_string(p.path.path) << "  "
                 << to_string(p.p2pdma.verdict);
             if (p.p2pdma.distance) out << " distance " << *p.p2pdma.distance;
-            out << "\n    " << p.p2pdma.reason << "\n";
-            if (!p.path.reason.empty()) out << "    path: " << p.path.reason << "\n";
+            out << "\n    " << reason(p.p2pdma.reason) << "\n";
+            if (!p.path.reason.empty()) out << "    " << reason("path: " + p.path.reason) << "\n";
         }
+        if (!shared.empty()) {
+            out << "\nReasons shared by several pairs\n";
+            for (size_t i = 0; i < shared.size(); ++i) out << "  [reason " << i + 1 << "] " << shared[i] << "\n";
+        }
+    } else {
+        out << "\nNo pairs: " << r.selected.size() << " device" << (r.selected.size() == 1 ? "" : "s")
+            << " selected; --class all or --devices BDF,BDF,... selects more\n";
     }
 
     out << "\nLegend (path, as nvidia-smi topo -m, for any vendor):\n";

@@ -3,6 +3,7 @@
 // first, because libpci reads a short row as unset bytes without a word;
 // a dump cut short must be an error, not a smaller device.
 #include <cctype>
+#include <set>
 #include <sstream>
 #include <map>
 
@@ -50,6 +51,7 @@ Status check_dump(const std::string& path) {
     if (!text) return text.error();
     std::istringstream in(*text);
     std::string line, device;
+    std::set<std::string> seen;
     unsigned expect = 0, lineno = 0, devices = 0;
     auto close_device = [&]() -> Status {
         if (device.empty()) return Ok{};
@@ -65,12 +67,19 @@ Status check_dump(const std::string& path) {
         if (is_device_line(line)) {
             if (auto s = close_device(); !s) return s;
             device = line.substr(0, line.find(' '));
+            if (!seen.insert(device).second)
+                return make_error(Errc::bad_input, path + ":" + std::to_string(lineno) + ": device " + device +
+                                                       " appears twice (two dumps pasted together?)");
             expect = 0;
             ++devices;
             continue;
         }
         unsigned offset = 0, bytes = 0;
         if (!device.empty() && parse_row(line, offset, bytes)) {
+            if (bytes == 16 && offset + 16 == expect)
+                return make_error(Errc::bad_input, path + ":" + std::to_string(lineno) + ": device " + device +
+                                                       ": the row at offset " + line.substr(0, line.find(':')) +
+                                                       " appears twice");
             if (offset != expect || bytes != 16)
                 return make_error(Errc::bad_input, path + ":" + std::to_string(lineno) + ": truncated dump: device " +
                                                        device + " row at offset " + line.substr(0, line.find(':')) +

@@ -190,6 +190,20 @@ void finalize(Topology& t) {
         return std::tie(a.domain, a.root_bus) < std::tie(b.domain, b.root_bus);
     });
     derive_switches(t);
+    // A host bridge whose locality the input does not give (sysfs says -1
+    // for some functions, or local_cpus covers the machine) is on the NUMA
+    // node that the functions below it that say one all say.
+    for (auto& hb : t.host_bridges) {
+        if (hb.numa_node) continue;
+        std::optional<int> node;
+        bool agree = true;
+        for (const auto& f : t.functions) {
+            if (f.host_bridge != hb.id || !f.numa_node) continue;
+            if (node && *node != *f.numa_node) agree = false;
+            node = f.numa_node;
+        }
+        if (agree) hb.numa_node = node;
+    }
     // A function's NUMA node and package default to its host bridge's.
     for (auto& f : t.functions) {
         const HostBridge* hb = t.find_host_bridge(f.host_bridge);

@@ -453,3 +453,62 @@ TEST(HwlocXml, NewerFormatIsNamed) {
     EXPECT_EQ(t.error().message,
               v3 + ": hwloc XML format 3.0, newer than the hwloc 2 that p2pscope uses reads (formats 1.x and 2.x)");
 }
+
+// Dell R910's sysfs: every function says numa_node -1 except the InfiniBand
+// HCA 43:00.0 (node 2), and local_cpus covers the whole machine. Host bridge
+// 0000:40 is on the node its functions say; 0000:00's functions say none, so
+// it stays unknown, and so do pairs across the two.
+TEST(SysfsTree, HostBridgeNodeFromTheFunctionsBelowIt) {
+    TempDir dir;
+    const std::string name = "40intel64-2g2n4c+pci";
+    const std::string cmd = "tar -xjf '" + (kFixtures / "hwloc-sysfs" / (name + ".tar.bz2")).string() + "' -C '" +
+                            dir.path.string() + "'";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    auto t = load_sysfs(SysfsOptions{(dir.path / name).string(), ""});
+    ASSERT_TRUE(t.ok()) << t.error().message;
+    const HostBridge* hb40 = t->find_host_bridge("0000:40");
+    const HostBridge* hb00 = t->find_host_bridge("0000:00");
+    ASSERT_TRUE(hb40 && hb00);
+    EXPECT_EQ(hb40->numa_node, 2);
+    EXPECT_FALSE(hb00->numa_node.has_value());
+    for (const auto& f : t->functions)
+        if (f.host_bridge == "0000:40") {
+            EXPECT_EQ(f.numa_node, 2) << f.address.to_string();
+        }
+    const auto p = path_class(*t, *t->find(bdf("0000:02:00.0")), *t->find(bdf("0000:43:00.0")));
+    EXPECT_EQ(p.path, PathClass::unknown);
+    EXPECT_NE(p.reason.find("0000:00"), std::string::npos) << p.reason;
+}
+
+// A dump with a device twice (two dumps pasted together) or a row twice is
+// named as such, not passed silently or called truncated.
+TEST(LspciDump, RepeatedDeviceOrRowIsNamed) {
+    std::ifstream in(kFixtures / "lspci-dump/cap-aer-root");
+    std::vector<std::string> lines;
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+    TempDir d;
+    auto write = [&](const std::string& name, const std::vector<std::string>& ls) {
+        const std::string p = (d.path / name).string();
+        std::ofstream out(p);
+        for (const auto& l : ls) out << l << "\n";
+        return p;
+    };
+    // The first device's block (up to its blank line), repeated.
+    const auto blank = std::find(lines.begin(), lines.end(), std::string());
+    ASSERT_NE(blank, lines.end());
+    std::vector<std::string> twice(lines.begin(), blank + 1);
+    twice.insert(twice.end(), lines.begin(), lines.end());
+    const auto dev = write("device-twice", twice);
+    auto t = load_lspci_dump(dev);
+    ASSERT_FALSE(t.ok());
+    EXPECT_NE(t.error().message.find(": device 00:02.0 appears twice"), std::string::npos) << t.error().message;
+    // The row at offset 0x10 of the first device, repeated.
+    std::vector<std::string> row = lines;
+    const auto r10 = std::find_if(row.begin(), row.end(), [](const std::string& l) { return l.rfind("10: ", 0) == 0; });
+    ASSERT_NE(r10, row.end());
+    row.insert(r10 + 1, *r10);
+    auto u = load_lspci_dump(write("row-twice", row));
+    ASSERT_FALSE(u.ok());
+    EXPECT_NE(u.error().message.find(": device 00:02.0: the row at offset 10 appears twice"), std::string::npos)
+        << u.error().message;
+}
