@@ -172,6 +172,31 @@ struct HostBridgeCheck {
     std::string text;
 };
 
+// __host_bridge_whitelist() for the device the kernel takes as the host bridge.
+HostBridgeCheck check_whitelist(const PciFunction& first, bool same_host_bridge, const KernelRelease& release) {
+    const std::string who = "host bridge " + first.address.to_string() + " [" + hex4(first.vendor_id) + ":" +
+                            hex4(first.device_id) + "]";
+    const std::string linux_r = " (Linux " + release.to_string() + ")";
+    for (const auto& e : kWhitelist) {
+        if (e.vendor != first.vendor_id || (e.device && *e.device != first.device_id)) continue;
+        switch (entry_in(e, release)) {
+        case Tri::no:
+            return {Tri::no, who + " is not on the kernel's P2PDMA host bridge whitelist" + linux_r + "; Linux " +
+                                 e.present_from.to_string() + " has it"};
+        case Tri::unknown:
+            return {Tri::unknown, who + " is on the P2PDMA whitelist of Linux " + e.present_from.to_string() +
+                                      " but not of " + e.absent_in.to_string() + ", and p2pscope has not read Linux " +
+                                      release.to_string() + "'s"};
+        case Tri::yes:
+            break;
+        }
+        if (e.requires_same_host_bridge && !same_host_bridge)
+            return {Tri::no, who + " is whitelisted only for P2P below that same host bridge" + linux_r};
+        return {Tri::yes, who + " is on the kernel's P2PDMA whitelist" + linux_r};
+    }
+    return {Tri::no, who + " is not on the kernel's P2PDMA host bridge whitelist" + linux_r};
+}
+
 // pci_host_bridge_dev() + __host_bridge_whitelist() for one host bridge.
 HostBridgeCheck check_host_bridge(const Topology& t, const std::string& hb_id, bool same_host_bridge,
                                   const KernelRelease& release) {
@@ -190,37 +215,24 @@ HostBridgeCheck check_host_bridge(const Topology& t, const std::string& hb_id, b
                                   " (no device at 00.0 in it), and the kernel checks the first one against its "
                                   "host bridge whitelist"};
     if (!first) return {Tri::no, "host bridge " + hb_id + " has no device on its root bus to check"};
+    const HostBridgeCheck listed = check_whitelist(*first, same_host_bridge, release);
     if (!at_00_0) {
-        if (!first->port_type)
+        if (!first->port_type) {
+            // Not a root port: refused. A root port: its whitelist entry
+            // decides. Without an entry both roads refuse.
+            if (listed.allowed == Tri::no)
+                return {Tri::no, "whether " + first->address.to_string() + ", the first device of root bus " + hb_id +
+                                     ", is a root port is not in the input, and it does not matter: " + listed.text};
             return {Tri::unknown, "whether " + first->address.to_string() +
                                       ", the first device of root bus " + hb_id +
                                       ", is a root port is not in the input"};
+        }
         if (*first->port_type != PortType::root_port)
             return {Tri::no, "root bus " + hb_id + " starts with " + first->address.to_string() +
                                  ", neither a 00.0 host bridge nor a root port, so the kernel finds no host "
                                  "bridge device to whitelist"};
     }
-    const std::string who = "host bridge " + first->address.to_string() + " [" + hex4(first->vendor_id) + ":" +
-                            hex4(first->device_id) + "]";
-    const std::string linux_r = " (Linux " + release.to_string() + ")";
-    for (const auto& e : kWhitelist) {
-        if (e.vendor != first->vendor_id || (e.device && *e.device != first->device_id)) continue;
-        switch (entry_in(e, release)) {
-        case Tri::no:
-            return {Tri::no, who + " is not on the kernel's P2PDMA host bridge whitelist" + linux_r + "; Linux " +
-                                 e.present_from.to_string() + " has it"};
-        case Tri::unknown:
-            return {Tri::unknown, who + " is on the P2PDMA whitelist of Linux " + e.present_from.to_string() +
-                                      " but not of " + e.absent_in.to_string() + ", and p2pscope has not read Linux " +
-                                      release.to_string() + "'s"};
-        case Tri::yes:
-            break;
-        }
-        if (e.requires_same_host_bridge && !same_host_bridge)
-            return {Tri::no, who + " is whitelisted only for P2P below that same host bridge" + linux_r};
-        return {Tri::yes, who + " is on the kernel's P2PDMA whitelist" + linux_r};
-    }
-    return {Tri::no, who + " is not on the kernel's P2PDMA host bridge whitelist" + linux_r};
+    return listed;
 }
 
 }  // namespace

@@ -169,6 +169,33 @@ TEST(Verdict, RootPortAsFirstDeviceIsChecked) {
     EXPECT_NE(r.reason.find("0000:00:01.0 [8086:2030]"), std::string::npos) << r.reason;
 }
 
+// The first device of the root bus is not 00.0 and its port type is not in
+// the input: a root port would be checked against the whitelist, anything
+// else refused. Not on the whitelist, both roads refuse: decided, and said so.
+// On it, the answer stays unknown.
+TEST(Verdict, UnknownPortTypeThatCannotMatterIsDecided) {
+    for (const bool listed : {false, true}) {
+        Builder b;
+        b.add("0000:00:01.0", nullptr, true, PortType::root_port, 0x8086, listed ? 0x2030 : 0x1234);
+        b.add("0000:01:00.0", "0000:00:01.0", false, PortType::endpoint);
+        b.add("0000:00:02.0", nullptr, true, PortType::root_port, 0x8086, 0x2030);
+        b.add("0000:02:00.0", "0000:00:02.0", false, PortType::endpoint);
+        for (auto& f : b.t.functions)
+            if (f.address == bdf("0000:00:01.0")) f.port_type.reset();
+        auto& t = b.done();
+        auto r = p2pdma_verdict(t, fn(t, "0000:01:00.0"), fn(t, "0000:02:00.0"));
+        if (listed) {
+            EXPECT_EQ(r.verdict, P2pdmaVerdict::unknown) << r.reason;
+        } else {
+            EXPECT_EQ(r.verdict, P2pdmaVerdict::NOT_SUPPORTED) << r.reason;
+            EXPECT_NE(r.reason.find("is a root port is not in the input, and it does not matter: host bridge "
+                                    "0000:00:01.0 [8086:1234] is not on the kernel's P2PDMA host bridge whitelist"),
+                      std::string::npos)
+                << r.reason;
+        }
+    }
+}
+
 TEST(Verdict, FirstDeviceNeitherHostBridgeNorRootPortRefuses) {
     Builder b;
     b.add("0000:00:01.0", nullptr, false, PortType::rc_integrated_endpoint, 0x8086, 0x2030, 0x088000);
