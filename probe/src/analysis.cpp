@@ -74,6 +74,8 @@ std::optional<std::string> broken_link(const Topology& t, const std::vector<cons
                       " is not in the input";
     if (self->parent && !t.find(*self->parent))
         return "bridge " + self->parent->to_string() + " above " + top->address.to_string() + " is not in the input";
+    if (const HostBridge* hb = t.find_host_bridge(self->host_bridge); hb && !hb->missing_above.empty())
+        return hb->missing_above;
     return std::nullopt;
 }
 

@@ -179,7 +179,7 @@ std::string render_text(const Report& r) {
         }
     } else {
         out << "\nNo pairs: " << r.selected.size() << " device" << (r.selected.size() == 1 ? "" : "s")
-            << " selected; --class all or --devices BDF,BDF,... selects more\n";
+            << " selected; a pair needs two (--class all or --devices BDF,BDF,... selects more)\n";
     }
 
     out << "\nLegend (path, as nvidia-smi topo -m, for any vendor):\n";
@@ -215,7 +215,10 @@ std::string render_json(const Report& r) {
     doc["numa_nodes"] = opt(t.numa_nodes);
     doc["host_bridges"] = json::array();
     for (const auto& hb : t.host_bridges)
-        doc["host_bridges"].push_back({{"id", hb.id}, {"numa_node", opt(hb.numa_node)}, {"package", opt(hb.package)}});
+        doc["host_bridges"].push_back({{"id", hb.id},
+                                       {"numa_node", opt(hb.numa_node)},
+                                       {"package", opt(hb.package)},
+                                       {"missing_above", hb.missing_above.empty() ? json(nullptr) : json(hb.missing_above)}});
     doc["switches"] = json::array();
     for (const auto& sw : t.switches) {
         json ds = json::array();

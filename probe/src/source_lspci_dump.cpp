@@ -104,7 +104,10 @@ void link_parents(std::vector<PciFunction>& fs) {
                 continue;
             if (!best || *b.secondary_bus > *best->secondary_bus) best = &b;
         }
-        if (best) f.parent = best->address;
+        // A bridge's secondary bus holds its children; a function on a bus
+        // deeper in its range sits below a bridge the dump lacks, and heads a
+        // tree of its own (finalize() notes that its top is no root bus).
+        if (best && f.address.bus == *best->secondary_bus) f.parent = best->address;
     }
 }
 

@@ -190,6 +190,29 @@ void finalize(Topology& t) {
         return std::tie(a.domain, a.root_bus) < std::tie(b.domain, b.root_bus);
     });
     derive_switches(t);
+    // A switch port never sits on a root bus: at the top of a tree it means
+    // the input lacks the bridges above, and the tree's "host bridge" is not one.
+    for (auto& hb : t.host_bridges) {
+        hb.missing_above.clear();
+        for (const auto& f : t.functions) {
+            if (f.host_bridge != hb.id || f.parent || f.physfn) continue;
+            const PciFunction* around = nullptr;  // a bridge whose buses hold this one
+            for (const auto& b : t.functions)
+                if (b.is_bridge && b.address.domain == f.address.domain && b.secondary_bus.value_or(0) > 0 && b.subordinate_bus &&
+                    *b.secondary_bus <= f.address.bus && f.address.bus <= *b.subordinate_bus)
+                    around = &b;
+            const bool switch_port = f.port_type && (*f.port_type == PortType::upstream_port ||
+                                                     *f.port_type == PortType::downstream_port);
+            if (!around && !switch_port) continue;
+            hb.missing_above = "the bridges above bus " + hb.id + " are not in the input (" +
+                               (around ? "it lies within the buses of bridge " + around->address.to_string()
+                                       : f.address.to_string() + " is a switch " +
+                                             (*f.port_type == PortType::upstream_port ? "upstream" : "downstream") +
+                                             " port, never on a root bus") +
+                               ")";
+            break;
+        }
+    }
     // A host bridge whose locality the input does not give (sysfs says -1
     // for some functions, or local_cpus covers the machine) is on the NUMA
     // node that the functions below it that say one all say.

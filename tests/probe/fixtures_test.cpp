@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <sstream>
 
 #include <hwloc.h>
 
@@ -32,6 +33,13 @@ const Topology& dgx2() {
         return *r;
     }();
     return t;
+}
+
+const PciFunction& fn_of(const Topology& t, const std::string& a) {
+    const PciFunction* f = t.find(bdf(a));
+    EXPECT_TRUE(f) << a;
+    static const PciFunction none;
+    return f ? *f : none;
 }
 
 PathClass path(const Topology& t, const std::string& a, const std::string& b) {
@@ -511,4 +519,53 @@ TEST(LspciDump, RepeatedDeviceOrRowIsNamed) {
     ASSERT_FALSE(u.ok());
     EXPECT_NE(u.error().message.find(": device 00:02.0: the row at offset 10 appears twice"), std::string::npos)
         << u.error().message;
+}
+
+// The X58 dump without the NF200's upstream port 02:00.0: its downstream
+// ports head a tree of their own (not children of root port 00:03.0, whose
+// secondary bus is 02). That tree's top is no root bus, and pairs into it say
+// what is missing instead of naming an invented host bridge. Without the
+// root port too, the top is recognised by its port type.
+TEST(LspciDump, SwitchPortAtTheTopIsNotAHostBridge) {
+    std::ifstream in(kFixtures / "lspci-dump/tree-asus-p6t6");
+    std::string out, l;
+    bool skipping = false;
+    while (std::getline(in, l)) {
+        if (l.rfind("02:00.0 ", 0) == 0) skipping = true;
+        if (!skipping) out += l + "\n";
+        if (skipping && l.empty()) skipping = false;
+    }
+    TempDir d;
+    const std::string path = (d.path / "partial").string();
+    std::ofstream(path) << out;
+    auto t = load_lspci_dump(path);
+    ASSERT_TRUE(t.ok()) << t.error().message;
+    ASSERT_FALSE(t->find(bdf("0000:02:00.0")));
+    const HostBridge* hb = t->find_host_bridge("0000:03");
+    ASSERT_TRUE(hb);
+    EXPECT_EQ(hb->missing_above,
+              "the bridges above bus 0000:03 are not in the input (it lies within the buses of bridge 0000:00:03.0)");
+    EXPECT_TRUE(t->find_host_bridge("0000:00")->missing_above.empty());
+    const auto p = path_class(*t, fn_of(*t, "0000:04:00.0"), fn_of(*t, "0000:06:00.0"));
+    EXPECT_EQ(p.path, PathClass::unknown);
+    EXPECT_EQ(p.reason, hb->missing_above);
+    const auto v = p2pdma_verdict(*t, fn_of(*t, "0000:04:00.0"), fn_of(*t, "0000:06:00.0"));
+    EXPECT_EQ(v.verdict, P2pdmaVerdict::unknown);
+    EXPECT_NE(v.reason.find(hb->missing_above), std::string::npos) << v.reason;
+
+    std::string without_root_port;
+    std::istringstream again(out);
+    skipping = false;
+    while (std::getline(again, l)) {
+        if (l.rfind("00:03.0 ", 0) == 0) skipping = true;
+        if (!skipping) without_root_port += l + "\n";
+        if (skipping && l.empty()) skipping = false;
+    }
+    std::ofstream(path) << without_root_port;
+    auto u = load_lspci_dump(path);
+    ASSERT_TRUE(u.ok()) << u.error().message;
+    ASSERT_TRUE(u->find_host_bridge("0000:03"));
+    EXPECT_EQ(u->find_host_bridge("0000:03")->missing_above,
+              "the bridges above bus 0000:03 are not in the input (0000:03:00.0 is a switch downstream port, never on "
+              "a root bus)");
 }

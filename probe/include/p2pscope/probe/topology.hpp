@@ -128,6 +128,9 @@ struct HostBridge {
     std::optional<uint8_t> subordinate_bus;
     std::optional<int> numa_node;
     std::optional<int> package;
+    // Set when the top of this tree is no root bus: a partial input lacks the
+    // bridges above it (a switch port at the top). Says what is missing.
+    std::string missing_above;
 };
 
 // A PCIe switch: an upstream port and the downstream ports on its internal bus.
