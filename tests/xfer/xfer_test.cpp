@@ -16,6 +16,10 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
+#include <atomic>
+
 #include "p2pscope/xfer/cpu_access.hpp"
 #include "p2pscope/xfer/engine.hpp"
 #include "p2pscope/xfer/fault_guard.hpp"
@@ -176,14 +180,68 @@ TEST(XferFault, SigbusPastEofIsCaught) {
     close(fd);
 }
 
-// A fault outside any guarded call still kills the process (the handler is gone).
+namespace {
+
+void* segv_handler() {
+    struct sigaction now {};
+    sigaction(SIGSEGV, nullptr, &now);
+    return reinterpret_cast<void*>(now.sa_handler);
+}
+
+void write_null(void*) {
+    volatile int* q = nullptr;
+    *q = 1;
+}
+
+}  // namespace
+
+// The handler lives only while a guarded call runs: before and after, the
+// process's disposition is the one it had, and a fault outside kills it.
 TEST(XferFault, GuardIsScoped) {
-    EXPECT_DEATH(
+    void* before = segv_handler();
+    EXPECT_TRUE(run_guarded(write_null, nullptr, nullptr, 0).faulted);
+    EXPECT_EQ(segv_handler(), before);
+    EXPECT_DEATH(write_null(nullptr), "");
+}
+
+// Two guarded calls overlapping on two threads, the first to enter leaving
+// first: the second must still be guarded (its fault caught, not fatal), and
+// after both the disposition is the one from before.
+TEST(XferFault, OverlappingGuardsLeaveInAnyOrder) {
+    EXPECT_EXIT(
         {
-            volatile int* q = nullptr;
-            *q = 1;
+            void* before = segv_handler();
+            std::atomic<int> step{0};
+            struct Ctx {
+                std::atomic<int>* step;
+            } ctx{&step};
+            std::thread first([&] {
+                run_guarded(
+                    [](void* c) {
+                        auto* s = static_cast<Ctx*>(c)->step;
+                        s->store(1);
+                        while (s->load() < 2) std::this_thread::yield();  // the second is inside
+                    },
+                    &ctx, nullptr, 0);
+                step.store(3);  // the first has left
+            });
+            std::thread second([&] {
+                while (step.load() < 1) std::this_thread::yield();
+                const FaultInfo f = run_guarded(
+                    [](void* c) {
+                        auto* s = static_cast<Ctx*>(c)->step;
+                        s->store(2);
+                        while (s->load() < 3) std::this_thread::yield();
+                        write_null(nullptr);  // after the first left
+                    },
+                    &ctx, nullptr, 0);
+                if (!f.faulted) std::_Exit(3);
+            });
+            first.join();
+            second.join();
+            std::_Exit(segv_handler() == before ? 0 : 4);
         },
-        "");
+        ::testing::ExitedWithCode(0), "");
 }
 
 // IOMMU fault records as the kernels' drivers print them (the Intel line is

@@ -2,6 +2,7 @@
 #include <csetjmp>
 #include <csignal>
 #include <cstring>
+#include <mutex>
 
 #include "p2pscope/xfer/fault_guard.hpp"
 
@@ -28,6 +29,42 @@ void on_fault(int signo, siginfo_t* info, void*) {
     siglongjmp(g_jump, 1);
 }
 
+// Signal dispositions are the process's: guarded calls on several threads
+// share one installation, made by the first to enter and undone by the last
+// to leave, so that overlapping calls neither restore out of order nor leave
+// the handler behind.
+struct Installation {
+    std::mutex mutex;
+    int users = 0;
+    struct sigaction old_bus {}, old_segv {};
+};
+
+Installation& installation() {
+    static Installation i;
+    return i;
+}
+
+void install() {
+    Installation& i = installation();
+    std::lock_guard lock(i.mutex);
+    if (i.users++ > 0) return;
+    struct sigaction sa;
+    std::memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_fault;
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGBUS, &sa, &i.old_bus);
+    sigaction(SIGSEGV, &sa, &i.old_segv);
+}
+
+void uninstall() {
+    Installation& i = installation();
+    std::lock_guard lock(i.mutex);
+    if (--i.users > 0) return;
+    sigaction(SIGBUS, &i.old_bus, nullptr);
+    sigaction(SIGSEGV, &i.old_segv, nullptr);
+}
+
 }  // namespace
 
 std::string signal_name(int signo) {
@@ -39,15 +76,7 @@ std::string signal_name(int signo) {
 }
 
 FaultInfo run_guarded(void (*fn)(void*), void* context, const void* base, size_t length) {
-    struct sigaction sa;
-    std::memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_fault;
-    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-    sigemptyset(&sa.sa_mask);
-    struct sigaction old_bus, old_segv;
-    sigaction(SIGBUS, &sa, &old_bus);
-    sigaction(SIGSEGV, &sa, &old_segv);
-
+    install();
     FaultInfo f;
     g_signo = 0;
     g_address = nullptr;
@@ -62,8 +91,7 @@ FaultInfo run_guarded(void (*fn)(void*), void* context, const void* base, size_t
         f.signo = g_signo;
         f.address = reinterpret_cast<uintptr_t>(g_address);
     }
-    sigaction(SIGBUS, &old_bus, nullptr);
-    sigaction(SIGSEGV, &old_segv, nullptr);
+    uninstall();
     if (f.faulted) {
         auto b = reinterpret_cast<uintptr_t>(base);
         if (f.address >= b && f.address - b < length) {
