@@ -67,7 +67,7 @@ TEST(Papi, DefaultEventsCountOrSayWhyNot) {
         EXPECT_EQ(c.status_line().rfind("no counters: ", 0), 0u);
         EXPECT_FALSE(c.start());
         EXPECT_FALSE(c.stop());
-        return;
+        GTEST_SKIP() << "the counting path needs hardware counters, which this machine lacks: " << c.reason();
     }
     ASSERT_TRUE(c.start()) << c.status_line();
     volatile double x = 1;
@@ -93,6 +93,7 @@ TEST(Papi, StartTwiceAndMoveDoNotCrash) {
         EXPECT_TRUE(a.stop());
     } else {
         EXPECT_FALSE(b.start());
+        GTEST_SKIP() << "starting twice needs hardware counters, which this machine lacks: " << b.reason();
     }
 }
 
@@ -318,6 +319,8 @@ TEST(Registry, DmaengineTakesItsMemoryAndNoDirections) {
         ASSERT_FALSE(r);
         EXPECT_EQ(r.error().message.rfind("engine dmaengine: this engine runs in p2pscope.ko, which is not loaded", 0), 0u)
             << r.error().message;
+    } else {
+        EXPECT_TRUE(r) << "with the module loaded the request is whole: " << r.error().message;
     }
     // Its BAR copies need a BAR.
     auto nobar = parse_options({"--no-map", "--engines", "dmaengine", "--memory", "bar-to-ram"});
