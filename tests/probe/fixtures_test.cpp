@@ -222,15 +222,21 @@ double link_gbps(double gts, int width) {
     return gts * width * encoding / 8.0;
 }
 
+// One of hwloc's sysfs tarballs unpacked into DIR and read as a sysfs root.
+p2pscope::Result<Topology> load_hwloc_sysfs_fixture(const std::string& name, const TempDir& dir) {
+    const std::string cmd = "tar -xjf '" + (kFixtures / "hwloc-sysfs" / (name + ".tar.bz2")).string() + "' -C '" +
+                            dir.path.string() + "'";
+    if (std::system(cmd.c_str()) != 0)
+        return p2pscope::make_error(p2pscope::Errc::system, "cannot unpack " + name);
+    return load_sysfs(SysfsOptions{(dir.path / name).string(), ""});
+}
+
 }  // namespace
 
 TEST(SysfsTree, DeviceTreeMatchesHwlocsExpectedOutput) {
     TempDir dir;
     const std::string name = "32intel64-2p8co2t+8ve";
-    const std::string cmd = "tar -xjf '" + (kFixtures / "hwloc-sysfs" / (name + ".tar.bz2")).string() + "' -C '" +
-                            dir.path.string() + "'";
-    ASSERT_EQ(std::system(cmd.c_str()), 0);
-    auto t = load_sysfs(SysfsOptions{(dir.path / name).string(), ""});
+    auto t = load_hwloc_sysfs_fixture(name, dir);
     ASSERT_TRUE(t.ok()) << t.error().message;
     const auto expected = read_lstopo_output(kFixtures / "hwloc-sysfs" / (name + ".output"));
     ASSERT_EQ(expected.size(), 28u);  // hwloc: 19 bridges (3 of them host bridges) and 12 devices
@@ -469,10 +475,7 @@ TEST(HwlocXml, NewerFormatIsNamed) {
 TEST(SysfsTree, HostBridgeNodeFromTheFunctionsBelowIt) {
     TempDir dir;
     const std::string name = "40intel64-2g2n4c+pci";
-    const std::string cmd = "tar -xjf '" + (kFixtures / "hwloc-sysfs" / (name + ".tar.bz2")).string() + "' -C '" +
-                            dir.path.string() + "'";
-    ASSERT_EQ(std::system(cmd.c_str()), 0);
-    auto t = load_sysfs(SysfsOptions{(dir.path / name).string(), ""});
+    auto t = load_hwloc_sysfs_fixture(name, dir);
     ASSERT_TRUE(t.ok()) << t.error().message;
     const HostBridge* hb40 = t->find_host_bridge("0000:40");
     const HostBridge* hb00 = t->find_host_bridge("0000:00");
