@@ -10,8 +10,8 @@ case "$set_" in main|all) ;; *) echo "install-deps: unknown set '$set_' (main|al
 packages=(
   # build
   build-essential cmake pkg-config git
-  # the p2pscope command's libraries, found by CMake
-  libhwloc-dev libpci-dev nlohmann-json3-dev libcli11-dev pci.ids
+  # the p2pscope command's libraries, found by CMake; hwloc's lstopo-no-graphics reads saved sysfs trees
+  libhwloc-dev libpci-dev nlohmann-json3-dev libcli11-dev pci.ids hwloc
   # the virtual lab: kernel source, kernel build tools, QEMU, guest userland
   linux-source-6.1 bc bison flex libelf-dev libssl-dev cpio xz-utils kmod
   qemu-system-x86 busybox-static
@@ -25,7 +25,7 @@ packages=(
   # p2pscoped: prometheus-cpp (its CMake config wants civetweb) and zlib; Prometheus, promtool and a Pushgateway for its tests
   prometheus-cpp-dev libcivetweb-dev zlib1g-dev prometheus prometheus-pushgateway
   # references the tests and benchmarks compare against; the stock headers the module must build on
-  hwloc pciutils jq python3-scipy fio linux-headers-amd64
+  pciutils jq python3-scipy fio linux-headers-amd64
 )
 missing=()
 for p in "${packages[@]}"; do

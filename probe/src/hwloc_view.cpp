@@ -3,11 +3,20 @@
 
 #include <hwloc/linux.h>
 
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
+#include <chrono>
+#include <string>
+#include <vector>
 #include <optional>
 
 namespace p2pscope::probe {
@@ -45,33 +54,6 @@ Result<HwlocTopology> init_topology(bool with_io, bool whole = false) {
     return topo;
 }
 
-// hwloc 2.x takes a Linux fsroot only from the environment (HWLOC_FSROOT);
-// the variable is set for the duration of one load, under a lock, and restored.
-class ScopedEnv {
-public:
-    ScopedEnv(const char* name, const char* value) : name_(name) {
-        if (const char* old = std::getenv(name)) old_ = old;
-        ::setenv(name, value, 1);
-    }
-    ~ScopedEnv() {
-        if (old_)
-            ::setenv(name_, old_->c_str(), 1);
-        else
-            ::unsetenv(name_);
-    }
-    ScopedEnv(const ScopedEnv&) = delete;
-    ScopedEnv& operator=(const ScopedEnv&) = delete;
-
-private:
-    const char* name_;
-    std::optional<std::string> old_;
-};
-
-std::mutex& env_mutex() {
-    static std::mutex m;
-    return m;
-}
-
 std::optional<int> single_index(hwloc_const_bitmap_t set) {
     if (!set || hwloc_bitmap_weight(set) != 1) return std::nullopt;
     return hwloc_bitmap_first(set);
@@ -91,6 +73,63 @@ PciAddress address_of(const hwloc_obj_attr_u::hwloc_pcidev_attr_s& p) {
 
 }  // namespace
 
+// hwloc 2 takes a Linux fsroot only from its environment (HWLOC_FSROOT),
+// read with getenv while it loads: setting it in this process would race
+// with every other thread's getenv. lstopo-no-graphics reads the tree in a
+// process of its own (`--if fsroot`) and hands over XML, loaded from memory
+// here. Bounded: 256 MiB of XML, 60 s.
+Result<std::string> fsroot_as_xml(const std::string& root, bool with_io) {
+    int out[2];
+    if (::pipe2(out, O_CLOEXEC) != 0) return make_error(Errc::system, std::string("pipe: ") + std::strerror(errno));
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    const char* io = with_io ? "--whole-io" : "--no-io";
+    std::vector<std::string> args{"lstopo-no-graphics", "--if", "fsroot", "-i", root, io, "--of", "xml", "-"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    const int rc = posix_spawnp(&pid, "lstopo-no-graphics", &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(out[1]);
+    if (rc != 0) {
+        ::close(out[0]);
+        return make_error(Errc::unsupported, std::string("cannot run lstopo-no-graphics (package hwloc), which reads "
+                                                         "saved sysfs trees: ") + std::strerror(rc));
+    }
+    std::string xml;
+    char buf[65536];
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    bool cut = false;
+    for (;;) {
+        pollfd p{out[0], POLLIN, 0};
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) == 0) {
+            cut = true;
+            break;
+        }
+        const ssize_t n = ::read(out[0], buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        xml.append(buf, static_cast<size_t>(n));
+        if (xml.size() > (256u << 20)) {
+            cut = true;
+            break;
+        }
+    }
+    ::close(out[0]);
+    if (cut) ::kill(pid, SIGKILL);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (cut) return make_error(Errc::system, root + ": lstopo-no-graphics took over 60 s or 256 MiB reading the tree");
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || xml.empty())
+        return make_error(Errc::bad_input, root + ": hwloc could not read this tree");
+    return xml;
+}
+
 Result<HwlocTopology> load_hwloc_fsroot(const std::string& root, bool with_io) {
     auto topo = init_topology(with_io);
     if (!topo) return topo;
@@ -99,9 +138,10 @@ Result<HwlocTopology> load_hwloc_fsroot(const std::string& root, bool with_io) {
             return make_error(Errc::system, std::string("hwloc could not read this system: ") + std::strerror(errno));
         return topo;
     }
-    std::lock_guard lock(env_mutex());
-    ScopedEnv fsroot("HWLOC_FSROOT", root.c_str());
-    if (hwloc_topology_load(topo->get()) != 0)
+    auto xml = fsroot_as_xml(root, with_io);
+    if (!xml) return xml.error();
+    if (hwloc_topology_set_xmlbuffer(topo->get(), xml->data(), static_cast<int>(xml->size())) != 0 ||
+        hwloc_topology_load(topo->get()) != 0)
         return make_error(Errc::bad_input, root + ": hwloc could not read this tree: " + std::strerror(errno));
     return topo;
 }

@@ -10,6 +10,8 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <atomic>
+#include <thread>
 #include <sstream>
 
 #include <hwloc.h>
@@ -571,4 +573,22 @@ TEST(LspciDump, SwitchPortAtTheTopIsNotAHostBridge) {
     EXPECT_EQ(u->find_host_bridge("0000:03")->missing_above,
               "the bridges above bus 0000:03 are not in the input (0000:03:00.0 is a switch downstream port, never on "
               "a root bus)");
+}
+
+// Reading a saved sysfs tree never sets HWLOC_FSROOT in this process: other
+// threads' getenv would race with it. A thread watches while a tree loads.
+TEST(SysfsTree, LoadingATreeLeavesTheEnvironmentAlone) {
+    ASSERT_EQ(std::getenv("HWLOC_FSROOT"), nullptr);
+    std::atomic<bool> done{false}, seen{false};
+    std::thread watcher([&] {
+        while (!done)
+            if (std::getenv("HWLOC_FSROOT")) seen = true;
+    });
+    TempDir dir;
+    auto t = load_hwloc_sysfs_fixture("32intel64-2p8co2t+8ve", dir);
+    done = true;
+    watcher.join();
+    ASSERT_TRUE(t.ok()) << t.error().message;
+    EXPECT_EQ(t->packages, 2);  // hwloc read the tree
+    EXPECT_FALSE(seen);
 }
