@@ -72,8 +72,7 @@ Status run_qualify(const QualifyOptions& o, std::ostream& out) {
     if (!pairs) return pairs.error();
 
     // Measurements run on this machine only: saved topology data has no devices to measure.
-    const bool live = o.input.hwloc_xml.empty() && o.input.lspci_dump.empty() &&
-                      (o.input.sysfs_root.empty() || o.input.sysfs_root == "/");
+    const bool live = o.input.is_live();
     const std::string not_live = "measurements need this machine's devices; the topology is " + topology->source;
     std::unique_ptr<qualify::MapMeasurer> map;
     std::unique_ptr<qualify::TransferMeasurer> transfer;

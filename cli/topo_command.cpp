@@ -30,7 +30,8 @@ Status run_topo(const TopoOptions& o, std::ostream& out) {
     auto verdict_opts = verdict_options(o.verdict);
     if (!verdict_opts) return verdict_opts.error();
     if (!o.export_hwloc_xml.empty()) {
-        if (!o.input.hwloc_xml.empty() || !o.input.lspci_dump.empty())
+        if (!o.input.hwloc_xml.empty() || !o.input.lspci_dump.empty() || !o.input.lspci_text.empty() ||
+            !o.input.file.empty())
             return make_error(Errc::invalid_argument, "--export-hwloc-xml reads the live system or --sysfs-root only");
         if (auto s = probe::export_hwloc_xml(probe::SysfsOptions{o.input.sysfs_root, ""}, o.export_hwloc_xml); !s)
             return s;
@@ -58,8 +59,15 @@ void add_topology_source_options(CLI::App& app, probe::TopologyInput& input) {
     auto* xml = app.add_option("--hwloc-xml", input.hwloc_xml, "Read an hwloc XML topology from any machine")
                     ->type_name("FILE");
     auto* dump = app.add_option("--lspci-dump", input.lspci_dump, "Read an `lspci -xxxx` dump")->type_name("FILE");
-    sysfs->excludes(xml)->excludes(dump);
-    xml->excludes(dump);
+    auto* text = app.add_option("--lspci-text", input.lspci_text,
+                                "Read `lspci -vvv` output (-nn and a -tv tree in the same file help)")
+                     ->type_name("FILE");
+    auto* file = app.add_option("input", input.file,
+                                "Any of these inputs, its format told from its content (a directory: a sysfs tree)")
+                     ->type_name("INPUT");
+    const std::vector<CLI::Option*> inputs{sysfs, xml, dump, text, file};
+    for (size_t i = 0; i < inputs.size(); ++i)
+        for (size_t j = i + 1; j < inputs.size(); ++j) inputs[i]->excludes(inputs[j]);
 }
 
 void add_verdict_options(CLI::App& app, VerdictFlags& flags) {
@@ -106,7 +114,8 @@ Action add_topo_command(CLI::App& app) {
     add_verdict_options(app, o->verdict);
     app.footer(
         "Inputs: the live machine by default (run as root to read extended config space: ACS);\n"
-        "--sysfs-root, --hwloc-xml or --lspci-dump read data saved elsewhere.\n"
+        "--sysfs-root, --hwloc-xml, --lspci-dump or --lspci-text read data saved elsewhere, or name the file\n"
+        "(or saved sysfs tree) and p2pscope tells its format: p2pscope topo lspci-vvv.txt\n"
         "JSON keys are documented in docs/topo-json.md. Exit status: 0 done, 2 bad input, 3 could not run here.");
     return [o](std::ostream& out) { return run_topo(*o, out); };
 }

@@ -179,6 +179,10 @@ HostBridgeCheck check_whitelist(const PciFunction& first, bool same_host_bridge,
     const std::string who = "host bridge " + first.address.to_string() + " [" + hex4(first.vendor_id) + ":" +
                             hex4(first.device_id) + "]";
     const std::string linux_r = " (Linux " + release.to_string() + ")";
+    if (!first.ids_known)
+        return {Tri::unknown, "the input names host bridge " + first.address.to_string() + " as \"" +
+                                  first.device_name + "\", which this machine's pci.ids does not resolve to one id "
+                                  "(lspci -nn prints the ids)"};
     for (const auto& e : kWhitelist) {
         if (e.vendor != first.vendor_id || (e.device && *e.device != first.device_id)) continue;
         switch (entry_in(e, release)) {

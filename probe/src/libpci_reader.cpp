@@ -73,7 +73,7 @@ struct RawFunction {  // NOLINT: plain data, filled field by field
 // access is a bus transaction (in a VM, a trap to the hypervisor), and a
 // whole 4 KiB extended space costs a millisecond per device. The standard
 // 256 bytes are read whole; in extended space only each capability's header
-// and the fields of ACS, ATS and SR-IOV are read, into their own offsets.
+// and the fields of ACS, ATS, SR-IOV, AER and resizable BAR are read, into their own offsets.
 // Returns how much of the space the input holds: 4096, 256, 64 or 0.
 unsigned read_config(pci_dev* d, uint8_t* config) {
     if (!pci_read_block(d, 0, config, 256)) return pci_read_block(d, 0, config, 64) ? 64 : 0;
@@ -94,7 +94,8 @@ unsigned read_config(pci_dev* d, uint8_t* config) {
         std::memcpy(config + pos, header, 4);
         if (h == 0 || h == 0xffffffff) break;
         const unsigned id = h & 0xffff;
-        const unsigned body = id == 0x000d || id == 0x000f ? 4 : id == 0x0010 ? 0x10 : 0;
+        // ACS and ATS: 4 bytes; SR-IOV, AER status: 16; resizable BAR: six entries.
+        const unsigned body = id == 0x000d || id == 0x000f ? 4 : id == 0x0010 || id == 0x0001 ? 0x10 : id == 0x0015 ? 0x30 : 0;
         if (body && pos + 4 + body <= 4096) pci_read_block(d, static_cast<int>(pos + 4), config + pos + 4, static_cast<int>(body));
         pos = (h >> 20) & 0xffc;
     }

@@ -67,6 +67,68 @@ nlohmann::json opt(const std::optional<T>& v) {
     return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 
+std::string size_text(uint64_t bytes) {
+    static constexpr const char* units[] = {"", "K", "M", "G", "T", "P", "E"};
+    int u = 0;
+    while (u < 6 && bytes >= 1024 && bytes % 1024 == 0) {
+        bytes /= 1024;
+        ++u;
+    }
+    return std::to_string(bytes) + units[u];
+}
+
+std::vector<std::string> words(const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string w; in >> w;) out.push_back(w);
+    return out;
+}
+
+std::string yes_no(const std::optional<bool>& v, const char* name) {
+    return std::string(name) + (v ? (*v ? "+" : "-") : "?");
+}
+
+// One line of the facts qualification reads: payload sizes, ordering and
+// snoop, tags, ATS, AER, BARs.
+std::string facts_text(const PciFunction& f) {
+    std::string s;
+    if (f.config_bytes >= 256 && !f.port_type) {
+        s = "conventional PCI";
+    } else {
+        s = "MPS " + (f.mps_bytes ? std::to_string(*f.mps_bytes) : "?") + " MRRS " +
+            (f.mrrs_bytes ? std::to_string(*f.mrrs_bytes) : "?") + "  " + yes_no(f.relaxed_ordering, "RlxdOrd") + " " +
+            yes_no(f.no_snoop, "NoSnoop") + " " +
+            yes_no(f.ten_bit_tags ? std::optional<bool>(f.ten_bit_tags->requester_enabled) : std::nullopt,
+                   "10BitTagReq") +
+            " " + yes_no(f.ats_enabled, "ATS");
+        if (f.aer) {
+            std::string errors = f.aer->uncorrectable_status;
+            if (!f.aer->correctable_status.empty()) errors += (errors.empty() ? "" : " ") + f.aer->correctable_status;
+            s += "  AER " + (!f.aer->status_read ? std::string("status ?") : errors.empty() ? std::string("clear") : errors);
+            if (f.aer->correctable_total || f.aer->nonfatal_total || f.aer->fatal_total)
+                s += " (since boot: " + std::to_string(f.aer->correctable_total.value_or(0)) + " correctable, " +
+                     std::to_string(f.aer->nonfatal_total.value_or(0)) + " non-fatal, " +
+                     std::to_string(f.aer->fatal_total.value_or(0)) + " fatal)";
+        } else {
+            s += f.config_bytes >= 4096 ? "  AER none" : "  AER ?";
+        }
+    }
+    if (!f.bars.empty()) {
+        s += "  BARs";
+        for (const auto& b : f.bars)
+            s += " " + std::to_string(b.index) + ":" + (b.size_bytes ? size_text(*b.size_bytes) : "?") +
+                 (b.io ? "(io)" : b.prefetchable ? "(pf)" : "");
+    }
+    for (const auto& rb : f.resizable_bars) {
+        s += "  ReBAR " + std::to_string(rb.index) + ": " + size_text(rb.current_bytes);
+        if (!rb.supported_bytes.empty())
+            s += " of " + size_text(rb.supported_bytes.front()) + ".." + size_text(rb.supported_bytes.back());
+    }
+    if (f.device_memory_bytes)
+        s += "  memory " + size_text(*f.device_memory_bytes) + (f.large_bar().value_or(false) ? " (large BAR)" : " (BAR smaller)");
+    return s;
+}
+
 }  // namespace
 
 std::string render_text(const Report& r) {
@@ -99,6 +161,17 @@ std::string render_text(const Report& r) {
                       f->numa_node ? std::to_string(*f->numa_node).c_str() : "-", f->host_bridge.c_str(),
                       link_text(t, *f).c_str(), iommu.c_str(), name.c_str());
         out << line;
+    }
+
+    if (!r.selected.empty()) {
+        out << "\nDevice facts (+ enabled, - disabled or no such capability, ? not in the input; pf = prefetchable)\n";
+        for (const PciFunction* f : r.selected) out << f->address.to_string() << "  " << facts_text(*f) << "\n";
+    }
+    if (t.cmdline) {
+        out << "Kernel command line, P2P options: ";
+        if (t.cmdline->options.empty()) out << "none (ACS and IOMMU as the kernel's defaults set them)";
+        for (size_t i = 0; i < t.cmdline->options.size(); ++i) out << (i ? " " : "") << t.cmdline->options[i];
+        out << "\n";
     }
 
     if (!t.switches.empty()) {
@@ -212,6 +285,7 @@ std::string render_json(const Report& r) {
     else
         doc["cpu"] = nullptr;
     doc["packages"] = opt(t.packages);
+    doc["kernel_cmdline"] = t.cmdline ? json{{"text", t.cmdline->text}, {"options", t.cmdline->options}} : json(nullptr);
     doc["numa_nodes"] = opt(t.numa_nodes);
     doc["host_bridges"] = json::array();
     for (const auto& hb : t.host_bridges)
@@ -259,6 +333,34 @@ std::string render_json(const Report& r) {
         d["ats_enabled"] = opt(f.ats_enabled);
         d["mps_bytes"] = opt(f.mps_bytes);
         d["mrrs_bytes"] = opt(f.mrrs_bytes);
+        d["relaxed_ordering"] = opt(f.relaxed_ordering);
+        d["no_snoop"] = opt(f.no_snoop);
+        d["ten_bit_tags"] = f.ten_bit_tags ? json{{"completer_supported", f.ten_bit_tags->completer_supported},
+                                                  {"requester_supported", f.ten_bit_tags->requester_supported},
+                                                  {"requester_enabled", f.ten_bit_tags->requester_enabled}}
+                                           : json(nullptr);
+        if (f.aer) {
+            json counters = json::object();
+            for (const auto& [name, count] : f.aer->counters) counters[name] = count;
+            d["aer"] = {{"uncorrectable_status", f.aer->status_read ? json(words(f.aer->uncorrectable_status)) : json(nullptr)},
+                        {"correctable_status", f.aer->status_read ? json(words(f.aer->correctable_status)) : json(nullptr)},
+                        {"correctable_total", opt(f.aer->correctable_total)},
+                        {"nonfatal_total", opt(f.aer->nonfatal_total)},
+                        {"fatal_total", opt(f.aer->fatal_total)},
+                        {"counters", counters}};
+        } else {
+            d["aer"] = nullptr;
+        }
+        d["bars"] = json::array();
+        for (const auto& b : f.bars)
+            d["bars"].push_back({{"index", b.index}, {"size_bytes", opt(b.size_bytes)}, {"io", b.io},
+                                 {"prefetchable", b.prefetchable}, {"is_64bit", b.is_64bit}});
+        d["resizable_bars"] = json::array();
+        for (const auto& rb : f.resizable_bars)
+            d["resizable_bars"].push_back(
+                {{"index", rb.index}, {"current_bytes", rb.current_bytes}, {"supported_bytes", rb.supported_bytes}});
+        d["device_memory_bytes"] = opt(f.device_memory_bytes);
+        d["large_bar"] = opt(f.large_bar());
         d["sriov"] = f.sriov ? json{{"total_vfs", f.sriov->total_vfs}, {"num_vfs", f.sriov->num_vfs}} : json(nullptr);
         d["physfn"] = f.physfn ? json(f.physfn->to_string()) : json(nullptr);
         d["iommu_group"] = opt(f.iommu_group);

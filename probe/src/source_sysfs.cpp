@@ -2,6 +2,7 @@
 // Live input: /sys/bus/pci (libpci's linux-sysfs method for config space,
 // direct reads for what only Linux knows: IOMMU groups, p2pmem, drivers),
 // hwloc for locality. A root other than "/" reads an unpacked copy.
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -81,6 +82,42 @@ std::optional<Cpu> read_cpuinfo(const fs::path& p) {
     return cpu;
 }
 
+// sysfs `resource`: one "start end flags" line per resource, BARs first.
+void read_bar_sizes(const fs::path& p, PciFunction& f) {
+    std::ifstream in(p);
+    std::string line;
+    for (int index = 0; index < 6 && std::getline(in, line); ++index) {
+        unsigned long long start = 0, end = 0, flags = 0;
+        if (std::sscanf(line.c_str(), "%llx %llx %llx", &start, &end, &flags) != 3 || end <= start) continue;
+        for (auto& bar : f.bars)
+            if (bar.index == index) bar.size_bytes = end - start + 1;
+    }
+}
+
+// aer_dev_correctable, aer_dev_nonfatal, aer_dev_fatal (Linux 4.19+): "Name count"
+// lines ending with a TOTAL_ERR_* line.
+void read_aer_counters(const fs::path& dev, PciFunction& f) {
+    static constexpr std::pair<const char*, std::optional<uint64_t> Aer::*> files[] = {
+        {"aer_dev_correctable", &Aer::correctable_total},
+        {"aer_dev_nonfatal", &Aer::nonfatal_total},
+        {"aer_dev_fatal", &Aer::fatal_total},
+    };
+    for (const auto& [file, total] : files) {
+        std::ifstream in(dev / file);
+        if (!in) continue;
+        Aer aer = f.aer.value_or(Aer{});
+        std::string name;
+        unsigned long long count = 0;
+        while (in >> name >> count) {
+            if (name.rfind("TOTAL_ERR_", 0) == 0)
+                aer.*total = count;
+            else if (count > 0)
+                aer.counters.emplace_back(name, count);
+        }
+        f.aer = std::move(aer);
+    }
+}
+
 void read_linux_attributes(const fs::path& root, const fs::path& dev, PciFunction& f, std::vector<std::string>& notes) {
     std::error_code ec;
     const fs::path real = fs::canonical(dev, ec);
@@ -124,6 +161,11 @@ void read_linux_attributes(const fs::path& root, const fs::path& dev, PciFunctio
         if (auto w = read_number(dev / "current_link_width"); w && *w > 0) f.link.width = static_cast<int>(*w);
     if (!f.link.max_width)
         if (auto w = read_number(dev / "max_link_width"); w && *w > 0) f.link.max_width = static_cast<int>(*w);
+    read_bar_sizes(dev / "resource", f);
+    read_aer_counters(dev, f);
+    // amdgpu says how much memory the GPU has; with the BAR size that tells whether the BAR covers it.
+    if (auto vram = read_number(dev / "mem_info_vram_total"); vram && *vram > 0)
+        f.device_memory_bytes = static_cast<uint64_t>(*vram);
     if (!f.sriov) {
         auto total = read_number(dev / "sriov_totalvfs");
         if (total && *total > 0)
@@ -204,6 +246,7 @@ Result<Topology> load_sysfs(const SysfsOptions& options) {
     for (auto& w : warnings) t.notes.push_back("libpci: " + w);
 
     t.cpu = read_cpuinfo(root / "proc/cpuinfo");
+    if (auto cmdline = read_line(root / "proc/cmdline")) t.cmdline = parse_kernel_command_line(*cmdline);
     finalize(t);
     auto hw = load_hwloc_fsroot(root.string(), false);
     if (hw) {
@@ -213,14 +256,6 @@ Result<Topology> load_sysfs(const SysfsOptions& options) {
         t.notes.push_back("hwloc: " + hw.error().message + " (NUMA locality unknown)");
     }
     return t;
-}
-
-Result<Topology> load_topology(const TopologyInput& input) {
-    if (!input.hwloc_xml.empty() && !input.lspci_dump.empty())
-        return make_error(Errc::invalid_argument, "name one input: an hwloc XML file or an lspci dump, not both");
-    if (!input.hwloc_xml.empty()) return load_hwloc_xml(input.hwloc_xml);
-    if (!input.lspci_dump.empty()) return load_lspci_dump(input.lspci_dump);
-    return load_sysfs(SysfsOptions{input.sysfs_root, ""});
 }
 
 Status export_hwloc_xml(const SysfsOptions& options, const std::string& path) {

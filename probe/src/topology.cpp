@@ -85,6 +85,65 @@ std::string acs_bit_names(uint16_t bits) {
     return out;
 }
 
+std::optional<uint64_t> PciFunction::largest_bar_bytes() const {
+    std::optional<uint64_t> largest;
+    for (const auto& b : bars)
+        if (!b.io && b.size_bytes && (!largest || *b.size_bytes > *largest)) largest = b.size_bytes;
+    return largest;
+}
+
+std::optional<bool> PciFunction::large_bar() const {
+    auto bar = largest_bar_bytes();
+    if (!bar || !device_memory_bytes) return std::nullopt;
+    return *bar >= *device_memory_bytes;
+}
+
+KernelCommandLine parse_kernel_command_line(std::string_view text) {
+    KernelCommandLine cmdline;
+    cmdline.text = std::string(text);
+    while (!cmdline.text.empty() && (cmdline.text.back() == '\n' || cmdline.text.back() == ' '))
+        cmdline.text.pop_back();
+    // Words split at blanks outside double quotes, as the kernel's next_arg() does.
+    std::vector<std::string> words;
+    std::string word;
+    bool quoted = false;
+    for (char c : cmdline.text) {
+        if (c == '"') {
+            quoted = !quoted;
+            continue;
+        }
+        if (!quoted && (c == ' ' || c == '\t' || c == '\n')) {
+            if (!word.empty()) words.push_back(std::move(word));
+            word.clear();
+            continue;
+        }
+        word += c;
+    }
+    if (!word.empty()) words.push_back(std::move(word));
+    static constexpr std::string_view iommu_keys[] = {"iommu", "iommu.passthrough", "iommu.strict", "intel_iommu",
+                                                      "amd_iommu"};
+    for (const auto& w : words) {
+        const auto eq = w.find('=');
+        const std::string_view key = std::string_view(w).substr(0, eq);
+        if (key == "pci" && eq != std::string::npos) {
+            // pci= takes a comma-separated list; only its ACS and ATS entries matter here.
+            std::string_view rest = std::string_view(w).substr(eq + 1);
+            while (!rest.empty()) {
+                const auto comma = rest.find(',');
+                const std::string_view entry = rest.substr(0, comma);
+                if (entry.rfind("disable_acs_redir=", 0) == 0 || entry.rfind("config_acs=", 0) == 0 ||
+                    entry == "noats")
+                    cmdline.options.push_back("pci=" + std::string(entry));
+                if (comma == std::string_view::npos) break;
+                rest.remove_prefix(comma + 1);
+            }
+        } else if (std::find(std::begin(iommu_keys), std::end(iommu_keys), key) != std::end(iommu_keys)) {
+            cmdline.options.push_back(w);
+        }
+    }
+    return cmdline;
+}
+
 const PciFunction* Topology::find(const PciAddress& address) const {
     auto it = std::lower_bound(functions.begin(), functions.end(), address,
                                [](const PciFunction& f, const PciAddress& a) { return f.address < a; });

@@ -143,8 +143,12 @@ def main():
 
     topo_json = subprocess.run([P2PSCOPE, "topo", "--hwloc-xml", DGX2, "--format", "json"], check=True,
                                capture_output=True).stdout
+    lspci_text = subprocess.run(["lspci", "-F", os.path.join(FIXTURES, "lspci-dump/tree-asus-p6t6"), "-vvv", "-nn"],
+                                check=True, capture_output=True).stdout
     # name: (seed bytes, argv for a file)
     entry_points = {
+        "topo --lspci-text": (lspci_text, lambda f: [P2PSCOPE, "topo", "--lspci-text", f]),
+        "topo (format detected)": (lspci_text, lambda f: [P2PSCOPE, "topo", f]),
         "topo --lspci-dump": (read(os.path.join(FIXTURES, "lspci-dump/tree-asus-p6t6")),
                               lambda f: [P2PSCOPE, "topo", "--lspci-dump", f]),
         "topo --hwloc-xml": (read(DGX2), lambda f: [P2PSCOPE, "topo", "--hwloc-xml", f]),

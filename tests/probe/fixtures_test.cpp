@@ -17,6 +17,7 @@
 #include <hwloc.h>
 
 #include "p2pscope/probe/analysis.hpp"
+#include "p2pscope/probe/report.hpp"
 #include "p2pscope/probe/sources.hpp"
 
 namespace fs = std::filesystem;
@@ -591,4 +592,87 @@ TEST(SysfsTree, LoadingATreeLeavesTheEnvironmentAlone) {
     ASSERT_TRUE(t.ok()) << t.error().message;
     EXPECT_EQ(t->packages, 2);  // hwloc read the tree
     EXPECT_FALSE(seen);
+}
+
+namespace {
+
+// "Region 0: Memory at ... [size=64G]" lines of `lspci -vv`, per device: (index, bytes).
+std::map<std::string, std::vector<std::pair<int, uint64_t>>> lspci_bar_sizes(const std::string& sysfs_bus) {
+    std::map<std::string, std::vector<std::pair<int, uint64_t>>> out;
+    const std::string cmd = "lspci -D -vv -A linux-sysfs -O sysfs.path='" + sysfs_bus + "' 2>/dev/null";
+    FILE* pipe = ::popen(cmd.c_str(), "r");
+    if (!pipe) return out;
+    char line[1024];
+    std::string device;
+    static const std::regex region(R"(^\tRegion (\d): .*\[size=(\d+)([KMGT]?)\])");
+    while (std::fgets(line, sizeof line, pipe)) {
+        std::string l(line);
+        if (!l.empty() && l[0] != '\t' && l.find(' ') != std::string::npos) device = l.substr(0, l.find(' '));
+        std::smatch m;
+        if (!std::regex_search(l, m, region)) continue;
+        const std::string unit = m[3];
+        const int shift = unit == "K" ? 10 : unit == "M" ? 20 : unit == "G" ? 30 : unit == "T" ? 40 : 0;
+        out[device].emplace_back(std::stoi(m[1]), std::stoull(m[2]) << shift);
+    }
+    ::pclose(pipe);
+    return out;
+}
+
+}  // namespace
+
+TEST(SysfsTree, BarSizesMatchLspci) {
+    TempDir dir;
+    const std::string name = "32intel64-2p8co2t+8ve";
+    auto t = load_hwloc_sysfs_fixture(name, dir);
+    ASSERT_TRUE(t.ok()) << t.error().message;
+    const auto expected = lspci_bar_sizes((dir.path / name / "sys/bus/pci").string());
+    ASSERT_GT(expected.size(), 10u);
+    size_t compared = 0;
+    for (const auto& f : t->functions) {
+        SCOPED_TRACE(f.address.to_string());
+        std::vector<std::pair<int, uint64_t>> ours;
+        for (const auto& b : f.bars)
+            if (b.size_bytes) ours.emplace_back(b.index, *b.size_bytes);
+        auto it = expected.find(f.address.to_string());
+        EXPECT_EQ(ours, it == expected.end() ? decltype(ours){} : it->second);
+        compared += ours.size();
+    }
+    EXPECT_GT(compared, 30u);
+    // The Vector Engines' 64 GiB BAR.
+    const PciFunction& ve = fn_of(*t, "0000:1b:00.0");
+    EXPECT_EQ(ve.largest_bar_bytes(), 64ull << 30);
+}
+
+TEST(SysfsTree, KernelCommandLineAerCountersAndDeviceMemoryAreRead) {
+    TempDir dir;
+    const std::string name = "32intel64-2p8co2t+8ve";
+    ASSERT_TRUE(load_hwloc_sysfs_fixture(name, dir).ok());
+    const fs::path dev = fs::canonical(dir.path / name / "sys/bus/pci/devices/0000:1b:00.0");
+    // What Linux 4.19+ writes for AER and amdgpu for its memory, added to the saved tree.
+    std::ofstream(dev / "aer_dev_correctable") << "RxErr 0\nBadTLP 3\nBadDLLP 1\nRollover 0\nTimeout 0\n"
+                                                  "NonFatalErr 0\nCorrIntErr 0\nHeaderOF 0\nTOTAL_ERR_COR 4\n";
+    std::ofstream(dev / "aer_dev_nonfatal") << "Undefined 0\nDLP 0\nSDES 0\nTLP 0\nFCP 0\nCmpltTO 2\nTOTAL_ERR_NONFATAL 2\n";
+    std::ofstream(dev / "aer_dev_fatal") << "Undefined 0\nDLP 0\nTOTAL_ERR_FATAL 0\n";
+    std::ofstream(dev / "mem_info_vram_total") << (48ull << 30) << "\n";
+    std::ofstream(dir.path / name / "proc/cmdline") << "BOOT_IMAGE=/vmlinuz ro iommu=pt pci=noats,config_acs=000000@0000:1a:00.0\n";
+    auto t = load_sysfs(SysfsOptions{(dir.path / name).string(), ""});
+    ASSERT_TRUE(t.ok()) << t.error().message;
+    const PciFunction& f = fn_of(*t, "0000:1b:00.0");
+    ASSERT_TRUE(f.aer);
+    EXPECT_EQ(f.aer->correctable_total, 4u);
+    EXPECT_EQ(f.aer->nonfatal_total, 2u);
+    EXPECT_EQ(f.aer->fatal_total, 0u);
+    const std::vector<std::pair<std::string, uint64_t>> counters{{"BadTLP", 3}, {"BadDLLP", 1}, {"CmpltTO", 2}};
+    EXPECT_EQ(f.aer->counters, counters);
+    EXPECT_EQ(f.device_memory_bytes, 48ull << 30);
+    EXPECT_EQ(f.large_bar(), true);  // 64 GiB BAR over 48 GiB
+    EXPECT_FALSE(fn_of(*t, "0000:1c:00.0").aer);
+    EXPECT_FALSE(fn_of(*t, "0000:1c:00.0").large_bar());  // memory size unknown
+    ASSERT_TRUE(t->cmdline);
+    const std::vector<std::string> options{"iommu=pt", "pci=noats", "pci=config_acs=000000@0000:1a:00.0"};
+    EXPECT_EQ(t->cmdline->options, options);
+    const std::string text = render_text(Report{*t, {&f}, {}});
+    // The status registers are beyond the tree's 64 bytes of config space: unknown, counters known.
+    EXPECT_NE(text.find("AER status ? (since boot: 4 correctable, 2 non-fatal, 0 fatal)"), std::string::npos) << text;
+    EXPECT_NE(text.find("Kernel command line, P2P options: iommu=pt pci=noats"), std::string::npos);
 }

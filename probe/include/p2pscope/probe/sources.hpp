@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "p2pscope/probe/topology.hpp"
 #include "p2pscope/result.hpp"
@@ -25,14 +26,28 @@ Result<Topology> load_hwloc_xml(const std::string& path);
 // `lspci -xxxx` output (with or without -v text), read by libpci's dump method.
 Result<Topology> load_lspci_dump(const std::string& path);
 
-// The input a front end names (p2pscope topo, p2pscoped, the GUI): at most one
-// of hwloc_xml and lspci_dump; neither means the sysfs tree at sysfs_root.
+// `lspci -vvv` text (with or without -nn, -D, and a -tv tree after it).
+Result<Topology> load_lspci_text(const std::string& path);
+
+// The input a front end names (p2pscope topo, qualify, the GUI): at most one
+// of the files; none means the sysfs tree at sysfs_root. `file` is any of
+// them, its format told from its content (load_topology says which it took).
 struct TopologyInput {
     std::string sysfs_root = "/";
     std::string hwloc_xml;
     std::string lspci_dump;
+    std::string lspci_text;
+    std::string file;
+    // This machine itself: measurements can run on what it describes.
+    bool is_live() const;
 };
 Result<Topology> load_topology(const TopologyInput& input);
+
+enum class InputFormat { sysfs_tree, hwloc_xml, lspci_dump, lspci_text };
+std::string_view to_string(InputFormat format);
+// What PATH holds, from its first bytes: a directory with sys/bus/pci, hwloc
+// XML, an lspci -xxxx dump (hex rows) or lspci text (device lines without them).
+Result<InputFormat> detect_input_format(const std::string& path);
 
 // Writes the hwloc view of a live system (or sysfs root) as hwloc XML.
 Status export_hwloc_xml(const SysfsOptions& options, const std::string& path);

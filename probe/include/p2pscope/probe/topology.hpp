@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "p2pscope/result.hpp"
@@ -71,6 +72,40 @@ struct Sriov {
     uint16_t num_vfs = 0;
 };
 
+// A base address register as the input gives it (sysfs `resource`, lspci's
+// "Region" lines); the size is unknown in config space dumps.
+struct Bar {
+    int index = 0;  // 0..5
+    std::optional<uint64_t> size_bytes;
+    bool io = false;
+    bool prefetchable = false;
+    bool is_64bit = false;
+};
+
+// Resizable BAR extended capability (0x0015): one entry per resizable BAR.
+struct ResizableBar {
+    int index = 0;
+    uint64_t current_bytes = 0;
+    std::vector<uint64_t> supported_bytes;  // ascending
+};
+
+// Advanced Error Reporting: the status registers (errors latched now) and,
+// on Linux 4.19+, the kernel's counters since boot (aer_dev_* in sysfs).
+struct Aer {
+    bool status_read = false;          // the capability's registers were in the input
+    std::string uncorrectable_status;  // set bits by lspci's names ("CmpltTO UnsupReq"), empty when clear
+    std::string correctable_status;    // "RxErr BadTLP"
+    std::optional<uint64_t> correctable_total, nonfatal_total, fatal_total;
+    std::vector<std::pair<std::string, uint64_t>> counters;  // sysfs counters above zero, "BadTLP" 3
+};
+
+// PCIe 10-bit tags (Device Capabilities 2 / Device Control 2).
+struct TenBitTags {
+    bool completer_supported = false;
+    bool requester_supported = false;
+    bool requester_enabled = false;
+};
+
 struct P2pmem {
     uint64_t size_bytes = 0;
     uint64_t available_bytes = 0;
@@ -84,6 +119,9 @@ struct PciFunction {
     std::optional<uint16_t> subsystem_vendor_id;
     std::optional<uint16_t> subsystem_id;
     uint32_t class_code = 0;  // base << 16 | sub << 8 | prog-if
+    // False when the input named the device but its ids could not be found
+    // (lspci text without -nn, names this machine's pci.ids lacks).
+    bool ids_known = true;
     std::string vendor_name;  // from pci.ids; empty when unknown
     std::string device_name;
 
@@ -104,6 +142,13 @@ struct PciFunction {
     std::optional<int> mps_bytes;
     std::optional<int> mrrs_bytes;
     std::optional<Sriov> sriov;
+    std::optional<bool> relaxed_ordering;  // Device Control: Enable Relaxed Ordering
+    std::optional<bool> no_snoop;          // Device Control: Enable No Snoop
+    std::optional<TenBitTags> ten_bit_tags;
+    std::optional<Aer> aer;                // the AER capability or sysfs counters were in the input
+    std::vector<Bar> bars;                 // implemented BARs (empty when the input has none)
+    std::vector<ResizableBar> resizable_bars;
+    std::optional<uint64_t> device_memory_bytes;  // a GPU's own memory, where its driver says (amdgpu)
 
     std::optional<int> iommu_group;
     std::optional<std::string> iommu_domain_type;  // "identity", "DMA", "DMA-FQ", "unmanaged", "blocked"
@@ -118,6 +163,11 @@ struct PciFunction {
     bool acs_known() const { return config_bytes >= 4096 || (config_bytes >= 256 && !port_type); }
     uint8_t base_class() const { return static_cast<uint8_t>(class_code >> 16); }
     uint16_t class_id() const { return static_cast<uint16_t>(class_code >> 8); }
+    // The largest memory BAR, or none when no BAR size is known.
+    std::optional<uint64_t> largest_bar_bytes() const;
+    // A BAR as large as the device's memory (CPU and peers can reach all of
+    // it); unknown unless both sizes are in the input.
+    std::optional<bool> large_bar() const;
 };
 
 // Linux gives every PCI root bus its own host bridge (struct pci_host_bridge).
@@ -150,6 +200,15 @@ struct Cpu {
     std::string model_name;
 };
 
+// The kernel command line's options that decide P2P behaviour: ACS
+// (pci=disable_acs_redir=, pci=config_acs=, pci=noats) and the IOMMU
+// (iommu=, iommu.passthrough=, iommu.strict=, intel_iommu=, amd_iommu=).
+struct KernelCommandLine {
+    std::string text;                  // as read (/proc/cmdline)
+    std::vector<std::string> options;  // the relevant ones, in order: "iommu=pt", "pci=disable_acs_redir=..."
+};
+KernelCommandLine parse_kernel_command_line(std::string_view text);
+
 struct Topology {
     std::string source;  // "sysfs:/", "hwloc-xml:FILE", "lspci-dump:FILE"
     std::vector<PciFunction> functions;  // sorted by address
@@ -158,6 +217,7 @@ struct Topology {
     std::optional<Cpu> cpu;
     std::optional<int> packages;
     std::optional<int> numa_nodes;
+    std::optional<KernelCommandLine> cmdline;  // live or saved sysfs with proc/cmdline
     // True when every function on each root bus is present (a live system or a
     // whole sysfs tree); hwloc XML drops devices it finds unimportant, and an
     // lspci dump may hold only a few functions.

@@ -1,0 +1,536 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// `lspci -vvv` text, as engineers paste it into tickets: with or without -nn,
+// -D and a `-tv` tree in the same file. The tree comes from bridges' "Bus:"
+// lines (a -tv tree, where present, must agree); ids and classes from -nn or
+// from pci.ids by name; capabilities from lspci's decoded register lines.
+// What the text lacks stays unknown, as for every other input.
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "p2pscope/input_file.hpp"
+#include "p2pscope/probe/sources.hpp"
+#include "pci_ids.hpp"
+
+namespace p2pscope::probe {
+
+namespace {
+
+bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+
+std::optional<unsigned> hex_value(std::string_view s) {
+    unsigned v = 0;
+    if (s.empty()) return std::nullopt;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 16);
+    if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+    return v;
+}
+
+std::string trim(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return std::string(s);
+}
+
+// "[DDDD:]BB:DD.F " at the start of a line: a device's header.
+std::optional<PciAddress> header_address(const std::string& l, size_t& end) {
+    size_t sp = l.find(' ');
+    if (sp == std::string::npos || sp < 7 || sp > 16) return std::nullopt;
+    for (size_t i = 0; i < sp; ++i)
+        if (!is_hex(l[i]) && l[i] != ':' && l[i] != '.') return std::nullopt;
+    auto a = PciAddress::parse(std::string_view(l).substr(0, sp));
+    if (!a.ok()) return std::nullopt;
+    end = sp + 1;
+    return *a;
+}
+
+// "Flag+" / "Flag-" among a register line's words.
+std::optional<bool> flag(const std::string& text, std::string_view name) {
+    for (size_t pos = 0; (pos = text.find(name, pos)) != std::string::npos; pos += name.size()) {
+        const bool starts = pos == 0 || text[pos - 1] == ' ' || text[pos - 1] == '\t' || text[pos - 1] == ':';
+        const size_t after = pos + name.size();
+        if (starts && after < text.size() && (text[after] == '+' || text[after] == '-')) return text[after] == '+';
+    }
+    return std::nullopt;
+}
+
+// The names flagged "+" on a line, in order ("UESta: DLP- CmpltTO+ ..." -> "CmpltTO").
+std::string set_flags(const std::string& text) {
+    std::istringstream in(text);
+    std::string out;
+    for (std::string w; in >> w;) {
+        if (w.size() < 2 || w.back() != '+' || w.find(':') != std::string::npos) continue;
+        if (!out.empty()) out += ' ';
+        out += w.substr(0, w.size() - 1);
+    }
+    return out;
+}
+
+// "8GT/s", "2.5GT/s" after "Speed ".
+std::optional<double> speed_after(const std::string& text, std::string_view key) {
+    size_t pos = text.find(key);
+    if (pos == std::string::npos) return std::nullopt;
+    try {
+        size_t used = 0;
+        double v = std::stod(text.substr(pos + key.size()), &used);
+        return v > 0 ? std::optional<double>(v) : std::nullopt;
+    } catch (...) {
+        return std::nullopt;
+    }
+}
+
+std::optional<int> int_after(const std::string& text, std::string_view key) {
+    size_t pos = text.find(key);
+    if (pos == std::string::npos) return std::nullopt;
+    int v = 0;
+    const char* b = text.data() + pos + key.size();
+    auto [p, ec] = std::from_chars(b, text.data() + text.size(), v);
+    if (ec != std::errc() || p == b) return std::nullopt;
+    return v;
+}
+
+// lspci's sizes: "[size=16M]" (K, M, G, T) and rebar's "256MB" (MB, GB, TB).
+std::optional<uint64_t> parse_size(std::string_view s) {
+    uint64_t v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p == s.data()) return std::nullopt;
+    const std::string_view unit = s.substr(static_cast<size_t>(p - s.data()));
+    int shift = 0;
+    if (unit.empty() || unit == "B") shift = 0;
+    else if (unit[0] == 'K') shift = 10;
+    else if (unit[0] == 'M') shift = 20;
+    else if (unit[0] == 'G') shift = 30;
+    else if (unit[0] == 'T') shift = 40;
+    else if (unit[0] == 'P') shift = 50;
+    else if (unit[0] == 'E') shift = 60;
+    else return std::nullopt;
+    return v << shift;
+}
+
+std::optional<int> positive(std::optional<int> v) { return v && *v > 0 ? v : std::nullopt; }
+
+std::string hex2(unsigned v) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%02x", v);
+    return buf;
+}
+
+std::optional<PortType> port_type_named(const std::string& text) {
+    static const std::pair<const char*, PortType> names[] = {
+        {"Legacy Endpoint", PortType::legacy_endpoint},
+        {"Root Complex Integrated Endpoint", PortType::rc_integrated_endpoint},
+        {"Root Complex Event Collector", PortType::rc_event_collector},
+        {"Endpoint", PortType::endpoint},
+        {"Root Port", PortType::root_port},
+        {"Upstream Port", PortType::upstream_port},
+        {"Downstream Port", PortType::downstream_port},
+        {"PCI-Express to PCI/PCI-X Bridge", PortType::pcie_to_pci_bridge},
+        {"PCI/PCI-X to PCI-Express Bridge", PortType::pci_to_pcie_bridge},
+    };
+    for (const auto& [name, type] : names)
+        if (text.find(name) != std::string::npos) return type;
+    return PortType::other;
+}
+
+uint16_t acs_bits(const std::string& text) {
+    static constexpr std::pair<const char*, uint16_t> names[] = {
+        {"SrcValid", kAcsSourceValidation},   {"TransBlk", kAcsTranslationBlocking},
+        {"ReqRedir", kAcsRequestRedirect},    {"CmpltRedir", kAcsCompletionRedirect},
+        {"UpstreamFwd", kAcsUpstreamForwarding}, {"EgressCtrl", kAcsEgressControl},
+        {"DirectTrans", kAcsDirectTranslated},
+    };
+    uint16_t bits = 0;
+    for (auto [name, bit] : names)
+        if (flag(text, name).value_or(false)) bits |= bit;
+    return bits;
+}
+
+// One device's block: the header and its indented lines, each register with
+// its continuation lines joined ("DevCtl: ... NoSnoop- MaxPayload 256 bytes").
+struct Block {
+    PciAddress address;
+    std::string header;  // after the address
+    unsigned line = 0;
+    std::vector<std::pair<std::string, std::string>> fields;  // (key, value) in order: "Bus", "DevCtl", "Capabilities"
+};
+
+struct Parsed {
+    std::vector<Block> blocks;
+    std::vector<std::string> tree;  // -tv lines
+};
+
+// Outside a device's block, a line whose first visible character draws a
+// -tv tree ("-[0000:00]-+-00.0", " +-01.0-[01]--", " |   \-00.1").
+bool is_tree_line(const std::string& l) {
+    const size_t i = l.find_first_not_of(' ');
+    return i != std::string::npos && std::string_view("-+\\|").find(l[i]) != std::string_view::npos;
+}
+
+Result<Parsed> split(const std::string& path, const std::string& text) {
+    Parsed out;
+    std::istringstream in(text);
+    std::string l;
+    unsigned lineno = 0;
+    Block* current = nullptr;
+    std::set<PciAddress> seen;
+    while (std::getline(in, l)) {
+        ++lineno;
+        if (!l.empty() && l.back() == '\r') l.pop_back();
+        if (l.empty()) {
+            current = nullptr;
+            continue;
+        }
+        if (l[0] != '\t') {
+            size_t end = 0;
+            if (auto a = header_address(l, end)) {
+                if (!seen.insert(*a).second)
+                    return make_error(Errc::bad_input, path + ":" + std::to_string(lineno) + ": device " +
+                                                           a->to_string() + " appears twice (two outputs pasted together?)");
+                out.blocks.push_back(Block{*a, l.substr(end), lineno, {}});
+                current = &out.blocks.back();
+            } else {
+                current = nullptr;
+                if (is_tree_line(l)) out.tree.push_back(l);
+            }
+            continue;
+        }
+        if (!current) continue;
+        // One tab opens a field ("Bus: ...", "Capabilities: [90] Express ..."),
+        // two a capability's register ("DevCtl:\tCorrErr- ...") unless the line
+        // has no key (a field's second line); deeper lines continue the last.
+        size_t tabs = 0;
+        while (tabs < l.size() && l[tabs] == '\t') ++tabs;
+        const std::string body = trim(std::string_view(l).substr(tabs));
+        const size_t colon = body.find(':');
+        const bool opens = tabs == 1 || (tabs == 2 && colon != std::string::npos) || current->fields.empty();
+        if (opens) {
+            if (colon == std::string::npos)
+                current->fields.emplace_back(body, "");
+            else
+                current->fields.emplace_back(trim(std::string_view(body).substr(0, colon)),
+                                             trim(std::string_view(body).substr(colon + 1)));
+        } else {
+            current->fields.back().second += " " + body;
+        }
+    }
+    return out;
+}
+
+// The -tv tree: each device's bus, and the secondary bus of each bridge.
+struct TreeFacts {
+    std::set<PciAddress> devices;
+    std::map<PciAddress, uint8_t> secondary;  // bridge -> the bus drawn below it
+};
+
+Result<TreeFacts> parse_tree(const std::string& path, const std::vector<std::string>& lines) {
+    TreeFacts out;
+    struct Open {
+        size_t column;
+        uint32_t domain;
+        uint8_t bus;
+    };
+    std::vector<Open> open;  // buses drawn at these columns, innermost last
+    uint32_t domain = 0;
+    auto bad = [&](const std::string& what) { return make_error(Errc::bad_input, path + ": -tv tree: " + what); };
+    for (const auto& l : lines) {
+        std::optional<PciAddress> last_device;
+        size_t last_device_end = 0;
+        for (size_t i = 0; i < l.size(); ++i) {
+            // A device's name follows it after two blanks: the drawing has ended.
+            if (l[i] == ' ' && i + 1 < l.size() && l[i + 1] == ' ' && last_device && i == last_device_end + 1) break;
+            if (l[i] == '[' && i > 0 && l[i - 1] == '-') {
+                const size_t close = l.find(']', i);
+                if (close == std::string::npos) return bad("unclosed bus number");
+                std::string inside = l.substr(i + 1, close - i - 1);  // "0000:00", "03", "03-05"
+                if (auto colon = inside.find(':'); colon != std::string::npos) {
+                    auto d = hex_value(inside.substr(0, colon));
+                    if (!d) return bad("bad bus [" + inside + "]");
+                    domain = *d;
+                    inside = inside.substr(colon + 1);
+                }
+                auto b = hex_value(inside.substr(0, inside.find('-')));
+                if (!b || *b > 0xff) return bad("bad bus [" + inside + "]");
+                while (!open.empty() && open.back().column >= i) open.pop_back();
+                open.push_back({i, domain, static_cast<uint8_t>(*b)});
+                if (last_device && i == last_device_end + 2) out.secondary[*last_device] = static_cast<uint8_t>(*b);
+                i = close;
+                continue;
+            }
+            if (l[i] == '-' && i + 4 < l.size() && is_hex(l[i + 1]) && is_hex(l[i + 2]) && l[i + 3] == '.' &&
+                l[i + 4] >= '0' && l[i + 4] <= '7') {
+                while (!open.empty() && open.back().column >= i) open.pop_back();
+                if (open.empty()) return bad("a device outside any bus");
+                PciAddress a;
+                a.domain = open.back().domain;
+                a.bus = open.back().bus;
+                a.device = static_cast<uint8_t>(*hex_value(l.substr(i + 1, 2)));
+                a.function = static_cast<uint8_t>(l[i + 4] - '0');
+                if (a.device > 0x1f) return bad("bad device " + l.substr(i + 1, 4));
+                out.devices.insert(a);
+                last_device = a;
+                last_device_end = i + 4;
+                i += 4;
+            }
+        }
+    }
+    return out;
+}
+
+// The header after the address: "Class name [cccc]: Vendor Device [vvvv:dddd] (rev 02) (prog-if 00 [...])",
+// with or without the bracketed ids, or "cccc: vvvv:dddd" (-n).
+struct Header {
+    std::string class_text, device_text;
+    std::optional<uint16_t> class_id, vendor_id, device_id;
+    uint8_t prog_if = 0;
+};
+
+Header parse_header(std::string h) {
+    Header out;
+    if (auto p = h.find(" (prog-if "); p != std::string::npos) {
+        if (auto v = hex_value(h.substr(p + 10, 2))) out.prog_if = static_cast<uint8_t>(*v);
+        h.erase(p);
+    }
+    if (auto p = h.rfind(" (rev "); p != std::string::npos && h.back() == ')') h.erase(p);
+    const size_t colon = h.find(": ");
+    std::string cls = colon == std::string::npos ? h : h.substr(0, colon);
+    std::string dev = colon == std::string::npos ? "" : h.substr(colon + 2);
+    // -nn: "... [0604]" and "... [8086:2f04]"
+    if (cls.size() >= 6 && cls.back() == ']' && cls[cls.size() - 6] == '[') {
+        if (auto v = hex_value(cls.substr(cls.size() - 5, 4))) out.class_id = static_cast<uint16_t>(*v);
+        cls = trim(cls.substr(0, cls.size() - 6));
+    } else if (cls.size() == 4 && hex_value(cls)) {
+        out.class_id = static_cast<uint16_t>(*hex_value(cls));
+    }
+    if (dev.size() >= 11 && dev.back() == ']' && dev[dev.size() - 11] == '[' && dev[dev.size() - 6] == ':') {
+        out.vendor_id = static_cast<uint16_t>(hex_value(dev.substr(dev.size() - 10, 4)).value_or(0));
+        out.device_id = static_cast<uint16_t>(hex_value(dev.substr(dev.size() - 5, 4)).value_or(0));
+        dev = trim(dev.substr(0, dev.size() - 11));
+    } else if (dev.size() == 9 && dev[4] == ':' && hex_value(dev.substr(0, 4)) && hex_value(dev.substr(5))) {
+        out.vendor_id = static_cast<uint16_t>(*hex_value(dev.substr(0, 4)));
+        out.device_id = static_cast<uint16_t>(*hex_value(dev.substr(5)));
+        dev.clear();
+    }
+    out.class_text = cls;
+    out.device_text = dev;
+    return out;
+}
+
+// What a device's fields say about it.
+void apply_fields(const Block& b, bool extended_visible, PciFunction& f, bool& access_denied) {
+    std::string cap;           // the capability the current register lines belong to
+    unsigned cap_version = 1;  // of the PCI Express capability
+    bool saw_extended = false, saw_capabilities = false, no_capabilities = false;
+    for (const auto& [key, value] : b.fields) {
+        if (key == "Capabilities") {
+            saw_capabilities = true;
+            if (value.find("<access denied>") != std::string::npos) {
+                access_denied = true;
+                continue;
+            }
+            cap = value;
+            // "[90] Express (v2) Root Port", "[110 v1] Access Control Services"
+            const size_t close = value.find(']');
+            if (close != std::string::npos && value.find(' ') < close) saw_extended = true;
+            if (value.find("] Express") != std::string::npos) {
+                f.port_type = port_type_named(value);
+                cap_version = static_cast<unsigned>(int_after(value, "(v").value_or(1));
+            }
+            continue;
+        }
+        if (key == "Status" && flag(value, "Cap") == false) no_capabilities = true;
+        if (key == "Bus") {
+            f.is_bridge = true;
+            if (auto p = value.find("secondary="); p != std::string::npos)
+                if (auto v = hex_value(value.substr(p + 10, 2))) f.secondary_bus = static_cast<uint8_t>(*v);
+            if (auto p = value.find("subordinate="); p != std::string::npos)
+                if (auto v = hex_value(value.substr(p + 12, 2))) f.subordinate_bus = static_cast<uint8_t>(*v);
+        } else if (key.rfind("Region ", 0) == 0) {
+            Bar bar;
+            bar.index = int_after(key, "Region ").value_or(-1);
+            if (bar.index < 0 || bar.index > 5 || value.find("<unassigned>") != std::string::npos) continue;
+            bar.io = value.rfind("I/O", 0) == 0;
+            bar.is_64bit = value.find("64-bit") != std::string::npos;
+            bar.prefetchable = value.find(", prefetchable") != std::string::npos;
+            if (auto p = value.find("[size="); p != std::string::npos) {
+                const size_t close = value.find(']', p);
+                bar.size_bytes = parse_size(std::string_view(value).substr(p + 6, close - p - 6));
+            }
+            f.bars.push_back(bar);
+        } else if (key == "Kernel driver in use") {
+            f.driver = value;
+        } else if (key == "NUMA node") {
+            f.numa_node = int_after(value, "");
+        } else if (key == "IOMMU group") {
+            f.iommu_group = int_after(value, "");
+        } else if (cap.find("] Express") != std::string::npos) {
+            if (key == "DevCtl") {
+                f.relaxed_ordering = flag(value, "RlxdOrd");
+                f.no_snoop = flag(value, "NoSnoop");
+                f.mps_bytes = int_after(value, "MaxPayload ");
+                f.mrrs_bytes = int_after(value, "MaxReadReq ");
+            } else if (key == "LnkCap") {
+                f.link.max_speed_gts = speed_after(value, "Speed ");
+                f.link.max_width = positive(int_after(value, "Width x"));
+            } else if (key == "LnkSta") {
+                // A link that is down says "Width x0": no width, as in config space.
+                f.link.speed_gts = speed_after(value, "Speed ");
+                f.link.width = positive(int_after(value, "Width x"));
+            } else if (key == "DevCap2" && cap_version >= 2) {
+                TenBitTags tags = f.ten_bit_tags.value_or(TenBitTags{});
+                tags.completer_supported = flag(value, "10BitTagComp").value_or(false);
+                tags.requester_supported = flag(value, "10BitTagReq").value_or(false);
+                f.ten_bit_tags = tags;
+            } else if (key == "DevCtl2" && cap_version >= 2) {
+                TenBitTags tags = f.ten_bit_tags.value_or(TenBitTags{});
+                tags.requester_enabled = flag(value, "10BitTagReq").value_or(false);
+                f.ten_bit_tags = tags;
+            }
+        } else if (cap.find("Access Control Services") != std::string::npos) {
+            Acs acs = f.acs.value_or(Acs{});
+            if (key == "ACSCap") acs.capability = acs_bits(value);
+            if (key == "ACSCtl") acs.control = acs_bits(value);
+            f.acs = acs;
+        } else if (cap.find("Address Translation Service") != std::string::npos && key == "ATSCtl") {
+            f.ats_enabled = flag(value, "Enable");
+        } else if (cap.find("Single Root I/O Virtualization") != std::string::npos && key == "Initial VFs") {
+            // "Initial VFs: 64, Total VFs: 64, Number of VFs: 0, ..." joined as one field.
+            const std::string all = key + ": " + value;
+            f.sriov = Sriov{static_cast<uint16_t>(int_after(all, "Total VFs: ").value_or(0)),
+                            static_cast<uint16_t>(int_after(all, "Number of VFs: ").value_or(0))};
+        } else if (cap.find("Advanced Error Reporting") != std::string::npos && (key == "UESta" || key == "CESta")) {
+            Aer aer = f.aer.value_or(Aer{});
+            aer.status_read = true;
+            (key == "UESta" ? aer.uncorrectable_status : aer.correctable_status) = set_flags(value);
+            f.aer = aer;
+        } else if (cap.find("] Physical Resizable BAR") != std::string::npos && key.rfind("BAR ", 0) == 0) {
+            // "BAR 1: current size: 256MB, supported: 64MB 128MB 256MB"
+            ResizableBar rb;
+            rb.index = int_after(key, "BAR ").value_or(0);
+            const std::string all = key + ": " + value;
+            if (auto p = all.find("current size: "); p != std::string::npos) {
+                const size_t end = all.find(',', p);
+                rb.current_bytes = parse_size(std::string_view(all).substr(p + 14, end - p - 14)).value_or(0);
+            }
+            if (auto p = all.find("supported: "); p != std::string::npos) {
+                std::istringstream in(all.substr(p + 11));
+                for (std::string w; in >> w;)
+                    if (auto v = parse_size(w)) rb.supported_bytes.push_back(*v);
+            }
+            std::sort(rb.supported_bytes.begin(), rb.supported_bytes.end());
+            f.resizable_bars.push_back(std::move(rb));
+        }
+    }
+    // How much config space lspci read: capabilities listed (256), and the
+    // extended space (4096) where this text shows any extended capability.
+    // A function whose status says it has no capability list has no PCIe
+    // capability either: conventional PCI, all of whose 256 bytes lspci read.
+    if (access_denied) f.config_bytes = 64;
+    else if (no_capabilities) f.config_bytes = 256;
+    else if (saw_capabilities || f.port_type) f.config_bytes = (f.port_type && (saw_extended || extended_visible)) ? 4096 : 256;
+    else f.config_bytes = 64;
+    if (f.config_bytes >= 4096 && !f.ats_enabled) f.ats_enabled = false;
+}
+
+}  // namespace
+
+Result<Topology> load_lspci_text(const std::string& path) {
+    auto text = read_input_file(path, 64u << 20, "lspci -vvv text");
+    if (!text) return text.error();
+    auto parsed = split(path, *text);
+    if (!parsed) return parsed.error();
+    if (parsed->blocks.empty())
+        return make_error(Errc::bad_input, path + (parsed->tree.empty()
+                                                        ? ": not lspci text (no device found)"
+                                                        : ": a -tv tree alone names no device classes; give lspci -vvv "
+                                                          "output (the tree may follow it in the same file)"));
+    Topology t;
+    t.source = "lspci-text:" + path;
+    bool extended_visible = false;
+    for (const auto& b : parsed->blocks)
+        for (const auto& [key, value] : b.fields)
+            if (key == "Capabilities" && value.find(" v") != std::string::npos && value.find(" v") < value.find(']'))
+                extended_visible = true;
+
+    std::vector<NameLookup> lookups;
+    std::vector<Header> headers;
+    for (const auto& b : parsed->blocks) {
+        headers.push_back(parse_header(b.header));
+        lookups.push_back(NameLookup{headers.back().device_text, headers.back().class_text, headers.back().vendor_id,
+                                     headers.back().device_id, headers.back().class_id});
+    }
+    if (std::any_of(lookups.begin(), lookups.end(),
+                    [](const NameLookup& q) { return !q.vendor_id || !q.class_id; }))
+        resolve_names(lookups);
+
+    unsigned denied = 0;
+    std::vector<std::string> unresolved;
+    for (size_t i = 0; i < parsed->blocks.size(); ++i) {
+        const Block& b = parsed->blocks[i];
+        PciFunction f;
+        f.address = b.address;
+        const NameLookup& q = lookups[i];
+        f.ids_known = q.vendor_id && q.device_id && q.class_id;
+        f.vendor_id = q.vendor_id.value_or(0xffff);
+        f.device_id = q.device_id.value_or(0xffff);
+        f.class_code = static_cast<uint32_t>(q.class_id.value_or(0xff00)) << 8 | headers[i].prog_if;
+        if (!f.ids_known) unresolved.push_back(b.address.to_string() + " (\"" + headers[i].device_text + "\")");
+        // Named from pci.ids by id, as every input; as printed where no id is known.
+        if (!f.ids_known) f.device_name = headers[i].device_text;
+        bool access_denied = false;
+        apply_fields(b, extended_visible, f, access_denied);
+        if (access_denied) ++denied;
+        t.functions.push_back(std::move(f));
+    }
+    if (!parsed->tree.empty()) {
+        // The tree drawn by -tv must be the machine the -vvv text describes;
+        // it supplies bridges' buses where the text lacks "Bus:" lines.
+        auto tree = parse_tree(path, parsed->tree);
+        if (!tree) return tree.error();
+        for (auto& f : t.functions) {
+            if (!tree->devices.count(f.address))
+                return make_error(Errc::bad_input, path + ": the -tv tree lacks " + f.address.to_string() +
+                                                       ", which the -vvv text has (outputs of two machines?)");
+            auto it = tree->secondary.find(f.address);
+            if (it == tree->secondary.end()) continue;
+            if (f.secondary_bus && *f.secondary_bus != it->second)
+                return make_error(Errc::bad_input, path + ": bridge " + f.address.to_string() + ": the -tv tree "
+                                                       "puts bus " + hex2(it->second) + " below it, its Bus: line " +
+                                                       hex2(*f.secondary_bus));
+            f.is_bridge = true;
+            f.secondary_bus = it->second;
+        }
+        if (tree->devices.size() != t.functions.size())
+            return make_error(Errc::bad_input, path + ": the -tv tree has " + std::to_string(tree->devices.size()) +
+                                                   " devices, the -vvv text " + std::to_string(t.functions.size()) +
+                                                   " (outputs of two machines?)");
+    }
+    // The parent of a function: the bridge whose secondary bus it is on.
+    for (auto& f : t.functions)
+        for (const auto& g : t.functions)
+            if (g.is_bridge && g.secondary_bus && *g.secondary_bus != 0 && g.address.domain == f.address.domain &&
+                *g.secondary_bus == f.address.bus)
+                f.parent = g.address;
+    finalize(t);
+    fill_names(t.functions);
+    t.notes.push_back("lspci text holds no CPU identity and NUMA locality only where lspci printed \"NUMA node\"");
+    if (denied)
+        t.notes.push_back(std::to_string(denied) + " functions' capabilities were not readable when lspci ran "
+                          "(\"<access denied>\": run it as root): their ACS state and links are unknown");
+    if (!extended_visible)
+        t.notes.push_back("no extended capability appears in this text (lspci ran without root, or on a dump of 256 "
+                          "bytes): ACS state is unknown");
+    if (!unresolved.empty()) {
+        std::string list;
+        for (size_t i = 0; i < unresolved.size() && i < 5; ++i) list += (i ? ", " : "") + unresolved[i];
+        if (unresolved.size() > 5) list += ", ...";
+        t.notes.push_back(std::to_string(unresolved.size()) + " devices' names do not map to one id in this "
+                          "machine's pci.ids (rerun lspci with -nn): " + list);
+    }
+    return t;
+}
+
+}  // namespace p2pscope::probe
