@@ -174,25 +174,61 @@ void read_linux_attributes(const fs::path& root, const fs::path& dev, PciFunctio
     }
 }
 
-// A bridge that sits in a device's sysfs path but is missing from
-// sys/bus/pci/devices (a trimmed copy of a tree) is read from its directory,
-// so the device tree stays whole.
+// "KEY=VALUE" from a device's uevent file.
+std::optional<std::string> uevent_value(const fs::path& dir, const std::string& key) {
+    std::ifstream in(dir / "uevent");
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind(key + "=", 0) == 0) return line.substr(key.size() + 1);
+    return std::nullopt;
+}
+
+// One function read from its sysfs directory alone: a bridge in a device's
+// path that sys/bus/pci/devices lacks (a trimmed copy of a tree), or every
+// function of a tree libpci refuses. Saved trees do not all have the `vendor`
+// and `device` files (seen on POWER9 machines): the ids then come from
+// `uevent` (PCI_ID, PCI_CLASS) or the config space's first bytes.
 std::optional<PciFunction> read_function_dir(const fs::path& dir, const PciAddress& address) {
+    std::ifstream in(dir / "config", std::ios::binary);
+    std::vector<uint8_t> config(4096);
+    in.read(reinterpret_cast<char*>(config.data()), static_cast<std::streamsize>(config.size()));
+    config.resize(static_cast<size_t>(in.gcount()));
     auto vendor = read_number(dir / "vendor");
     auto device = read_number(dir / "device");
     auto cls = read_number(dir / "class");
+    if ((!vendor || !device)) {
+        if (auto id = uevent_value(dir, "PCI_ID")) {
+            unsigned v = 0, d = 0;
+            if (std::sscanf(id->c_str(), "%x:%x", &v, &d) == 2) vendor = v, device = d;
+        }
+    }
+    if (!cls)
+        if (auto c = uevent_value(dir, "PCI_CLASS")) try { cls = std::stoll(*c, nullptr, 16); } catch (...) {}
+    if ((!vendor || !device) && config.size() >= 4) vendor = config[0] | config[1] << 8, device = config[2] | config[3] << 8;
+    if (!cls && config.size() >= 12) cls = config[9] | config[10] << 8 | config[11] << 16;
     if (!vendor || !device || !cls) return std::nullopt;
     PciFunction f;
     f.address = address;
     f.vendor_id = static_cast<uint16_t>(*vendor);
     f.device_id = static_cast<uint16_t>(*device);
     f.class_code = static_cast<uint32_t>(*cls) & 0xffffff;
-    std::ifstream in(dir / "config", std::ios::binary);
-    std::vector<uint8_t> config(4096);
-    in.read(reinterpret_cast<char*>(config.data()), static_cast<std::streamsize>(config.size()));
-    config.resize(static_cast<size_t>(in.gcount()));
     decode_config_space(config, f);
     return f;
+}
+
+// Every function of sys/bus/pci/devices read directly, when libpci cannot
+// read the tree; a function that says nothing of its ids is left out, named.
+std::vector<PciFunction> read_function_dirs(const fs::path& devices, std::vector<std::string>& notes) {
+    std::vector<PciFunction> out;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(devices, ec)) {
+        auto address = PciAddress::parse(entry.path().filename().string());
+        if (!address.ok()) continue;
+        if (auto f = read_function_dir(entry.path(), *address))
+            out.push_back(std::move(*f));
+        else
+            notes.push_back(address->to_string() + ": no vendor, device or class in its sysfs directory (left out)");
+    }
+    return out;
 }
 
 }  // namespace
@@ -212,8 +248,15 @@ Result<Topology> load_sysfs(const SysfsOptions& options) {
 
     std::vector<std::string> warnings;
     auto functions = read_libpci(LibpciSource{LibpciSource::Method::sysfs, bus.string()}, warnings);
-    if (!functions) return functions.error();
-    t.functions = std::move(*functions);
+    if (functions) {
+        t.functions = std::move(*functions);
+    } else {
+        // libpci gives up on the whole tree at the first function it cannot
+        // read; read what is there instead, and say so.
+        t.notes.push_back("libpci cannot read this tree (" + functions.error().message +
+                          "): its functions were read from their sysfs directories");
+        t.functions = read_function_dirs(devices, t.notes);
+    }
     if (t.functions.empty()) return make_error(Errc::bad_input, devices.string() + ": no PCI functions");
 
     for (auto& f : t.functions) read_linux_attributes(root, devices / f.address.to_string(), f, t.notes);
