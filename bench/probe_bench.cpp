@@ -10,10 +10,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <algorithm>
 #include <map>
+#include <set>
 #include <string>
 
 #include "p2pscope/probe/analysis.hpp"
+#include "p2pscope/probe/report.hpp"
+#include "pci_ids.hpp"  // the prober's own pci.ids reader, timed alone
 #include "p2pscope/probe/sources.hpp"
 
 using namespace p2pscope::probe;
@@ -50,6 +54,45 @@ void analyse(benchmark::State& state, const std::function<p2pscope::Result<Topol
 }
 
 void BM_Dgx2_InProcess(benchmark::State& s) { analyse(s, [] { return load_hwloc_xml(kDgx2); }); }
+
+// Where a DGX-2 run's time goes: each stage alone.
+const Topology& dgx2() {
+    static const Topology t = *load_hwloc_xml(kDgx2);
+    return t;
+}
+void BM_Dgx2_Stage_Load(benchmark::State& s) {
+    for (auto _ : s) benchmark::DoNotOptimize(load_hwloc_xml(kDgx2));
+}
+void BM_Dgx2_Stage_PciIdsNames(benchmark::State& s) {
+    std::vector<PciFunction> functions = dgx2().functions;
+    for (auto& f : functions) f.vendor_name.clear(), f.device_name.clear();
+    for (auto _ : s) {
+        auto copy = functions;
+        fill_names(copy);
+        benchmark::DoNotOptimize(copy.data());
+    }
+}
+void BM_Dgx2_Stage_Pairs(benchmark::State& s) {
+    PairSelection all;
+    all.all_classes = true;
+    for (auto _ : s) {
+        auto sel = select_functions(dgx2(), all);
+        benchmark::DoNotOptimize(analyse_pairs(dgx2(), *sel));
+    }
+}
+void report_stage(benchmark::State& s, bool json) {
+    PairSelection all;
+    all.all_classes = true;
+    auto sel = select_functions(dgx2(), all);
+    const auto pairs = analyse_pairs(dgx2(), *sel);
+    const Report report{dgx2(), *sel, pairs};
+    for (auto _ : s) benchmark::DoNotOptimize(json ? render_json(report) : render_text(report));
+}
+void BM_Dgx2_Stage_RenderJson(benchmark::State& s) { report_stage(s, true); }
+void BM_Dgx2_Stage_RenderText(benchmark::State& s) { report_stage(s, false); }
+// Process start-up alone: loading p2pscope's libraries and exiting.
+void BM_Startup_P2pscopeVersion(benchmark::State& s) { run_command(s, kP2pscope + " --version"); }
+void BM_Startup_LstopoVersion(benchmark::State& s) { run_command(s, "lstopo-no-graphics --version"); }
 void BM_Dgx2_P2pscopeProcess(benchmark::State& s) {
     run_command(s, kP2pscope + " topo --class all --format json --hwloc-xml " + kDgx2);
 }
@@ -59,6 +102,13 @@ void BM_Live_P2pscopeProcess(benchmark::State& s) { run_command(s, kP2pscope + "
 void BM_Live_LspciVvv(benchmark::State& s) { run_command(s, "lspci -vvv"); }
 
 BENCHMARK(BM_Dgx2_InProcess)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Dgx2_Stage_Load)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Dgx2_Stage_PciIdsNames)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Dgx2_Stage_Pairs)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Dgx2_Stage_RenderJson)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Dgx2_Stage_RenderText)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Startup_P2pscopeVersion)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Startup_LstopoVersion)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Dgx2_P2pscopeProcess)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Dgx2_Lstopo)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Live_InProcess)->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -69,12 +119,20 @@ BENCHMARK(BM_Live_LspciVvv)->Unit(benchmark::kMillisecond)->UseRealTime();
 class RatioReporter : public benchmark::ConsoleReporter {
 public:
     void ReportRuns(const std::vector<Run>& runs) override {
-        for (const auto& r : runs)
-            if (!r.error_occurred && r.run_type == Run::RT_Iteration)
-                seconds[r.benchmark_name()] = r.GetAdjustedRealTime() / 1e3;  // ms -> s
+        // One figure per benchmark: its run, or the median of its repetitions.
+        for (const auto& r : runs) {
+            if (r.error_occurred) continue;
+            if (r.run_type == Run::RT_Iteration && !medians.count(r.run_name.str()))
+                seconds[r.run_name.str()] = r.GetAdjustedRealTime() / 1e3;  // ms -> s
+            if (r.run_type == Run::RT_Aggregate && r.aggregate_name == "median") {
+                seconds[r.run_name.str()] = r.GetAdjustedRealTime() / 1e3;
+                medians.insert(r.run_name.str());
+            }
+        }
         ConsoleReporter::ReportRuns(runs);
     }
     std::map<std::string, double> seconds;
+    std::set<std::string> medians;
 };
 
 }  // namespace
@@ -96,6 +154,21 @@ int main(int argc, char** argv) {
     std::printf("\nRatios (process against process, same run):\n");
     ratio("BM_Dgx2_P2pscopeProcess/real_time", "BM_Dgx2_Lstopo/real_time", 1.5,
           "DGX-2 XML: p2pscope topo --class all vs lstopo --of xml");
+    std::printf("\nWhere a DGX-2 `p2pscope topo --class all --format json` run goes (ms):\n");
+    auto ms = [&](const char* name) {
+        auto it = reporter.seconds.find(std::string(name) + "/real_time");
+        return it == reporter.seconds.end() ? -1.0 : it->second * 1e3;
+    };
+    const double whole = ms("BM_Dgx2_P2pscopeProcess"), startup = ms("BM_Startup_P2pscopeVersion"),
+                 load = ms("BM_Dgx2_Stage_Load"), names = ms("BM_Dgx2_Stage_PciIdsNames"),
+                 pairs = ms("BM_Dgx2_Stage_Pairs"), json = ms("BM_Dgx2_Stage_RenderJson");
+    if (std::min({whole, startup, load, names, pairs, json, ms("BM_Startup_LstopoVersion")}) < 0)
+        std::printf("  not measured (run every BM_Dgx2_* and BM_Startup_* benchmark)\n");
+    else
+        std::printf("  whole process %.2f = start-up %.2f (lstopo's %.2f) + hwloc XML load %.2f (of which pci.ids names "
+                "%.2f) + pairs %.2f + JSON %.2f + rest %.2f\n",
+                whole, startup, ms("BM_Startup_LstopoVersion"), load, names, pairs, json,
+                whole - startup - load - pairs - json);
     ratio("BM_Live_P2pscopeProcess/real_time", "BM_Live_LspciVvv/real_time", 1.0,
           "live: p2pscope topo --class all vs lspci -vvv");
     benchmark::Shutdown();
