@@ -85,6 +85,14 @@ Status run_qualify(const QualifyOptions& o, std::ostream& out) {
     else
         m.transfer = (transfer = qualify::make_xfer_transfer_measurer({"/", o.device_node, o.destructive})).get();
 
+    if (live)
+        m.read_aer = [](const std::vector<probe::PciAddress>& path) {
+            qualify::AerSnapshot snapshot;
+            for (const auto& a : path)
+                if (auto aer = probe::read_aer_counters("/", a)) snapshot[a] = *aer;
+            return snapshot;
+        };
+
     // Progress only where measurements make it worth watching (saved data is instant).
     auto report = qualify::run(*topology, *pairs, th, m, m.map || m.transfer ? progress_on_stderr() : nullptr);
     report.thresholds_file = o.thresholds;

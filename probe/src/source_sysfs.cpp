@@ -233,6 +233,12 @@ std::vector<PciFunction> read_function_dirs(const fs::path& devices, std::vector
 
 }  // namespace
 
+std::optional<Aer> read_aer_counters(const std::string& sysfs_root, const PciAddress& address) {
+    PciFunction f;
+    read_aer_counters(fs::path(sysfs_root.empty() ? "/" : sysfs_root) / "sys/bus/pci/devices" / address.to_string(), f);
+    return f.aer;
+}
+
 Result<Topology> load_sysfs(const SysfsOptions& options) {
     const fs::path root = options.root.empty() ? fs::path("/") : fs::path(options.root);
     const fs::path bus = root / "sys/bus/pci";

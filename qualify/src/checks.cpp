@@ -59,8 +59,9 @@ bool is_switch_internal(const probe::Topology& t, const probe::PciFunction& belo
     return false;
 }
 
-// The functions from f up to the root bus; a VF's link is its PF's.
-std::vector<const probe::PciFunction*> chain(const probe::Topology& t, const probe::PciFunction& f) {
+}  // namespace
+
+std::vector<const probe::PciFunction*> upstream_chain(const probe::Topology& t, const probe::PciFunction& f) {
     std::vector<const probe::PciFunction*> out;
     const probe::PciFunction* cur = &f;
     if (f.physfn)
@@ -71,8 +72,6 @@ std::vector<const probe::PciFunction*> chain(const probe::Topology& t, const pro
     }
     return out;
 }
-
-}  // namespace
 
 CheckResult check_p2pdma(const Thresholds& t, const probe::P2pdmaResult& v) {
     const std::string name(probe::to_string(v.verdict));
@@ -89,8 +88,8 @@ CheckResult check_p2pdma(const Thresholds& t, const probe::P2pdmaResult& v) {
 
 std::vector<LinkOnPath> links_on_path(const probe::Topology& t, const probe::PciFunction& a,
                                       const probe::PciFunction& b) {
-    const auto ca = chain(t, a);
-    const auto cb = chain(t, b);
+    const auto ca = upstream_chain(t, a);
+    const auto cb = upstream_chain(t, b);
     std::vector<LinkOnPath> out;
     auto add_side = [&](const std::vector<const probe::PciFunction*>& mine,
                         const std::vector<const probe::PciFunction*>& other) {

@@ -116,6 +116,22 @@ Report run(const probe::Topology& t, const std::vector<probe::Pair>& pairs, cons
         pr.checks.push_back(check_p2pdma(th, p.p2pdma));
         const auto links = links_on_path(t, a, b);
         pr.checks.push_back(check_links(links));
+        auto add = [&](std::optional<CheckResult> c) {
+            if (c) pr.checks.push_back(std::move(*c));
+        };
+        add(check_acs(t, a, b));
+        add(check_iommu(th, t, a, b));
+        add(check_ats(th, t, a, b));
+        add(check_mps_mrrs(th, links, a, b));
+        add(check_relaxed_ordering(th, a, b));
+        add(check_bar(th, a, b));
+        add(check_numa(th, p, a, b));
+        // AER counters around this pair's measurements: an error they cause is this pair's.
+        std::vector<probe::PciAddress> path;
+        for (const auto* end : {&a, &b})
+            for (const auto* f : upstream_chain(t, *end)) path.push_back(f->address);
+        std::optional<AerSnapshot> aer_before;
+        if (m.read_aer) aer_before = m.read_aer(path);
         pr.checks.push_back(check_map(th, m.map ? m.map->map_p99_ns(t, a, b, th) : Measurement{m.map_waiver}));
         std::optional<double> ceiling;
         std::string where;
@@ -123,6 +139,9 @@ Report run(const probe::Topology& t, const std::vector<probe::Pair>& pairs, cons
         pr.checks.push_back(check_transfer(
             th, m.transfer ? m.transfer->bytes_per_second(t, a, b, th) : Measurement{m.transfer_waiver}, ceiling,
             where));
+        std::optional<AerSnapshot> aer_after;
+        if (m.read_aer) aer_after = m.read_aer(path);
+        pr.checks.push_back(check_aer(t, a, b, aer_before ? &*aer_before : nullptr, aer_after ? &*aer_after : nullptr));
         r.pairs.push_back(std::move(pr));
         if (progress) progress({r.pairs.size() - 1, pairs.size(), &p, &r.pairs.back()});
     }

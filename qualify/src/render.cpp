@@ -57,13 +57,22 @@ std::string render_text(const Report& r) {
                    " checks waived)";
         out += "\n";
         for (const auto& c : p.checks) {
-            std::snprintf(line, sizeof line, "  %-7s %-9s ", upper(to_string(c.outcome)).c_str(), c.check.c_str());
+            std::snprintf(line, sizeof line, "  %-7s %-16s ", upper(to_string(c.outcome)).c_str(), c.check.c_str());
             out += line + c.reason + "\n";
+            if (c.outcome == Outcome::fail && !c.remedy.empty()) out += "                           fix: " + c.remedy + "\n";
         }
     }
     out += summary(r);
     return out;
 }
+
+namespace {
+std::vector<std::string> class_names(const std::vector<probe::DeviceClass>& classes) {
+    std::vector<std::string> out;
+    for (auto c : classes) out.emplace_back(probe::to_string(c));
+    return out;
+}
+}  // namespace
 
 std::string render_json(const Report& r) {
     using nlohmann::json;
@@ -84,6 +93,14 @@ std::string render_json(const Report& r) {
          {{"min_fraction_of_ceiling", th.transfer_min_fraction},
           {"size_bytes", th.transfer_size_bytes},
           {"seconds", th.transfer_seconds}}},
+        {"iommu", {{"allowed_domain_types", th.iommu_allowed_domains}}},
+        {"ats", {{"required_classes", class_names(th.ats_required_classes)}}},
+        {"mps_mrrs", {{"mrrs_min_bytes", th.mrrs_min_bytes}}},
+        {"relaxed_ordering",
+         {{"required_classes", class_names(th.relaxed_ordering_required)},
+          {"forbidden_classes", class_names(th.relaxed_ordering_forbidden)}}},
+        {"bar", {{"gpu_min_bytes", th.gpu_bar_min_bytes}, {"resizable_at_largest", th.resizable_bar_at_largest}}},
+        {"numa", {{"gpu_nic_worst_path", std::string(probe::to_string(th.gpu_nic_worst_path))}}},
     };
     doc["result"] = std::string(to_string(r.verdict()));
     doc["summary"] = {
@@ -106,6 +123,7 @@ std::string render_json(const Report& r) {
                 {"measured", c.measured ? json(*c.measured) : json(nullptr)},
                 {"limit", c.limit ? json(*c.limit) : json(nullptr)},
                 {"unit", c.unit.empty() ? json(nullptr) : json(c.unit)},
+                {"remedy", c.outcome == Outcome::fail && !c.remedy.empty() ? json(c.remedy) : json(nullptr)},
             });
         doc["pairs"].push_back({
             {"a", p.pair.a.to_string()},

@@ -124,7 +124,9 @@ Result<Thresholds> parse_thresholds(std::string_view text, const std::string& or
     json doc = std::move(*parsed);
     Thresholds t;
     Reader r(origin);
-    if (!r.object(doc, "", {"schema", "p2p_class_pairs", "p2pdma", "map", "transfer"})) return r.error();
+    if (!r.object(doc, "", {"schema", "p2p_class_pairs", "p2pdma", "map", "transfer", "iommu", "ats", "mps_mrrs",
+                            "relaxed_ordering", "bar", "numa"}))
+        return r.error();
     if (doc.contains("schema")) {
         const json& s = doc["schema"];
         if (!s.is_string()) r.fail("schema", "expected a string, got " + type_name(s));
@@ -169,6 +171,64 @@ Result<Thresholds> parse_thresholds(std::string_view text, const std::string& or
         r.number(x, "transfer", "min_fraction_of_ceiling", 0, true, 1, t.transfer_min_fraction);
         r.bytes(x, "transfer", "size_bytes", 4096, t.transfer_size_bytes);
         r.number(x, "transfer", "seconds", 0, true, 60, t.transfer_seconds);
+    }
+    auto classes = [&](const json& v, const std::string& key, std::vector<probe::DeviceClass>& out) {
+        out.clear();
+        const auto names = r.strings(v, key);
+        for (size_t i = 0; i < names.size() && !r.failed(); ++i) {
+            if (auto c = probe::parse_device_class(names[i])) out.push_back(*c);
+            else r.fail(key + "[" + std::to_string(i) + "]", "'" + names[i] + "' is not gpu, nic, nvme, accel or other");
+        }
+    };
+    if (doc.contains("iommu") && r.object(doc["iommu"], "iommu", {"allowed_domain_types"}) &&
+        doc["iommu"].contains("allowed_domain_types")) {
+        t.iommu_allowed_domains = r.strings(doc["iommu"]["allowed_domain_types"], "iommu.allowed_domain_types");
+        for (size_t i = 0; i < t.iommu_allowed_domains.size() && !r.failed(); ++i) {
+            const std::string& d = t.iommu_allowed_domains[i];
+            if (d != "identity" && d != "DMA" && d != "DMA-FQ" && d != "unmanaged" && d != "blocked" && d != "off")
+                r.fail("iommu.allowed_domain_types[" + std::to_string(i) + "]",
+                       "'" + d + "' is not identity, DMA, DMA-FQ, unmanaged, blocked or off");
+        }
+    }
+    if (doc.contains("ats") && r.object(doc["ats"], "ats", {"required_classes"}) && doc["ats"].contains("required_classes"))
+        classes(doc["ats"]["required_classes"], "ats.required_classes", t.ats_required_classes);
+    if (doc.contains("mps_mrrs") && r.object(doc["mps_mrrs"], "mps_mrrs", {"mrrs_min_bytes"}) &&
+        doc["mps_mrrs"].contains("mrrs_min_bytes")) {
+        r.bytes(doc["mps_mrrs"], "mps_mrrs", "mrrs_min_bytes", 128, t.mrrs_min_bytes);
+        if (!r.failed() && (t.mrrs_min_bytes > 4096 || (t.mrrs_min_bytes & (t.mrrs_min_bytes - 1))))
+            r.fail("mps_mrrs.mrrs_min_bytes", "must be a power of two from 128 to 4096");
+    }
+    if (doc.contains("relaxed_ordering") &&
+        r.object(doc["relaxed_ordering"], "relaxed_ordering", {"required_classes", "forbidden_classes"})) {
+        if (doc["relaxed_ordering"].contains("required_classes"))
+            classes(doc["relaxed_ordering"]["required_classes"], "relaxed_ordering.required_classes",
+                    t.relaxed_ordering_required);
+        if (doc["relaxed_ordering"].contains("forbidden_classes"))
+            classes(doc["relaxed_ordering"]["forbidden_classes"], "relaxed_ordering.forbidden_classes",
+                    t.relaxed_ordering_forbidden);
+    }
+    if (doc.contains("bar") && r.object(doc["bar"], "bar", {"gpu_min_bytes", "resizable_at_largest"})) {
+        const json& b = doc["bar"];
+        if (b.contains("gpu_min_bytes")) {
+            const json& v = b["gpu_min_bytes"];
+            if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<int64_t>() == 0))
+                r.fail("bar.gpu_min_bytes", "expected a whole number of bytes (0: no minimum), got " + v.dump());
+            else t.gpu_bar_min_bytes = v.get<uint64_t>();
+        }
+        if (b.contains("resizable_at_largest")) {
+            if (!b["resizable_at_largest"].is_boolean())
+                r.fail("bar.resizable_at_largest", "expected a boolean, got " + type_name(b["resizable_at_largest"]));
+            else t.resizable_bar_at_largest = b["resizable_at_largest"].get<bool>();
+        }
+    }
+    if (doc.contains("numa") && r.object(doc["numa"], "numa", {"gpu_nic_worst_path"}) &&
+        doc["numa"].contains("gpu_nic_worst_path")) {
+        const json& v = doc["numa"]["gpu_nic_worst_path"];
+        bool ok = false;
+        for (auto p : {probe::PathClass::PIX, probe::PathClass::PXB, probe::PathClass::PHB, probe::PathClass::NODE,
+                       probe::PathClass::SYS})
+            if (v.is_string() && v.get<std::string>() == probe::to_string(p)) t.gpu_nic_worst_path = p, ok = true;
+        if (!ok) r.fail("numa.gpu_nic_worst_path", "expected one of PIX, PXB, PHB, NODE, SYS, got " + v.dump());
     }
     if (r.failed()) return r.error();
     return t;

@@ -317,13 +317,13 @@ TEST(Run, VerdictsAndCounts) {
     auto pairs = select_pairs(t, {bdf("1a:00.0"), bdf("3d:00.0")}, Thresholds{});
     ASSERT_TRUE(pairs.ok());
     FixedMap fast(900), slow(50000);
-    Measurers m{&fast, "", nullptr, "not run (--no-transfers)"};
+    Measurers m{&fast, "", nullptr, "not run (--no-transfers)", {}};
     const auto ok = run(t, *pairs, Thresholds{}, m);
     ASSERT_EQ(ok.pairs.size(), 1u);
-    EXPECT_EQ(ok.checks(Outcome::pass), 3);  // p2pdma, links, map
-    EXPECT_EQ(ok.checks(Outcome::waived), 1);
+    EXPECT_EQ(ok.checks(Outcome::pass), 4);  // p2pdma, links, iommu (off), map
+    EXPECT_EQ(ok.checks(Outcome::waived), 3);  // mps_mrrs and aer (64 bytes of config space), transfer
     EXPECT_EQ(ok.verdict(), Verdict::pass_with_waivers);
-    EXPECT_NE(render_text(ok).find("Summary: PASS with 1 check(s) waived, not a full pass"), std::string::npos);
+    EXPECT_NE(render_text(ok).find("Summary: PASS with 3 check(s) waived, not a full pass"), std::string::npos);
 
     m.map = &slow;
     const auto bad_map = run(t, *pairs, Thresholds{}, m);
@@ -331,7 +331,191 @@ TEST(Run, VerdictsAndCounts) {
     EXPECT_EQ(bad_map.pairs[0].outcome(), Outcome::fail);
 
     const auto none = run(dgx2(), *select_pairs(dgx2(), {bdf("34:00.0"), bdf("36:00.0")}, Thresholds{}),
-                          Thresholds{}, Measurers{nullptr, "no", nullptr, "no"});
+                          Thresholds{}, Measurers{nullptr, "no", nullptr, "no", {}});
     EXPECT_EQ(none.verdict(), Verdict::nothing_checked);
-    EXPECT_EQ(none.checks(Outcome::waived), 4);
+    EXPECT_EQ(none.checks(Outcome::waived), 9);
+}
+
+// ---- checks of the facts on the path ----
+
+namespace {
+const probe::PciFunction& fn(const probe::Topology& t, const std::string& a) { return *t.find(bdf(a)); }
+}  // namespace
+
+TEST(FactChecks, AcsRedirectOnThePathFailsWithItsParameter) {
+    const auto& t = dump("cap-aer-root");  // root port 00:02.0 with ReqRedir CmpltRedir, a ConnectX-3 below
+    const auto r = check_acs(t, fn(t, "00:02.0"), fn(t, "03:00.0"));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->outcome, Outcome::fail);
+    EXPECT_NE(r->reason.find("0000:00:02.0 (ReqRedir CmpltRedir)"), std::string::npos) << r->reason;
+    EXPECT_EQ(r->remedy.rfind("boot with pci=disable_acs_redir=0000:00:02.0 ", 0), 0u) << r->remedy;
+    // X58's root port has ACS with every control off: pass; a path without a common bridge: not applicable.
+    const auto& x58 = dump("cap-pcie-1");
+    const auto& f = x58.functions.front();
+    const auto none = check_acs(x58, f, f);
+    ASSERT_TRUE(none);
+    EXPECT_EQ(none->outcome, Outcome::pass) << none->reason;
+    const auto& tree = dump("tree-asus-p6t6");
+    EXPECT_FALSE(check_acs(tree, fn(tree, "07:00.0"), fn(tree, "08:00.0")));  // two root ports: through the host bridge
+    // hwloc XML has no ACS registers: waived, naming them.
+    const auto w = check_acs(dgx2(), fn(dgx2(), "34:00.0"), fn(dgx2(), "36:00.0"));
+    ASSERT_TRUE(w);
+    EXPECT_EQ(w->outcome, Outcome::waived);
+}
+
+TEST(FactChecks, IommuDomainAgainstThePolicy) {
+    probe::Topology t = supermicro();  // a tree without IOMMU groups: the IOMMU is off
+    const auto off = check_iommu(Thresholds{}, t, fn(t, "1a:00.0"), fn(t, "1b:00.0"));
+    EXPECT_EQ(off.outcome, Outcome::pass) << off.reason;
+    Thresholds gpudirect;
+    gpudirect.iommu_allowed_domains = {"identity", "off"};
+    for (auto& f : t.functions)
+        if (f.address == bdf("1b:00.0")) f.iommu_domain_type = "DMA-FQ", f.iommu_group = 7;
+    const auto r = check_iommu(gpudirect, t, fn(t, "1a:00.0"), fn(t, "1b:00.0"));
+    EXPECT_EQ(r.outcome, Outcome::fail);
+    EXPECT_NE(r.reason.find("0000:1b:00.0 DMA-FQ (group 7)"), std::string::npos) << r.reason;
+    EXPECT_NE(r.remedy.find("iommu=pt"), std::string::npos);
+    EXPECT_EQ(check_iommu(Thresholds{}, dgx2(), fn(dgx2(), "34:00.0"), fn(dgx2(), "36:00.0")).outcome, Outcome::waived);
+}
+
+TEST(FactChecks, AtsWhereThePolicyWantsItUnderTranslation) {
+    probe::Topology t = supermicro();
+    Thresholds th;
+    th.ats_required_classes = {probe::DeviceClass::nic};
+    EXPECT_FALSE(check_ats(th, t, fn(t, "1a:00.0"), fn(t, "1b:00.0")));  // IOMMU off: nothing for ATS to do
+    for (auto& f : t.functions)
+        if (f.address == bdf("1a:00.0")) f.iommu_domain_type = "DMA", f.ats_enabled = false;
+    const auto r = check_ats(th, t, fn(t, "1a:00.0"), fn(t, "1b:00.0"));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->outcome, Outcome::fail);
+    EXPECT_NE(r->remedy.find("pci=noats"), std::string::npos);
+    for (auto& f : t.functions)
+        if (f.address == bdf("1a:00.0")) f.ats_enabled = true;
+    EXPECT_EQ(check_ats(th, t, fn(t, "1a:00.0"), fn(t, "1b:00.0"))->outcome, Outcome::pass);
+}
+
+TEST(FactChecks, PayloadSizesAlongThePath) {
+    const auto& tree = dump("tree-asus-p6t6");  // X58: MPS 128 everywhere, the Realtek NICs read 4096 at a time
+    const auto nics = check_mps_mrrs(Thresholds{}, links_on_path(tree, fn(tree, "07:00.0"), fn(tree, "08:00.0")),
+                                     fn(tree, "07:00.0"), fn(tree, "08:00.0"));
+    EXPECT_EQ(nics.outcome, Outcome::pass) << nics.reason;
+    probe::Topology t = tree;
+    for (auto& f : t.functions) {
+        if (f.address == bdf("00:1c.1")) f.mps_bytes = 256;  // the root port above 08:00.0
+        if (f.address == bdf("07:00.0")) f.mrrs_bytes = 128;
+    }
+    const auto mixed = check_mps_mrrs(Thresholds{}, links_on_path(t, fn(t, "07:00.0"), fn(t, "08:00.0")),
+                                      fn(t, "07:00.0"), fn(t, "08:00.0"));
+    EXPECT_EQ(mixed.outcome, Outcome::fail);
+    EXPECT_NE(mixed.reason.find("0000:00:1c.1 256"), std::string::npos) << mixed.reason;
+    EXPECT_NE(mixed.remedy.find("pcie_bus_safe"), std::string::npos);
+    for (auto& f : t.functions)
+        if (f.address == bdf("00:1c.1")) f.mps_bytes = 128;
+    const auto small = check_mps_mrrs(Thresholds{}, links_on_path(t, fn(t, "07:00.0"), fn(t, "08:00.0")),
+                                      fn(t, "07:00.0"), fn(t, "08:00.0"));
+    EXPECT_EQ(small.outcome, Outcome::fail);
+    EXPECT_NE(small.remedy.find("setpci -s 0000:07:00.0 CAP_EXP+08.w=2000:7000"), std::string::npos) << small.remedy;
+}
+
+TEST(FactChecks, RelaxedOrderingPerClass) {
+    const auto& tree = dump("tree-asus-p6t6");  // Realtek NICs: relaxed ordering on; GT218 GPU: on
+    Thresholds th;
+    EXPECT_FALSE(check_relaxed_ordering(th, fn(tree, "07:00.0"), fn(tree, "06:00.0")));  // no rule
+    th.relaxed_ordering_forbidden = {probe::DeviceClass::nic};
+    const auto r = check_relaxed_ordering(th, fn(tree, "07:00.0"), fn(tree, "06:00.0"));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->outcome, Outcome::fail);
+    EXPECT_NE(r->remedy.find("setpci -s 0000:07:00.0 CAP_EXP+08.w=0000:0010"), std::string::npos) << r->remedy;
+    th.relaxed_ordering_forbidden.clear();
+    th.relaxed_ordering_required = {probe::DeviceClass::nic, probe::DeviceClass::gpu};
+    EXPECT_EQ(check_relaxed_ordering(th, fn(tree, "07:00.0"), fn(tree, "06:00.0"))->outcome, Outcome::pass);
+}
+
+TEST(FactChecks, GpuBarCoversMemoryAndResizableBarAtItsLargest) {
+    probe::Topology t = supermicro();
+    for (auto& f : t.functions)
+        if (f.address == bdf("1b:00.0")) f.class_code = 0x030200;  // a Vector Engine's 64 GiB BAR, as a GPU
+    const auto& gpu = fn(t, "1b:00.0");
+    const auto& nic = fn(t, "1a:00.0");
+    EXPECT_EQ(check_bar(Thresholds{}, gpu, nic)->outcome, Outcome::pass);
+    EXPECT_FALSE(check_bar(Thresholds{}, nic, fn(t, "3d:00.0")));  // no GPU
+    Thresholds big;
+    big.gpu_bar_min_bytes = 128ull << 30;
+    EXPECT_EQ(check_bar(big, gpu, nic)->outcome, Outcome::fail);
+    probe::PciFunction small = gpu;
+    small.device_memory_bytes = 80ull << 30;
+    small.resizable_bars = {{0, 64ull << 30, {1ull << 30, 64ull << 30, 128ull << 30}}};
+    const auto r = check_bar(Thresholds{}, small, nic);
+    EXPECT_EQ(r->outcome, Outcome::fail);
+    EXPECT_NE(r->reason.find("smaller than its 80 GiB of memory"), std::string::npos) << r->reason;
+    EXPECT_NE(r->reason.find("resizable BAR 0 at 64 GiB of up to 128 GiB"), std::string::npos) << r->reason;
+    EXPECT_NE(r->remedy.find("Resizable BAR"), std::string::npos);
+}
+
+TEST(FactChecks, GpuNicLocality) {
+    probe::Topology t = supermicro();  // ConnectX-4s 1a:00.0 and 3e:00.0 below two host bridges of node 0
+    for (auto& f : t.functions)
+        if (f.address == bdf("1b:00.0") || f.address == bdf("3d:00.0")) f.class_code = 0x030200;  // as GPUs
+    const auto near = pair(t, "1a:00.0", "1b:00.0");  // one switch
+    const auto far = pair(t, "1a:00.0", "3d:00.0");   // two host bridges
+    Thresholds pxb;
+    pxb.gpu_nic_worst_path = probe::PathClass::PXB;
+    EXPECT_EQ(check_numa(pxb, near, fn(t, "1a:00.0"), fn(t, "1b:00.0"))->outcome, Outcome::pass);
+    EXPECT_EQ(check_numa(Thresholds{}, far, fn(t, "1a:00.0"), fn(t, "3d:00.0"))->outcome, Outcome::pass);
+    const auto r = check_numa(pxb, far, fn(t, "1a:00.0"), fn(t, "3d:00.0"));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->outcome, Outcome::fail) << r->reason;
+    EXPECT_NE(r->reason.find("GPU-NIC path NODE, worse than PXB"), std::string::npos) << r->reason;
+    EXPECT_FALSE(check_numa(pxb, pair(t, "1a:00.0", "3e:00.0"), fn(t, "1a:00.0"), fn(t, "3e:00.0")));  // two NICs
+}
+
+TEST(FactChecks, AerErrorsDuringTheMeasurementsNameDeviceAndCounter) {
+    const auto& t = dump("cap-aer-root");
+    const auto& a = fn(t, "00:02.0");
+    const auto& b = fn(t, "03:00.0");
+    EXPECT_EQ(check_aer(t, a, b, nullptr, nullptr).outcome, Outcome::pass);  // status registers all clear
+    AerSnapshot before, after;
+    probe::Aer counts;
+    counts.correctable_total = 5;
+    counts.nonfatal_total = 0;
+    counts.fatal_total = 0;
+    counts.counters = {{"BadTLP", 5}};
+    before[b.address] = counts;
+    after[b.address] = counts;
+    EXPECT_EQ(check_aer(t, a, b, &before, &after).outcome, Outcome::pass);
+    after[b.address].correctable_total = 7;
+    after[b.address].counters = {{"BadTLP", 6}, {"RxErr", 1}};
+    const auto r = check_aer(t, a, b, &before, &after);
+    EXPECT_EQ(r.outcome, Outcome::fail);
+    EXPECT_NE(r.reason.find("0000:03:00.0: 2 new correctable (BadTLP +1, RxErr +1)"), std::string::npos) << r.reason;
+    probe::Topology latched = t;
+    for (auto& f : latched.functions)
+        if (f.address == b.address) f.aer->uncorrectable_status = "CmpltTO";
+    const auto l = check_aer(latched, fn(latched, "00:02.0"), fn(latched, "03:00.0"), nullptr, nullptr);
+    EXPECT_EQ(l.outcome, Outcome::fail);
+    EXPECT_NE(l.reason.find("0000:03:00.0 CmpltTO"), std::string::npos) << l.reason;
+    EXPECT_EQ(check_aer(dgx2(), fn(dgx2(), "34:00.0"), fn(dgx2(), "36:00.0"), nullptr, nullptr).outcome,
+              Outcome::waived);
+}
+
+TEST(Thresholds, FactPoliciesParseAndRefuse) {
+    auto t = parse_thresholds(R"({"iommu": {"allowed_domain_types": ["identity"]}, "ats": {"required_classes": ["nic"]},
+        "mps_mrrs": {"mrrs_min_bytes": 1024}, "relaxed_ordering": {"required_classes": ["nic"]},
+        "bar": {"gpu_min_bytes": 17179869184, "resizable_at_largest": false}, "numa": {"gpu_nic_worst_path": "PXB"}})",
+                              "t.json");
+    ASSERT_TRUE(t.ok()) << t.error().message;
+    EXPECT_EQ(t->iommu_allowed_domains, std::vector<std::string>{"identity"});
+    EXPECT_EQ(t->mrrs_min_bytes, 1024u);
+    EXPECT_EQ(t->gpu_bar_min_bytes, 16ull << 30);
+    EXPECT_FALSE(t->resizable_bar_at_largest);
+    EXPECT_EQ(t->gpu_nic_worst_path, probe::PathClass::PXB);
+    for (const char* bad_doc : {R"({"iommu": {"allowed_domain_types": ["pt"]}})", R"({"ats": {"required_classes": ["fpga"]}})",
+                                R"({"mps_mrrs": {"mrrs_min_bytes": 384}})", R"({"numa": {"gpu_nic_worst_path": "NEAR"}})",
+                                R"({"bar": {"gpu_min_bytes": -1}})", R"({"bar": {"resizable_at_largest": 1}})"}) {
+        auto r = parse_thresholds(bad_doc, "t.json");
+        EXPECT_FALSE(r.ok()) << bad_doc;
+        if (!r.ok()) {
+            EXPECT_EQ(r.error().message.rfind("t.json: key ", 0), 0u) << r.error().message;
+        }
+    }
 }

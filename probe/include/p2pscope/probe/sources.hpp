@@ -3,6 +3,7 @@
 // the problem instead of a partial topology.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,9 @@ struct SysfsOptions {
     std::string pci_ids;  // empty: /usr/share/misc/pci.ids
 };
 Result<Topology> load_sysfs(const SysfsOptions& options);
+// One function's AER counters now (aer_dev_* under sysfs_root): for a
+// before-and-after comparison. None when the files are absent.
+std::optional<Aer> read_aer_counters(const std::string& sysfs_root, const PciAddress& address);
 
 // hwloc XML exported on any machine (lstopo --of xml, hwloc_topology_export_xml).
 Result<Topology> load_hwloc_xml(const std::string& path);

@@ -29,6 +29,9 @@ struct Measurers {
     std::string map_waiver;  // why map is null ("not run (--no-map)")
     TransferMeasurer* transfer = nullptr;
     std::string transfer_waiver;
+    // AER counters of these functions now (a live machine); null: only the
+    // status latched in the topology is checked.
+    std::function<AerSnapshot(const std::vector<probe::PciAddress>&)> read_aer;
 };
 
 struct PairReport {

@@ -44,6 +44,23 @@ struct Thresholds {
     uint64_t transfer_size_bytes = 4u << 20;
     double transfer_seconds = 0.5;
 
+    // Facts on the path (from the topology; checks `iommu` to `aer`).
+    // IOMMU domain types each device may be in; "off" is no IOMMU at all.
+    std::vector<std::string> iommu_allowed_domains = {"identity", "DMA", "DMA-FQ", "off"};
+    // Classes that must have ATS enabled when their IOMMU domain translates (DMA, DMA-FQ).
+    std::vector<probe::DeviceClass> ats_required_classes = {};
+    // Max Read Request Size each device of the pair must have at least.
+    uint64_t mrrs_min_bytes = 512;
+    // Classes whose relaxed ordering must be on, and classes where it must be off.
+    std::vector<probe::DeviceClass> relaxed_ordering_required = {};
+    std::vector<probe::DeviceClass> relaxed_ordering_forbidden = {};
+    // A GPU's largest BAR at least this (0: no minimum); covering the GPU's
+    // memory where the input says it; each resizable BAR at its largest size.
+    uint64_t gpu_bar_min_bytes = 0;
+    bool resizable_bar_at_largest = true;
+    // The worst path class a GPU-NIC pair may have (GPUDirect RDMA wants PXB or better).
+    probe::PathClass gpu_nic_worst_path = probe::PathClass::NODE;
+
     bool operator==(const Thresholds&) const = default;
 };
 
