@@ -26,6 +26,12 @@ jcheck "switch pair: map p99 of the CMB's p2pmem measured (ns, against the bound
   "$sw | $(chk map) | .measured > 0 and .unit == \"ns\" and (.reason | test(\"map_sgtable by 0000:04:00.0 of 0000:03:00.0.s p2pmem\"))"
 jcheck "switch pair: the P2P transfer fails with the DMA fault from the kernel log" "$r" \
   "$sw | $(chk transfer) | .result == \"fail\" and (.reason | test(\"engine nvme read .* fault: DMA fault at 0x[0-9a-f]+ \\\\(DMAR: \"))"
+jcheck "switch pair: AER counters read live before and after its measurements, none grew" "$r" \
+  "$sw | $(chk aer) | .result == \"pass\" and (.reason | test(\"no new AER error on [0-9]+ functions of the path during the measurements\"))"
+jcheck "switch pair: QEMU's NVMe reads 128 bytes per request: mps_mrrs fails with a setpci fix" "$r" \
+  "$sw | $(chk mps_mrrs) | .result == \"fail\" and (.reason | test(\"0000:03:00.0 128\")) and (.remedy | test(\"setpci -s 0000:03:00.0 CAP_EXP[+]08.w=2000:7000\"))"
+jcheck "switch pair: the guest's IOMMU domains are DMA (translated), allowed by default" "$r" \
+  "$sw | $(chk iommu) | .result == \"pass\" and (.reason | test(\"0000:03:00.0 DMA\"))"
 for b in 0000:03:00.0 0000:04:00.0; do
   solo=$(pair "$b" 0000:05:00.0)
   jcheck "$b with the solo NVMe: NOT_SUPPORTED across the host bridge, p2pdma fails with the whitelist reason" "$r" \
