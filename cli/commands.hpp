@@ -35,5 +35,6 @@ Action add_map_command(CLI::App& app);
 Action add_compare_command(CLI::App& app);
 Action add_xfer_command(CLI::App& app);
 Action add_qualify_command(CLI::App& app);
+Action add_diff_command(CLI::App& app);
 
 }  // namespace p2pscope::cli

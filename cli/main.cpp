@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
                                                       "verdict, degraded links, map p99, transfer bandwidth) against "
                                                       "thresholds, pass or fail per pair");
         commands.emplace_back(qualify, p2pscope::cli::add_qualify_command(*qualify));
+        auto* diff = app.add_subcommand("diff", "Compare a server with a golden one of the same model: devices, links, "
+                                                "ACS/MPS/IOMMU/ATS settings and P2P verdicts, matched by place in the tree");
+        commands.emplace_back(diff, p2pscope::cli::add_diff_command(*diff));
     }
     try {
         app.parse(argc, argv);

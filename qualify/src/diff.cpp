@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "p2pscope/qualify/diff.hpp"
+
+#include <cstdio>
+#include <algorithm>
+#include <map>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "p2pscope/json_text.hpp"
+
+namespace p2pscope::qualify {
+
+namespace {
+
+using nlohmann::json;
+
+// One report's devices by their place in the tree.
+struct Server {
+    std::string source;
+    std::map<std::string, const json*> by_place;
+    std::map<std::string, std::string> place_of;  // bdf -> place
+    const json* pairs = nullptr;
+};
+
+Result<json> parse(std::string_view text, const std::string& name) {
+    auto doc = parse_json_text(text);
+    if (!doc) return make_error(Errc::bad_input, name + ": " + doc.error().message);
+    if (!doc->is_object() || !doc->contains("schema") || (*doc)["schema"] != "p2pscope.topo/1" ||
+        !(*doc)["devices"].is_array() || !(*doc)["host_bridges"].is_array())
+        return make_error(Errc::bad_input, name + ": not a p2pscope topo report (p2pscope topo --format json)");
+    return doc;
+}
+
+Result<Server> index(const json& doc, const std::string& name) {
+    Server s;
+    s.source = doc.value("source", name);
+    std::map<std::string, size_t> host_bridge;
+    for (const auto& hb : doc["host_bridges"])
+        if (hb.is_object() && hb["id"].is_string()) host_bridge.emplace(hb["id"].get<std::string>(), host_bridge.size());
+    std::map<std::string, const json*> by_bdf;
+    for (const auto& d : doc["devices"]) {
+        if (!d.is_object() || !d["bdf"].is_string())
+            return make_error(Errc::bad_input, name + ": a device without a bdf");
+        by_bdf[d["bdf"].get<std::string>()] = &d;
+    }
+    for (const auto& [bdf, d] : by_bdf) {
+        // device.function numbers from the top of the tree down to this one.
+        std::string place;
+        const json* cur = d;
+        for (int depth = 0; cur && depth < 64; ++depth) {
+            const std::string b = (*cur)["bdf"].get<std::string>();
+            place = "/" + b.substr(b.size() >= 4 ? b.size() - 4 : 0) + place;
+            const json& parent = (*cur)["parent"];
+            cur = parent.is_string() && by_bdf.count(parent.get<std::string>()) ? by_bdf[parent.get<std::string>()] : nullptr;
+        }
+        const std::string hb = (*d)["host_bridge"].is_string() ? (*d)["host_bridge"].get<std::string>() : "";
+        auto it = host_bridge.find(hb);
+        place = "hb" + (it == host_bridge.end() ? std::string("?") : std::to_string(it->second)) + place;
+        s.by_place[place] = d;
+        s.place_of[bdf] = place;
+    }
+    s.pairs = doc.contains("pairs") && doc["pairs"].is_array() ? &doc["pairs"] : nullptr;
+    return s;
+}
+
+std::string str(const json& v) {
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_null()) return "unknown";
+    return v.dump();
+}
+
+std::string link_text(const json& d) {
+    const json& l = d["link"];
+    if (!l.is_object() || l["speed_gts"].is_null() || l["width"].is_null()) return "";
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%g GT/s x%d", l["speed_gts"].get<double>(), l["width"].get<int>());
+    return buf;
+}
+
+std::string ids(const json& d) { return str(d["vendor_id"]) + ":" + str(d["device_id"]); }
+
+}  // namespace
+
+Result<DiffReport> diff_topologies(std::string_view golden_text, const std::string& golden_name,
+                                   std::string_view candidate_text, const std::string& candidate_name) {
+    auto golden_doc = parse(golden_text, golden_name);
+    if (!golden_doc) return golden_doc.error();
+    auto candidate_doc = parse(candidate_text, candidate_name);
+    if (!candidate_doc) return candidate_doc.error();
+    auto g = index(*golden_doc, golden_name);
+    if (!g) return g.error();
+    auto c = index(*candidate_doc, candidate_name);
+    if (!c) return c.error();
+    DiffReport r;
+    r.golden_source = g->source;
+    r.candidate_source = c->source;
+    auto add = [&](std::string kind, const std::string& place, std::string golden, std::string candidate) {
+        r.differences.push_back({std::move(kind), place, std::move(golden), std::move(candidate)});
+    };
+    for (const auto& [place, gd] : g->by_place) {
+        auto it = c->by_place.find(place);
+        const std::string gbdf = str((*gd)["bdf"]);
+        if (it == c->by_place.end()) {
+            add("missing", place, ids(*gd) + " " + str((*gd)["name"]) + " at " + gbdf, "none");
+            continue;
+        }
+        const json& cd = *it->second;
+        const std::string cbdf = str(cd["bdf"]);
+        if (ids(*gd) != ids(cd)) {
+            add("other_device", place, ids(*gd) + " at " + gbdf, ids(cd) + " at " + cbdf);
+            continue;
+        }
+        ++r.matched_devices;
+        // Facts compared where both reports know them.
+        const std::string gl = link_text(*gd), cl = link_text(cd);
+        if (!gl.empty() && !cl.empty() && gl != cl) add("link", place, gl + " at " + gbdf, cl + " at " + cbdf);
+        auto fact = [&](const char* kind, const json& a, const json& b) {
+            if (!a.is_null() && !b.is_null() && a != b) add(kind, place, str(a) + " at " + gbdf, str(b) + " at " + cbdf);
+        };
+        fact("acs", (*gd)["acs"].is_object() ? (*gd)["acs"]["control_bits"] : json(nullptr),
+             cd["acs"].is_object() ? cd["acs"]["control_bits"] : json(nullptr));
+        static constexpr std::pair<const char*, const char*> facts[] = {
+            {"mps", "mps_bytes"},          {"mrrs", "mrrs_bytes"}, {"iommu", "iommu_domain_type"},
+            {"ats", "ats_enabled"},        {"relaxed_ordering", "relaxed_ordering"}};
+        for (const auto& [kind, key] : facts) fact(kind, (*gd)[key], cd[key]);
+    }
+    for (const auto& [place, cd] : c->by_place)
+        if (!g->by_place.count(place)) add("extra", place, "none", ids(*cd) + " " + str((*cd)["name"]) + " at " + str((*cd)["bdf"]));
+    // Pairs present in both reports, by their two places.
+    if (g->pairs && c->pairs) {
+        std::map<std::pair<std::string, std::string>, const json*> candidate_pairs;
+        auto key = [](const Server& s, const json& p) -> std::optional<std::pair<std::string, std::string>> {
+            if (!p.is_object() || !p["a"].is_string() || !p["b"].is_string()) return std::nullopt;
+            auto a = s.place_of.find(p["a"].get<std::string>()), b = s.place_of.find(p["b"].get<std::string>());
+            if (a == s.place_of.end() || b == s.place_of.end()) return std::nullopt;
+            return std::minmax(a->second, b->second);
+        };
+        for (const auto& p : *c->pairs)
+            if (auto k = key(*c, p)) candidate_pairs[*k] = &p;
+        for (const auto& p : *g->pairs) {
+            auto k = key(*g, p);
+            if (!k) continue;
+            auto it = candidate_pairs.find(*k);
+            if (it == candidate_pairs.end()) continue;
+            ++r.matched_pairs;
+            const json& q = *it->second;
+            const std::string place = k->first + " " + k->second;
+            const std::string gv = p["p2pdma"].is_object() ? str(p["p2pdma"]["verdict"]) : "unknown";
+            const std::string cv = q["p2pdma"].is_object() ? str(q["p2pdma"]["verdict"]) : "unknown";
+            if (gv != cv)
+                add("verdict", place, gv + " (" + str(p["a"]) + " " + str(p["b"]) + ")",
+                    cv + " (" + str(q["a"]) + " " + str(q["b"]) + ")" +
+                        (q["p2pdma"].is_object() ? ": " + str(q["p2pdma"]["reason"]) : ""));
+            if (str(p["path"]) != str(q["path"]))
+                add("path", place, str(p["path"]) + " (" + str(p["a"]) + " " + str(p["b"]) + ")",
+                    str(q["path"]) + " (" + str(q["a"]) + " " + str(q["b"]) + ")");
+        }
+    }
+    return r;
+}
+
+std::string render_diff_text(const DiffReport& r) {
+    std::string out = "p2pscope diff: golden " + r.golden_source + ", candidate " + r.candidate_source + "\n" +
+                      std::to_string(r.matched_devices) + " devices and " + std::to_string(r.matched_pairs) +
+                      " pairs matched by their place in the tree; " + std::to_string(r.differences.size()) +
+                      (r.differences.size() == 1 ? " difference\n" : " differences\n");
+    for (const auto& d : r.differences) {
+        char line[96];
+        std::snprintf(line, sizeof line, "  %-16s %s\n", d.kind.c_str(), d.place.c_str());
+        out += line;
+        out += "      golden:    " + d.golden + "\n      candidate: " + d.candidate + "\n";
+    }
+    return out;
+}
+
+std::string render_diff_markdown(const DiffReport& r) {
+    auto cell = [](std::string s) {
+        for (size_t i = 0; (i = s.find('|', i)) != std::string::npos; i += 2) s.replace(i, 1, "\\|");
+        return s;
+    };
+    std::string out = "**p2pscope diff**: golden `" + r.golden_source + "`, candidate `" + r.candidate_source +
+                      "`: " + std::to_string(r.differences.size()) + " difference(s) over " +
+                      std::to_string(r.matched_devices) + " devices and " + std::to_string(r.matched_pairs) +
+                      " pairs\n\n";
+    if (r.differences.empty()) return out;
+    out += "| kind | place | golden | candidate |\n|---|---|---|---|\n";
+    for (const auto& d : r.differences)
+        out += "| " + d.kind + " | `" + d.place + "` | " + cell(d.golden) + " | " + cell(d.candidate) + " |\n";
+    return out;
+}
+
+std::string render_diff_json(const DiffReport& r) {
+    json doc;
+    doc["schema"] = "p2pscope.diff/1";
+    doc["golden"] = r.golden_source;
+    doc["candidate"] = r.candidate_source;
+    doc["matched_devices"] = r.matched_devices;
+    doc["matched_pairs"] = r.matched_pairs;
+    doc["differences"] = json::array();
+    for (const auto& d : r.differences)
+        doc["differences"].push_back(
+            {{"kind", d.kind}, {"place", d.place}, {"golden", d.golden}, {"candidate", d.candidate}});
+    return doc.dump(2) + "\n";
+}
+
+}  // namespace p2pscope::qualify

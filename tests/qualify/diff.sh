@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# diff.sh P2PSCOPE FIXTURES EXPECT
+# p2pscope diff against a golden server: the Supermicro SYS-4029GP-TRT2 of the
+# fixtures as the golden one; candidates made from it as real servers of one
+# model differ: the same tree enumerated with other bus numbers (no
+# difference), a link trained at x8, a card missing, ACS redirect on a port
+# (the pairs below it change verdict), and input that is no topo report.
+set -u
+p2pscope=$1 fx=$2 expect=$3
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+fails=0
+check() { "$expect" "$@" || fails=$((fails + 1)); }
+jqcheck() {  # jqcheck NAME FILTER -- COMMAND...: the command's JSON satisfies FILTER
+    local name=$1 filter=$2; shift 3
+    if "$@" 2>/dev/null | jq -e "$filter" >/dev/null; then echo "ok: $name"; else
+        echo "FAIL: $name: JSON does not satisfy $filter"; "$@" 2>&1 | head -c 3000; fails=$((fails + 1)); fi
+}
+sm=32intel64-2p8co2t+8ve
+tar -xjf "$fx/hwloc-sysfs/$sm.tar.bz2" -C "$dir" || exit 1
+cp -a "$dir/$sm" "$dir/narrow" && echo 8 >"$dir/narrow/sys/bus/pci/devices/0000:1b:00.0/current_link_width"
+cp -a "$dir/$sm" "$dir/missing" && rm "$dir/missing/sys/bus/pci/devices/0000:3f:00.0"
+"$p2pscope" topo --sysfs-root "$dir/$sm" --class all --format json >"$dir/golden.json" || exit 1
+"$p2pscope" topo --sysfs-root "$dir/narrow" --class all --format json >"$dir/narrow.json" || exit 1
+"$p2pscope" topo --sysfs-root "$dir/missing" --class all --format json >"$dir/missing.json" || exit 1
+# The same machine with every bus number one higher: another server of the model, enumerated differently.
+python3 - "$dir/golden.json" "$dir/renumbered.json" <<'PY' || exit 1
+import json, re, sys
+bus = re.compile(r"^([0-9a-f]{4}):([0-9a-f]{2})")
+def up(v):
+    if isinstance(v, dict): return {k: up(x) for k, x in v.items()}
+    if isinstance(v, list): return [up(x) for x in v]
+    if isinstance(v, str): return bus.sub(lambda m: "%s:%02x" % (m.group(1), int(m.group(2), 16) + 1), v)
+    return v
+json.dump(up(json.load(open(sys.argv[1]))), open(sys.argv[2], "w"))
+PY
+# ACS at the PEX 9797 upstream port above four Vector Engines and a ConnectX-4 (the tree's 64 bytes of
+# config space hold none: as a root's reading would give it), off on the golden server, redirecting on the other.
+acs() { jq --arg c "$1" --arg bits "$2" '(.devices[] | select(.bdf == "0000:18:00.0")) |= (.acs = {"capability": "005f",
+        "control": $c, "control_bits": $bits, "redirect": ($bits != "")})' "$dir/golden.json"; }
+acs 0000 "" >"$dir/acs-off.json"
+acs 000c "ReqRedir CmpltRedir" >"$dir/acs-on.json"
+
+check 0 stdout "^29 devices and 66 pairs matched by their place in the tree; 0 differences$" -- \
+    "$p2pscope" diff "$dir/golden.json" "$dir/golden.json"
+check 0 stdout "^29 devices and 66 pairs matched by their place in the tree; 0 differences$" -- \
+    "$p2pscope" diff "$dir/golden.json" "$dir/renumbered.json"
+check 1 stdout "^      candidate: 8 GT/s x8 at 0000:1b:00.0$" -- "$p2pscope" diff "$dir/golden.json" "$dir/narrow.json"
+check 1 stderr "^p2pscope diff: 1 difference\\(s\\) from the golden server$" -- \
+    "$p2pscope" diff "$dir/golden.json" "$dir/narrow.json"
+jqcheck missing_card '.schema == "p2pscope.diff/1" and ([.differences[] | select(.kind == "missing")] | length) == 1
+    and ([.differences[] | select(.kind == "missing")][0].golden | test("1bcf:001c .* at 0000:3f:00.0$"))' -- \
+    "$p2pscope" diff "$dir/golden.json" "$dir/missing.json" --format json
+jqcheck extra_card '([.differences[] | select(.kind == "extra")] | length) == 1' -- \
+    "$p2pscope" diff "$dir/missing.json" "$dir/golden.json" --format json
+jqcheck renumbered_bdfs_named '.differences == [] and .matched_devices == 29' -- \
+    "$p2pscope" diff "$dir/golden.json" "$dir/renumbered.json" --format json
+jqcheck acs_setting '[.differences[] | select(.kind == "acs")] | length == 1 and .[0].candidate == "ReqRedir CmpltRedir at 0000:18:00.0"' -- \
+    "$p2pscope" diff "$dir/acs-off.json" "$dir/acs-on.json" --format json
+check 1 stdout "^\\| link \\| \`hb0/00.0/00.0/08.0/00.0\` \\| 8 GT/s x16 at 0000:1b:00.0 \\| 8 GT/s x8 at 0000:1b:00.0 \\|$" -- \
+    "$p2pscope" diff "$dir/golden.json" "$dir/narrow.json" --format markdown
+check 2 stderr "^p2pscope diff: .*/dev/null: a character device" -- "$p2pscope" diff "$dir/golden.json" /dev/null
+echo '{"schema": "p2pscope.qualify/1"}' >"$dir/qualify.json"
+check 2 stderr "^p2pscope diff: .*qualify.json: not a p2pscope topo report" -- "$p2pscope" diff "$dir/golden.json" "$dir/qualify.json"
+check 2 stderr "required" -- "$p2pscope" diff "$dir/golden.json"
+echo "$fails failure(s)"
+[ "$fails" = 0 ]
