@@ -11,7 +11,9 @@
 #include <ostream>
 
 #include "commands.hpp"
+#include "p2pscope/input_file.hpp"
 #include "p2pscope/probe/analysis.hpp"
+#include "p2pscope/probe/report.hpp"
 #include "p2pscope/probe/sources.hpp"
 #include "p2pscope/qualify/qualify.hpp"
 
@@ -22,6 +24,7 @@ namespace {
 struct QualifyOptions {
     probe::TopologyInput input;
     std::string thresholds;
+    std::string baseline;
     std::vector<std::string> devices;
     std::string format = "text";
     VerdictFlags verdict;
@@ -71,6 +74,23 @@ Status run_qualify(const QualifyOptions& o, std::ostream& out) {
     auto pairs = qualify::select_pairs(*topology, devices, th, *verdict);
     if (!pairs) return pairs.error();
 
+    // The baseline first: a bad file is refused before anything is measured.
+    std::optional<qualify::DiffReport> baseline;
+    if (!o.baseline.empty()) {
+        // This server as `p2pscope topo --class all --format json` would report it, against the golden one.
+        auto golden = read_input_file(o.baseline, 256u << 20, "a topo report");
+        if (!golden) return golden.error();
+        probe::PairSelection all;
+        all.all_classes = true;
+        auto selected = probe::select_functions(*topology, all);
+        if (!selected) return selected.error();
+        const auto all_pairs = probe::analyse_pairs(*topology, *selected, *verdict);
+        const std::string here = probe::render_json(probe::Report{*topology, *selected, all_pairs});
+        auto diff = qualify::diff_topologies(*golden, o.baseline, here, topology->source);
+        if (!diff) return diff.error();
+        baseline = std::move(*diff);
+    }
+
     // Measurements run on this machine only: saved topology data has no devices to measure.
     const bool live = o.input.is_live();
     const std::string not_live = "measurements need this machine's devices; the topology is " + topology->source;
@@ -96,12 +116,20 @@ Status run_qualify(const QualifyOptions& o, std::ostream& out) {
     // Progress only where measurements make it worth watching (saved data is instant).
     auto report = qualify::run(*topology, *pairs, th, m, m.map || m.transfer ? progress_on_stderr() : nullptr);
     report.thresholds_file = o.thresholds;
+    report.baseline = std::move(baseline);
+    report.baseline_file = o.baseline;
+
     out << (o.format == "json" ? qualify::render_json(report) : qualify::render_text(report));
     switch (report.verdict()) {
-    case qualify::Verdict::fail:
-        return make_error(Errc::regression, std::to_string(report.checks(qualify::Outcome::fail)) + " check(s) failed on " +
-                                                std::to_string(report.pairs_with(qualify::Outcome::fail)) + " of " +
-                                                std::to_string(report.pairs.size()) + " pair(s)");
+    case qualify::Verdict::fail: {
+        std::string what = std::to_string(report.checks(qualify::Outcome::fail)) + " check(s) failed on " +
+                           std::to_string(report.pairs_with(qualify::Outcome::fail)) + " of " +
+                           std::to_string(report.pairs.size()) + " pair(s)";
+        if (report.baseline && !report.baseline->differences.empty())
+            what += "; " + std::to_string(report.baseline->differences.size()) + " difference(s) from the baseline " +
+                    o.baseline;
+        return make_error(Errc::regression, what);
+    }
     case qualify::Verdict::nothing_checked:
         return make_error(Errc::unsupported,
                           report.pairs.empty()
@@ -121,6 +149,10 @@ Action add_qualify_command(CLI::App& app) {
     add_topology_source_options(app, o->input);
     app.add_option("--thresholds", o->thresholds,
                    "Thresholds file (JSON, docs/qualify.md); default: the built-in values of qualify/thresholds.json")
+        ->type_name("FILE");
+    app.add_option("--baseline", o->baseline,
+                   "A golden server's `p2pscope topo --class all --format json` report: differences from it fail "
+                   "(as p2pscope diff)")
         ->type_name("FILE");
     app.add_option("--devices", o->devices, "Qualify every pair of exactly these functions (BDFs, bridges allowed)")
         ->delimiter(',')

@@ -42,8 +42,8 @@ int Report::pairs_with(Outcome o) const {
 }
 
 Verdict Report::verdict() const {
-    if (checks(Outcome::fail)) return Verdict::fail;
-    if (!checks(Outcome::pass)) return Verdict::nothing_checked;
+    if (checks(Outcome::fail) || (baseline && !baseline->differences.empty())) return Verdict::fail;
+    if (!checks(Outcome::pass) && !baseline) return Verdict::nothing_checked;
     return checks(Outcome::waived) ? Verdict::pass_with_waivers : Verdict::pass;
 }
 

@@ -62,6 +62,13 @@ std::string render_text(const Report& r) {
             if (c.outcome == Outcome::fail && !c.remedy.empty()) out += "                           fix: " + c.remedy + "\n";
         }
     }
+    if (r.baseline) {
+        out += "Baseline " + r.baseline_file + ": " + std::to_string(r.baseline->differences.size()) +
+               " difference(s) over " + std::to_string(r.baseline->matched_devices) + " devices and " +
+               std::to_string(r.baseline->matched_pairs) + " pairs matched by their place in the tree\n";
+        for (const auto& d : r.baseline->differences)
+            out += "  " + d.kind + " " + d.place + ": golden " + d.golden + ", here " + d.candidate + "\n";
+    }
     out += summary(r);
     return out;
 }
@@ -103,6 +110,17 @@ std::string render_json(const Report& r) {
         {"numa", {{"gpu_nic_worst_path", std::string(probe::to_string(th.gpu_nic_worst_path))}}},
     };
     doc["result"] = std::string(to_string(r.verdict()));
+    if (r.baseline) {
+        json diffs = json::array();
+        for (const auto& d : r.baseline->differences)
+            diffs.push_back({{"kind", d.kind}, {"place", d.place}, {"golden", d.golden}, {"candidate", d.candidate}});
+        doc["baseline"] = {{"file", r.baseline_file},
+                           {"matched_devices", r.baseline->matched_devices},
+                           {"matched_pairs", r.baseline->matched_pairs},
+                           {"differences", diffs}};
+    } else {
+        doc["baseline"] = nullptr;
+    }
     doc["summary"] = {
         {"pairs", r.pairs.size()},
         {"pairs_failed", r.pairs_with(Outcome::fail)},

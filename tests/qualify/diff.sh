@@ -63,5 +63,17 @@ check 2 stderr "^p2pscope diff: .*/dev/null: a character device" -- "$p2pscope" 
 echo '{"schema": "p2pscope.qualify/1"}' >"$dir/qualify.json"
 check 2 stderr "^p2pscope diff: .*qualify.json: not a p2pscope topo report" -- "$p2pscope" diff "$dir/golden.json" "$dir/qualify.json"
 check 2 stderr "required" -- "$p2pscope" diff "$dir/golden.json"
+# qualify --baseline: the same comparison in the qualification report; a difference alone fails the run.
+check 1 stderr "^p2pscope qualify: 0 check\\(s\\) failed on 0 of 1 pair\\(s\\); 1 difference\\(s\\) from the baseline .*golden.json$" -- \
+    "$p2pscope" qualify --sysfs-root "$dir/narrow" --devices 3d:00.0,3e:00.0 --baseline "$dir/golden.json"
+check 0 stdout "^Baseline .*golden.json: 0 difference\\(s\\) over 29 devices and 66 pairs matched by their place in the tree$" -- \
+    "$p2pscope" qualify --sysfs-root "$dir/$sm" --devices 3d:00.0,3e:00.0 --baseline "$dir/golden.json"
+jqcheck qualify_baseline_json '.result == "fail" and .baseline.matched_devices == 29
+    and .baseline.differences == [{"kind": "link", "place": "hb0/00.0/00.0/08.0/00.0", "golden": "8 GT/s x16 at 0000:1b:00.0",
+                                    "candidate": "8 GT/s x8 at 0000:1b:00.0"}]' -- \
+    "$p2pscope" qualify --sysfs-root "$dir/narrow" --devices 3d:00.0,3e:00.0 --baseline "$dir/golden.json" --format json
+jqcheck qualify_without_baseline '.baseline == null' -- "$p2pscope" qualify --sysfs-root "$dir/$sm" --format json
+check 2 stderr "^p2pscope qualify: .*qualify.json: not a p2pscope topo report" -- \
+    "$p2pscope" qualify --sysfs-root "$dir/$sm" --baseline "$dir/qualify.json"
 echo "$fails failure(s)"
 [ "$fails" = 0 ]

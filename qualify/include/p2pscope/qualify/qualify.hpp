@@ -12,6 +12,7 @@
 #include "p2pscope/probe/analysis.hpp"
 #include "p2pscope/probe/topology.hpp"
 #include "p2pscope/qualify/checks.hpp"
+#include "p2pscope/qualify/diff.hpp"
 #include "p2pscope/qualify/measure.hpp"
 #include "p2pscope/qualify/thresholds.hpp"
 
@@ -50,6 +51,10 @@ struct Report {
     std::string thresholds_file;  // empty: built-in defaults (= qualify/thresholds.json)
     Thresholds thresholds;
     std::vector<PairReport> pairs;
+    // --baseline: this server against a golden one (p2pscope diff); a
+    // difference fails the run.
+    std::optional<DiffReport> baseline;
+    std::string baseline_file;
     int checks(Outcome o) const;
     int pairs_with(Outcome o) const;
     Verdict verdict() const;
