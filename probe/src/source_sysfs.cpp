@@ -234,8 +234,15 @@ std::vector<PciFunction> read_function_dirs(const fs::path& devices, std::vector
 }  // namespace
 
 std::optional<Aer> read_aer_counters(const std::string& sysfs_root, const PciAddress& address) {
+    const fs::path dev = fs::path(sysfs_root.empty() ? "/" : sysfs_root) / "sys/bus/pci/devices" / address.to_string();
+    // The status registers (config space beyond 256 bytes: readable by root) and Linux's counters.
     PciFunction f;
-    read_aer_counters(fs::path(sysfs_root.empty() ? "/" : sysfs_root) / "sys/bus/pci/devices" / address.to_string(), f);
+    std::ifstream in(dev / "config", std::ios::binary);
+    std::vector<uint8_t> config(4096);
+    in.read(reinterpret_cast<char*>(config.data()), static_cast<std::streamsize>(config.size()));
+    config.resize(static_cast<size_t>(in.gcount()));
+    decode_config_space(config, f);
+    read_aer_counters(dev, f);
     return f.aer;
 }
 

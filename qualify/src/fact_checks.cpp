@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <set>
+#include <sstream>
 
 #include "p2pscope/qualify/checks.hpp"
 
@@ -316,6 +317,20 @@ CheckResult check_aer(const probe::Topology& t, const probe::PciFunction& a, con
             {"correctable", &probe::Aer::correctable_total},
             {"non-fatal", &probe::Aer::nonfatal_total},
             {"fatal", &probe::Aer::fatal_total}};
+        // Bits latched during the measurements: errors the OS has not handled
+        // (yet, or at all where firmware owns AER) show here first.
+        auto newly = [](const std::string& before_bits, const std::string& after_bits) {
+            std::string out;
+            std::istringstream in(after_bits);
+            for (std::string w; in >> w;)
+                if ((" " + before_bits + " ").find(" " + w + " ") == std::string::npos) out += (out.empty() ? "" : " ") + w;
+            return out;
+        };
+        if (x->second.status_read && y->second.status_read) {
+            const std::string bits = newly(x->second.uncorrectable_status + " " + x->second.correctable_status,
+                                           y->second.uncorrectable_status + " " + y->second.correctable_status);
+            if (!bits.empty()) grew.push_back(bdf(*f) + ": latched " + bits);
+        }
         for (const auto& [name, total] : totals) {
             const uint64_t old_total = (x->second.*total).value_or(0), new_total = (y->second.*total).value_or(0);
             if (new_total <= old_total) continue;
