@@ -12,17 +12,14 @@
 #include <gtest/gtest.h>
 
 #include "p2pscope/input_file.hpp"
+#include "common/temp_dir.hpp"
 
 using namespace p2pscope;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-    fs::path path = fs::temp_directory_path() / ("p2pscope-input-" + std::to_string(::getpid()));
-    TempDir() { fs::create_directories(path); }
-    ~TempDir() { fs::remove_all(path); }
-};
+using p2pscope::test::TempDir;
 
 }  // namespace
 

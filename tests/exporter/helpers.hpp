@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <prometheus/metric_family.h>
+#include "common/temp_dir.hpp"
 
 namespace p2pscope::exporter::test {
 
@@ -19,19 +20,7 @@ inline const std::filesystem::path kSource = P2PSCOPE_SOURCE_DIR;
 inline const std::string kDgx2 = (kFixtures / "hwloc-xml/nvidiaDGX2.xml").string();
 inline const std::string kAsus = (kFixtures / "lspci-dump/tree-asus-p6t6").string();
 
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        std::string t = (std::filesystem::temp_directory_path() / "p2pscoped-test-XXXXXX").string();
-        path = ::mkdtemp(t.data()) ? t : std::string();
-    }
-    ~TempDir() {
-        std::error_code ec;
-        if (!path.empty()) std::filesystem::remove_all(path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-};
+using p2pscope::test::TempDir;
 
 inline std::string read_text(const std::filesystem::path& p) {
     std::ifstream in(p, std::ios::binary);

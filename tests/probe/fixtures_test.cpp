@@ -19,6 +19,7 @@
 #include "p2pscope/probe/analysis.hpp"
 #include "p2pscope/probe/report.hpp"
 #include "p2pscope/probe/sources.hpp"
+#include "common/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace p2pscope::probe;
@@ -52,18 +53,7 @@ PathClass path(const Topology& t, const std::string& a, const std::string& b) {
     return path_class(t, *fa, *fb).path;
 }
 
-// A temporary directory removed at the end of the test.
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        char tmpl[] = "/tmp/p2pscope-test-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
+using p2pscope::test::TempDir;
 
 }  // namespace
 

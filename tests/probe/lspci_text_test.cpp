@@ -16,6 +16,7 @@
 #include "p2pscope/probe/analysis.hpp"
 #include "p2pscope/probe/report.hpp"
 #include "p2pscope/probe/sources.hpp"
+#include "common/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace p2pscope::probe;
@@ -25,17 +26,7 @@ namespace {
 const fs::path kFixtures = P2PSCOPE_FIXTURES;
 const char* const kDumps[] = {"cap-aer-root", "cap-dpc", "cap-multicast", "cap-pcie-1", "tree-asus-p6t6"};
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        char tmpl[] = "/tmp/p2pscope-text-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
+using p2pscope::test::TempDir;
 
 // Runs a shell command; its standard output, or a failed test.
 std::string run(const std::string& cmd) {

@@ -6,15 +6,7 @@
 # trained at x8), and the JSON report checked with jq.
 set -u
 p2pscope=$1 fx=$2 expect=$3
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fails=0
-check() { "$expect" "$@" || fails=$((fails + 1)); }
-jqcheck() {  # jqcheck NAME FILTER -- COMMAND...: the command's JSON satisfies FILTER
-    local name=$1 filter=$2; shift 3
-    if "$@" 2>/dev/null | jq -e "$filter" >/dev/null; then echo "ok: $name"; else
-        echo "FAIL: $name: JSON does not satisfy $filter"; "$@" 2>&1 | head -c 3000; fails=$((fails + 1)); fi
-}
+source "$(dirname "$0")/lib.sh"
 tar -xjf "$fx/hwloc-sysfs/40intel64-2g2n4c+pci.tar.bz2" -C "$dir" || exit 1
 tar -xjf "$fx/hwloc-sysfs/32intel64-2p8co2t+8ve.tar.bz2" -C "$dir" || exit 1
 mkdir -p "$dir/laptop" "$dir/degraded"

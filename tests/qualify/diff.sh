@@ -3,19 +3,12 @@
 # p2pscope diff against a golden server: the Supermicro SYS-4029GP-TRT2 of the
 # fixtures as the golden one; candidates made from it as real servers of one
 # model differ: the same tree enumerated with other bus numbers (no
-# difference), a link trained at x8, a card missing, ACS redirect on a port
-# (the pairs below it change verdict), and input that is no topo report.
+# difference), a link trained at x8, a card missing, ACS redirect switched on
+# at a switch port; qualify --baseline with the same comparison; and input
+# that is no topo report.
 set -u
 p2pscope=$1 fx=$2 expect=$3
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fails=0
-check() { "$expect" "$@" || fails=$((fails + 1)); }
-jqcheck() {  # jqcheck NAME FILTER -- COMMAND...: the command's JSON satisfies FILTER
-    local name=$1 filter=$2; shift 3
-    if "$@" 2>/dev/null | jq -e "$filter" >/dev/null; then echo "ok: $name"; else
-        echo "FAIL: $name: JSON does not satisfy $filter"; "$@" 2>&1 | head -c 3000; fails=$((fails + 1)); fi
-}
+source "$(dirname "$0")/lib.sh"
 sm=32intel64-2p8co2t+8ve
 tar -xjf "$fx/hwloc-sysfs/$sm.tar.bz2" -C "$dir" || exit 1
 cp -a "$dir/$sm" "$dir/narrow" && echo 8 >"$dir/narrow/sys/bus/pci/devices/0000:1b:00.0/current_link_width"

@@ -10,6 +10,7 @@
 
 #include "p2pscope/probe/sources.hpp"
 #include "p2pscope/qualify/qualify.hpp"
+#include "common/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace p2pscope;
@@ -23,17 +24,7 @@ const fs::path kBad = P2PSCOPE_BAD_THRESHOLDS;
 
 probe::PciAddress bdf(const std::string& s) { return *probe::PciAddress::parse(s); }
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        char tmpl[] = "/tmp/p2pscope-qualify-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
+using p2pscope::test::TempDir;
 
 // An unpacked sysfs fixture; `edit` may change the copy before it is read.
 probe::Topology unpack_sysfs(const TempDir& dir, const std::string& tarball, const std::string& subdir,
