@@ -80,6 +80,10 @@ std::optional<uint16_t> hex_word(std::string_view s) {
 }  // namespace
 
 void resolve_names(std::vector<NameLookup>& lookups, const std::string& pci_ids) {
+    // Class ids the input gave (-nn) are kept; one found by a base class's
+    // name may still give way to a subclass of that name.
+    std::vector<bool> given(lookups.size());
+    for (size_t i = 0; i < lookups.size(); ++i) given[i] = lookups[i].class_id.has_value();
     // Names pci.ids lacks, printed as ids.
     for (auto& q : lookups) {
         std::string_view c = q.class_text;
@@ -114,8 +118,9 @@ void resolve_names(std::vector<NameLookup>& lookups, const std::string& pci_ids)
                 std::from_chars(l.data() + 2, l.data() + std::min<size_t>(4, l.size()), v, 16);
                 base_class = static_cast<uint8_t>(v);
                 const std::string_view name = l.size() > 6 ? l.substr(6) : std::string_view{};
-                for (auto& q : lookups)
-                    if (!q.class_id && q.class_text == name) q.class_id = static_cast<uint16_t>(base_class << 8);
+                for (size_t i = 0; i < lookups.size(); ++i)
+                    if (!given[i] && !lookups[i].class_id && lookups[i].class_text == name)
+                        lookups[i].class_id = static_cast<uint16_t>(base_class << 8);
                 return true;
             }
             if (in_classes || l.size() < 6) return true;
@@ -139,8 +144,9 @@ void resolve_names(std::vector<NameLookup>& lookups, const std::string& pci_ids)
             if (l.size() < 5) return true;
             std::from_chars(l.data() + 1, l.data() + 3, v, 16);
             const std::string_view name = l.substr(5);
-            for (auto& q : lookups)
-                if (q.class_text == name) q.class_id = static_cast<uint16_t>(base_class << 8 | v);
+            for (size_t i = 0; i < lookups.size(); ++i)
+                if (!given[i] && lookups[i].class_text == name)
+                    lookups[i].class_id = static_cast<uint16_t>(base_class << 8 | v);
             return true;
         }
         if (!in_wanted_vendor) return true;

@@ -149,13 +149,23 @@ uint16_t acs_bits(const std::string& text) {
     return bits;
 }
 
+// "[110 v1] Access Control Services" (extended space) against "[90] Express (v2) Root Port".
+bool is_extended_capability(const std::string& capability) {
+    const size_t close = capability.find(']');
+    return close != std::string::npos && capability.find(" v") < close;
+}
+
 // One device's block: the header and its indented lines, each register with
 // its continuation lines joined ("DevCtl: ... NoSnoop- MaxPayload 256 bytes").
 struct Block {
     PciAddress address;
     std::string header;  // after the address
     unsigned line = 0;
-    std::vector<std::pair<std::string, std::string>> fields;  // (key, value) in order: "Bus", "DevCtl", "Capabilities"
+    struct Field {
+        std::string key, value;
+        size_t depth;  // leading tabs: 1 for the function's own lines, 2 for a capability's registers
+    };
+    std::vector<Field> fields;  // in order: "Bus", "Capabilities", "DevCtl"
 };
 
 struct Parsed {
@@ -209,12 +219,12 @@ Result<Parsed> split(const std::string& path, const std::string& text) {
         const bool opens = tabs == 1 || (tabs == 2 && colon != std::string::npos) || current->fields.empty();
         if (opens) {
             if (colon == std::string::npos)
-                current->fields.emplace_back(body, "");
+                current->fields.push_back({body, "", tabs});
             else
-                current->fields.emplace_back(trim(std::string_view(body).substr(0, colon)),
-                                             trim(std::string_view(body).substr(colon + 1)));
+                current->fields.push_back({trim(std::string_view(body).substr(0, colon)),
+                                           trim(std::string_view(body).substr(colon + 1)), tabs});
         } else {
-            current->fields.back().second += " " + body;
+            current->fields.back().value += " " + body;
         }
     }
     return out;
@@ -324,31 +334,32 @@ void apply_fields(const Block& b, bool extended_visible, PciFunction& f, bool& a
     std::string cap;           // the capability the current register lines belong to
     unsigned cap_version = 1;  // of the PCI Express capability
     bool saw_extended = false, saw_capabilities = false, no_capabilities = false;
-    for (const auto& [key, value] : b.fields) {
-        if (key == "Capabilities") {
+    for (const auto& [key, value, depth] : b.fields) {
+        // The function's own lines; a capability's registers may reuse their
+        // names (SR-IOV prints its VFs' "Region" lines).
+        const bool own = depth == 1;
+        if (key == "Capabilities" && own) {
             saw_capabilities = true;
             if (value.find("<access denied>") != std::string::npos) {
                 access_denied = true;
                 continue;
             }
             cap = value;
-            // "[90] Express (v2) Root Port", "[110 v1] Access Control Services"
-            const size_t close = value.find(']');
-            if (close != std::string::npos && value.find(' ') < close) saw_extended = true;
+            if (is_extended_capability(value)) saw_extended = true;
             if (value.find("] Express") != std::string::npos) {
                 f.port_type = port_type_named(value);
                 cap_version = static_cast<unsigned>(int_after(value, "(v").value_or(1));
             }
             continue;
         }
-        if (key == "Status" && flag(value, "Cap") == false) no_capabilities = true;
-        if (key == "Bus") {
+        if (own && key == "Status" && flag(value, "Cap") == false) no_capabilities = true;
+        if (own && key == "Bus") {
             f.is_bridge = true;
             if (auto p = value.find("secondary="); p != std::string::npos)
                 if (auto v = hex_value(value.substr(p + 10, 2))) f.secondary_bus = static_cast<uint8_t>(*v);
             if (auto p = value.find("subordinate="); p != std::string::npos)
                 if (auto v = hex_value(value.substr(p + 12, 2))) f.subordinate_bus = static_cast<uint8_t>(*v);
-        } else if (key.rfind("Region ", 0) == 0) {
+        } else if (own && key.rfind("Region ", 0) == 0) {
             Bar bar;
             bar.index = int_after(key, "Region ").value_or(-1);
             if (bar.index < 0 || bar.index > 5 || value.find("<unassigned>") != std::string::npos) continue;
@@ -360,11 +371,11 @@ void apply_fields(const Block& b, bool extended_visible, PciFunction& f, bool& a
                 bar.size_bytes = parse_size(std::string_view(value).substr(p + 6, close - p - 6));
             }
             f.bars.push_back(bar);
-        } else if (key == "Kernel driver in use") {
+        } else if (own && key == "Kernel driver in use") {
             f.driver = value;
-        } else if (key == "NUMA node") {
+        } else if (own && key == "NUMA node") {
             f.numa_node = int_after(value, "");
-        } else if (key == "IOMMU group") {
+        } else if (own && key == "IOMMU group") {
             f.iommu_group = int_after(value, "");
         } else if (cap.find("] Express") != std::string::npos) {
             if (key == "DevCtl") {
@@ -380,14 +391,17 @@ void apply_fields(const Block& b, bool extended_visible, PciFunction& f, bool& a
                 f.link.speed_gts = speed_after(value, "Speed ");
                 f.link.width = positive(int_after(value, "Width x"));
             } else if (key == "DevCap2" && cap_version >= 2) {
-                TenBitTags tags = f.ten_bit_tags.value_or(TenBitTags{});
-                tags.completer_supported = flag(value, "10BitTagComp").value_or(false);
-                tags.requester_supported = flag(value, "10BitTagReq").value_or(false);
-                f.ten_bit_tags = tags;
-            } else if (key == "DevCtl2" && cap_version >= 2) {
-                TenBitTags tags = f.ten_bit_tags.value_or(TenBitTags{});
-                tags.requester_enabled = flag(value, "10BitTagReq").value_or(false);
-                f.ten_bit_tags = tags;
+                // Older lspci prints no 10-bit tag flags: unknown, not "unsupported".
+                const auto comp = flag(value, "10BitTagComp"), req = flag(value, "10BitTagReq");
+                if (comp && req) {
+                    TenBitTags tags = f.ten_bit_tags.value_or(TenBitTags{});
+                    tags.completer_supported = *comp;
+                    tags.requester_supported = *req;
+                    f.ten_bit_tags = tags;
+                }
+            } else if (key == "DevCtl2" && cap_version >= 2 && f.ten_bit_tags) {
+                if (auto enabled = flag(value, "10BitTagReq")) f.ten_bit_tags->requester_enabled = *enabled;
+                else f.ten_bit_tags.reset();
             }
         } else if (cap.find("Access Control Services") != std::string::npos) {
             Acs acs = f.acs.value_or(Acs{});
@@ -451,9 +465,8 @@ Result<Topology> load_lspci_text(const std::string& path) {
     t.source = "lspci-text:" + path;
     bool extended_visible = false;
     for (const auto& b : parsed->blocks)
-        for (const auto& [key, value] : b.fields)
-            if (key == "Capabilities" && value.find(" v") != std::string::npos && value.find(" v") < value.find(']'))
-                extended_visible = true;
+        for (const auto& field : b.fields)
+            if (field.key == "Capabilities" && is_extended_capability(field.value)) extended_visible = true;
 
     std::vector<NameLookup> lookups;
     std::vector<Header> headers;

@@ -16,6 +16,14 @@ namespace {
 
 using nlohmann::json;
 
+// A member of an object, or null: reading a report never asserts or throws on a missing or mistyped key.
+const json& field(const json& j, const char* key) {
+    static const json null;
+    if (!j.is_object()) return null;
+    auto it = j.find(key);
+    return it == j.end() ? null : *it;
+}
+
 // One report's devices by their place in the tree.
 struct Server {
     std::string source;
@@ -27,41 +35,44 @@ struct Server {
 Result<json> parse(std::string_view text, const std::string& name) {
     auto doc = parse_json_text(text);
     if (!doc) return make_error(Errc::bad_input, name + ": " + doc.error().message);
-    if (!doc->is_object() || !doc->contains("schema") || (*doc)["schema"] != "p2pscope.topo/1" ||
-        !(*doc)["devices"].is_array() || !(*doc)["host_bridges"].is_array())
+    if (!doc->is_object() || !doc->contains("schema") || field(*doc, "schema") != "p2pscope.topo/1" ||
+        !field(*doc, "devices").is_array() || !field(*doc, "host_bridges").is_array())
         return make_error(Errc::bad_input, name + ": not a p2pscope topo report (p2pscope topo --format json)");
     return doc;
 }
 
 Result<Server> index(const json& doc, const std::string& name) {
     Server s;
-    s.source = doc.value("source", name);
+    s.source = field(doc, "source").is_string() ? field(doc, "source").get<std::string>() : name;
     std::map<std::string, size_t> host_bridge;
-    for (const auto& hb : doc["host_bridges"])
-        if (hb.is_object() && hb["id"].is_string()) host_bridge.emplace(hb["id"].get<std::string>(), host_bridge.size());
+    for (const auto& hb : field(doc, "host_bridges"))
+        if (hb.is_object() && field(hb, "id").is_string()) host_bridge.emplace(field(hb, "id").get<std::string>(), host_bridge.size());
     std::map<std::string, const json*> by_bdf;
-    for (const auto& d : doc["devices"]) {
-        if (!d.is_object() || !d["bdf"].is_string())
+    for (const auto& d : field(doc, "devices")) {
+        if (!d.is_object() || !field(d, "bdf").is_string())
             return make_error(Errc::bad_input, name + ": a device without a bdf");
-        by_bdf[d["bdf"].get<std::string>()] = &d;
+        by_bdf[field(d, "bdf").get<std::string>()] = &d;
     }
     for (const auto& [bdf, d] : by_bdf) {
         // device.function numbers from the top of the tree down to this one.
         std::string place;
         const json* cur = d;
         for (int depth = 0; cur && depth < 64; ++depth) {
-            const std::string b = (*cur)["bdf"].get<std::string>();
+            const std::string b = field(*cur, "bdf").get<std::string>();
             place = "/" + b.substr(b.size() >= 4 ? b.size() - 4 : 0) + place;
-            const json& parent = (*cur)["parent"];
+            const json& parent = field(*cur, "parent");
             cur = parent.is_string() && by_bdf.count(parent.get<std::string>()) ? by_bdf[parent.get<std::string>()] : nullptr;
         }
-        const std::string hb = (*d)["host_bridge"].is_string() ? (*d)["host_bridge"].get<std::string>() : "";
+        const std::string hb = field(*d, "host_bridge").is_string() ? field(*d, "host_bridge").get<std::string>() : "";
         auto it = host_bridge.find(hb);
         place = "hb" + (it == host_bridge.end() ? std::string("?") : std::to_string(it->second)) + place;
+        // Two devices at one place (their parents are not in the report: hwloc
+        // XML, trimmed trees) are told apart by their order, as on any server of the model.
+        for (int n = 2; s.by_place.count(place); ++n) place = place.substr(0, place.rfind('#')) + "#" + std::to_string(n);
         s.by_place[place] = d;
         s.place_of[bdf] = place;
     }
-    s.pairs = doc.contains("pairs") && doc["pairs"].is_array() ? &doc["pairs"] : nullptr;
+    s.pairs = field(doc, "pairs").is_array() ? &field(doc, "pairs") : nullptr;
     return s;
 }
 
@@ -72,14 +83,16 @@ std::string str(const json& v) {
 }
 
 std::string link_text(const json& d) {
-    const json& l = d["link"];
-    if (!l.is_object() || l["speed_gts"].is_null() || l["width"].is_null()) return "";
+    const json& l = field(d, "link");
+    const json& speed = field(l, "speed_gts");
+    const json& width = field(l, "width");
+    if (!speed.is_number() || !width.is_number_integer()) return "";
     char buf[48];
-    std::snprintf(buf, sizeof buf, "%g GT/s x%d", l["speed_gts"].get<double>(), l["width"].get<int>());
+    std::snprintf(buf, sizeof buf, "%g GT/s x%lld", speed.get<double>(), static_cast<long long>(width.get<int64_t>()));
     return buf;
 }
 
-std::string ids(const json& d) { return str(d["vendor_id"]) + ":" + str(d["device_id"]); }
+std::string ids(const json& d) { return str(field(d, "vendor_id")) + ":" + str(field(d, "device_id")); }
 
 }  // namespace
 
@@ -101,13 +114,13 @@ Result<DiffReport> diff_topologies(std::string_view golden_text, const std::stri
     };
     for (const auto& [place, gd] : g->by_place) {
         auto it = c->by_place.find(place);
-        const std::string gbdf = str((*gd)["bdf"]);
+        const std::string gbdf = str(field(*gd, "bdf"));
         if (it == c->by_place.end()) {
-            add("missing", place, ids(*gd) + " " + str((*gd)["name"]) + " at " + gbdf, "none");
+            add("missing", place, ids(*gd) + " " + str(field(*gd, "name")) + " at " + gbdf, "none");
             continue;
         }
         const json& cd = *it->second;
-        const std::string cbdf = str(cd["bdf"]);
+        const std::string cbdf = str(field(cd, "bdf"));
         if (ids(*gd) != ids(cd)) {
             add("other_device", place, ids(*gd) + " at " + gbdf, ids(cd) + " at " + cbdf);
             continue;
@@ -119,21 +132,20 @@ Result<DiffReport> diff_topologies(std::string_view golden_text, const std::stri
         auto fact = [&](const char* kind, const json& a, const json& b) {
             if (!a.is_null() && !b.is_null() && a != b) add(kind, place, str(a) + " at " + gbdf, str(b) + " at " + cbdf);
         };
-        fact("acs", (*gd)["acs"].is_object() ? (*gd)["acs"]["control_bits"] : json(nullptr),
-             cd["acs"].is_object() ? cd["acs"]["control_bits"] : json(nullptr));
+        fact("acs", field(field(*gd, "acs"), "control_bits"), field(field(cd, "acs"), "control_bits"));
         static constexpr std::pair<const char*, const char*> facts[] = {
             {"mps", "mps_bytes"},          {"mrrs", "mrrs_bytes"}, {"iommu", "iommu_domain_type"},
             {"ats", "ats_enabled"},        {"relaxed_ordering", "relaxed_ordering"}};
-        for (const auto& [kind, key] : facts) fact(kind, (*gd)[key], cd[key]);
+        for (const auto& [kind, key] : facts) fact(kind, field(*gd, key), field(cd, key));
     }
     for (const auto& [place, cd] : c->by_place)
-        if (!g->by_place.count(place)) add("extra", place, "none", ids(*cd) + " " + str((*cd)["name"]) + " at " + str((*cd)["bdf"]));
+        if (!g->by_place.count(place)) add("extra", place, "none", ids(*cd) + " " + str(field(*cd, "name")) + " at " + str(field(*cd, "bdf")));
     // Pairs present in both reports, by their two places.
     if (g->pairs && c->pairs) {
         std::map<std::pair<std::string, std::string>, const json*> candidate_pairs;
         auto key = [](const Server& s, const json& p) -> std::optional<std::pair<std::string, std::string>> {
-            if (!p.is_object() || !p["a"].is_string() || !p["b"].is_string()) return std::nullopt;
-            auto a = s.place_of.find(p["a"].get<std::string>()), b = s.place_of.find(p["b"].get<std::string>());
+            if (!p.is_object() || !field(p, "a").is_string() || !field(p, "b").is_string()) return std::nullopt;
+            auto a = s.place_of.find(field(p, "a").get<std::string>()), b = s.place_of.find(field(p, "b").get<std::string>());
             if (a == s.place_of.end() || b == s.place_of.end()) return std::nullopt;
             return std::minmax(a->second, b->second);
         };
@@ -147,15 +159,15 @@ Result<DiffReport> diff_topologies(std::string_view golden_text, const std::stri
             ++r.matched_pairs;
             const json& q = *it->second;
             const std::string place = k->first + " " + k->second;
-            const std::string gv = p["p2pdma"].is_object() ? str(p["p2pdma"]["verdict"]) : "unknown";
-            const std::string cv = q["p2pdma"].is_object() ? str(q["p2pdma"]["verdict"]) : "unknown";
+            const std::string gv = str(field(field(p, "p2pdma"), "verdict"));
+            const std::string cv = str(field(field(q, "p2pdma"), "verdict"));
             if (gv != cv)
-                add("verdict", place, gv + " (" + str(p["a"]) + " " + str(p["b"]) + ")",
-                    cv + " (" + str(q["a"]) + " " + str(q["b"]) + ")" +
-                        (q["p2pdma"].is_object() ? ": " + str(q["p2pdma"]["reason"]) : ""));
-            if (str(p["path"]) != str(q["path"]))
-                add("path", place, str(p["path"]) + " (" + str(p["a"]) + " " + str(p["b"]) + ")",
-                    str(q["path"]) + " (" + str(q["a"]) + " " + str(q["b"]) + ")");
+                add("verdict", place, gv + " (" + str(field(p, "a")) + " " + str(field(p, "b")) + ")",
+                    cv + " (" + str(field(q, "a")) + " " + str(field(q, "b")) + ")" +
+                        (field(q, "p2pdma").is_object() ? ": " + str(field(field(q, "p2pdma"), "reason")) : ""));
+            if (str(field(p, "path")) != str(field(q, "path")))
+                add("path", place, str(field(p, "path")) + " (" + str(field(p, "a")) + " " + str(field(p, "b")) + ")",
+                    str(field(q, "path")) + " (" + str(field(q, "a")) + " " + str(field(q, "b")) + ")");
         }
     }
     return r;
@@ -167,10 +179,9 @@ std::string render_diff_text(const DiffReport& r) {
                       " pairs matched by their place in the tree; " + std::to_string(r.differences.size()) +
                       (r.differences.size() == 1 ? " difference\n" : " differences\n");
     for (const auto& d : r.differences) {
-        char line[96];
-        std::snprintf(line, sizeof line, "  %-16s %s\n", d.kind.c_str(), d.place.c_str());
-        out += line;
-        out += "      golden:    " + d.golden + "\n      candidate: " + d.candidate + "\n";
+        std::string kind = d.kind;
+        kind.resize(std::max<size_t>(kind.size(), 16), ' ');
+        out += "  " + kind + " " + d.place + "\n      golden:    " + d.golden + "\n      candidate: " + d.candidate + "\n";
     }
     return out;
 }

@@ -125,8 +125,8 @@ CheckResult check_iommu(const Thresholds& th, const probe::Topology& t, const pr
                           cmdline_text(t),
                       "for passthrough, boot with iommu=pt (x86) or iommu.passthrough=1, or set one group with `echo "
                       "identity > /sys/kernel/iommu_groups/N/type` while its drivers are unbound; for translation, "
-                      "iommu.passthrough=0 with intel_iommu=on or amd_iommu=on; a device in an unmanaged domain "
-                      "belongs to VFIO, not to a kernel driver");
+                      "iommu.passthrough=0 with intel_iommu=on (on AMD the IOMMU is on unless amd_iommu=off or "
+                      "iommu=off); a device in an unmanaged domain belongs to VFIO, not to a kernel driver");
     if (!unknown.empty())
         return result("iommu", Outcome::waived, "IOMMU domain not in the input for " + join(unknown));
     return result("iommu", Outcome::pass, join(found) + " (allowed: " + join(th.iommu_allowed_domains) + ")");
@@ -182,11 +182,11 @@ CheckResult check_mps_mrrs(const Thresholds& th, const std::vector<LinkOnPath>& 
     for (const auto* f : requesters)
         if (f->mrrs_bytes && static_cast<uint64_t>(*f->mrrs_bytes) < th.mrrs_min_bytes)
             small.push_back(bdf(*f) + " " + std::to_string(*f->mrrs_bytes));
-    const std::string mrrs_fix = "pci=pcie_bus_perf on the command line sets each device's MPS to the largest its "
-                                 "path allows and MRRS up to it";
+
     if (mps.size() > 1)
         return result("mps_mrrs", Outcome::fail, "Max Payload Size differs along the path: " + join(sizes),
-                      "boot with pci=pcie_bus_safe (one MPS for every device) or pci=pcie_bus_perf");
+                      "boot with pci=pcie_bus_safe (one MPS, the largest every device supports, on every device); "
+                      "not pcie_bus_perf, which sets MPS per port and assumes no peer writes larger than MRRS");
     if (!small.empty()) {
         std::string setpci;
         for (const auto* f : requesters)
@@ -199,7 +199,7 @@ CheckResult check_mps_mrrs(const Thresholds& th, const std::vector<LinkOnPath>& 
             }
         return result("mps_mrrs", Outcome::fail,
                       "Max Read Request Size below " + std::to_string(th.mrrs_min_bytes) + " bytes: " + join(small),
-                      setpci + " (until reboot; some drivers set MRRS themselves), or " + mrrs_fix);
+                      setpci + " (until reboot; some drivers set MRRS themselves, e.g. in their module parameters)");
     }
     std::vector<std::string> mrrs;
     for (const auto* f : requesters) {
@@ -346,21 +346,23 @@ CheckResult check_aer(const probe::Topology& t, const probe::PciFunction& a, con
         }
     }
     const std::string fix = "reseat the card or cable, check the slot's lane count and signal integrity, update "
-                            "firmware; `lspci -vvv -s BDF` shows the latched errors until they are cleared";
+                            "firmware; `lspci -vvv -s BDF` shows the latched errors, and `setpci -s BDF "
+                            "ECAP_AER+04.l=ffffffff ECAP_AER+10.l=ffffffff` clears them before the next run";
+    // Bits latched before the run (many healthy machines keep a masked
+    // AdvNonFatalErr or UnsupReq from boot) are said, not counted.
+    const std::string earlier =
+        latched.empty() ? std::string() : "; latched before the run, not counted: " + join(latched, "; ");
     if (!grew.empty())
-        return result("aer", Outcome::fail, "AER errors during the measurements: " + join(grew, "; "), fix);
-    if (!latched.empty())
-        return result("aer", Outcome::fail, "AER errors latched on the path: " + join(latched, "; "), fix);
+        return result("aer", Outcome::fail, "AER errors during the measurements: " + join(grew, "; ") + earlier, fix);
     if (counted)
         return result("aer", Outcome::pass, "no new AER error on " + std::to_string(counted) +
-                                                " functions of the path during the measurements");
-    bool any_status = false;
-    for (const auto* f : on_path) any_status |= f->aer && f->aer->status_read;
-    if (any_status) return result("aer", Outcome::pass, "no AER error latched on the path");
+                                                " functions of the path during the measurements" + earlier);
     return result("aer", Outcome::waived,
-                  before ? "no AER counters or status for the path's functions (no AER capability, or the kernel's "
-                           "AER driver is off)"
-                         : "no AER status in the input, and counters are compared only on a live machine");
+                  (before ? std::string("no AER counters or status for the path's functions (no AER capability, or "
+                                        "the config space is not readable)")
+                          : std::string("errors are compared before and after the measurements, on a live machine "
+                                        "only")) +
+                      earlier);
 }
 
 }  // namespace p2pscope::qualify

@@ -129,7 +129,8 @@ Report run(const probe::Topology& t, const std::vector<probe::Pair>& pairs, cons
         // AER counters around this pair's measurements: an error they cause is this pair's.
         std::vector<probe::PciAddress> path;
         for (const auto* end : {&a, &b})
-            for (const auto* f : upstream_chain(t, *end)) path.push_back(f->address);
+            for (const auto* f : upstream_chain(t, *end))
+                if (std::find(path.begin(), path.end(), f->address) == path.end()) path.push_back(f->address);
         std::optional<AerSnapshot> aer_before;
         if (m.read_aer) aer_before = m.read_aer(path);
         pr.checks.push_back(check_map(th, m.map ? m.map->map_p99_ns(t, a, b, th) : Measurement{m.map_waiver}));

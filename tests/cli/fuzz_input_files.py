@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """cli.fuzz_input_files: every entry point that reads a file a user names
-(topo, qualify and p2pscoped's lspci dump and hwloc XML, p2pscoped's
+(topo, qualify and p2pscoped's lspci dump and hwloc XML, lspci text, diff's
+and qualify --baseline's topo reports, p2pscoped's
 configuration and journal, qualify's thresholds, compare's reports, the
 GUI's saved JSON) gets random bytes, valid files cut short or with bytes
 flipped, files over the size limits, and special files (/dev/zero,
@@ -143,6 +144,9 @@ def main():
 
     topo_json = subprocess.run([P2PSCOPE, "topo", "--hwloc-xml", DGX2, "--format", "json"], check=True,
                                capture_output=True).stdout
+    DGX2_JSON = os.path.join(work, "dgx2-topo.json")
+    with open(DGX2_JSON, "wb") as f:
+        f.write(topo_json)
     lspci_text = subprocess.run(["lspci", "-F", os.path.join(FIXTURES, "lspci-dump/tree-asus-p6t6"), "-vvv", "-nn"],
                                 check=True, capture_output=True).stdout
     # name: (seed bytes, argv for a file)
@@ -163,6 +167,10 @@ def main():
                                    lambda f: [P2PSCOPED, "--lspci-dump", f, "--check-config"]),
         "p2pscoped journal": (None, lambda f: [P2PSCOPED, "--hwloc-xml", DGX2, "--config", config_for(f),
                                                "--check-config"]),
+        "diff (golden)": (topo_json, lambda f: [P2PSCOPE, "diff", f, DGX2_JSON]),
+        "diff (candidate)": (topo_json, lambda f: [P2PSCOPE, "diff", DGX2_JSON, f]),
+        "qualify --baseline": (topo_json, lambda f: [P2PSCOPE, "qualify", "--hwloc-xml", DGX2, "--baseline", f,
+                                                      "--no-map", "--no-transfers"]),
         "gui --json": (topo_json, lambda f: [GUI, "--json", f]),
         "gui --hwloc-xml": (read(DGX2), lambda f: [GUI, "--hwloc-xml", f]),
     }

@@ -350,3 +350,24 @@ TEST(KernelCommandLine, KeepsTheOptionsThatDecideP2p) {
     EXPECT_EQ(c.options, expected);
     EXPECT_TRUE(parse_kernel_command_line("ro quiet").options.empty());
 }
+
+TEST(LspciText, CapabilityLinesDoNotPassForTheFunctionsOwn) {
+    // SR-IOV prints its VFs' BARs as "Region" lines one level deeper: they are not the PF's.
+    TempDir dir;
+    const std::string text =
+        "01:00.0 Ethernet controller [0200]: Intel Corporation Ethernet Controller X710 for 10GbE SFP+ [8086:1572] (rev 01)\n"
+        "\tRegion 0: Memory at f0000000 (64-bit, prefetchable) [size=8M]\n"
+        "\tCapabilities: [160 v1] Single Root I/O Virtualization (SR-IOV)\n"
+        "\t\tIOVCap:\tMigration- 10BitTagReq- Interrupt Message Number: 000\n"
+        "\t\tInitial VFs: 64, Total VFs: 64, Number of VFs: 4, Function Dependency Link: 00\n"
+        "\t\tRegion 0: Memory at 00000000f1000000 (64-bit, prefetchable)\n";
+    auto t = load_lspci_text(write(dir.path / "vf", text).string());
+    ASSERT_TRUE(t.ok()) << t.error().message;
+    const PciFunction& f = t->functions.at(0);
+    ASSERT_EQ(f.bars.size(), 1u);
+    EXPECT_EQ(f.bars[0].size_bytes, 8ull << 20);
+    ASSERT_TRUE(f.sriov);
+    EXPECT_EQ(f.sriov->total_vfs, 64);
+    EXPECT_EQ(f.sriov->num_vfs, 4);
+    EXPECT_FALSE(f.ten_bit_tags);  // no PCI Express capability in this text
+}
