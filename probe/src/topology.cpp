@@ -286,6 +286,16 @@ void finalize(Topology& t) {
         }
         if (agree) hb.numa_node = node;
     }
+    // A virtual function's Max Payload Size, Relaxed Ordering and No Snoop
+    // bits are reserved (read as 0): its physical function's settings govern it.
+    for (auto& f : t.functions) {
+        if (!f.physfn) continue;
+        const PciFunction* pf = t.find(*f.physfn);
+        if (!pf) continue;
+        if (pf->mps_bytes) f.mps_bytes = pf->mps_bytes;
+        if (pf->relaxed_ordering) f.relaxed_ordering = pf->relaxed_ordering;
+        if (pf->no_snoop) f.no_snoop = pf->no_snoop;
+    }
     // A function's NUMA node and package default to its host bridge's.
     for (auto& f : t.functions) {
         const HostBridge* hb = t.find_host_bridge(f.host_bridge);

@@ -413,3 +413,19 @@ TEST(VerdictByRelease, ParsesReleases) {
         EXPECT_FALSE(parse_kernel_release(bad)) << bad;
     EXPECT_TRUE(running_kernel_release());
 }
+
+TEST(Topology, VirtualFunctionTakesItsPhysicalFunctionsReservedControlBits) {
+    // A VF's MPS, Relaxed Ordering and No Snoop read as 0 (reserved): the PF's govern it.
+    Builder b = server(0x8086, 0x2020);
+    PciFunction& pf = b.add("0000:03:00.1", "0000:02:00.0", false, PortType::endpoint);
+    pf.mps_bytes = 256, pf.relaxed_ordering = true, pf.no_snoop = true, pf.mrrs_bytes = 512;
+    PciFunction& vf = b.add("0000:03:02.0", nullptr, false, PortType::endpoint);
+    vf.physfn = bdf("0000:03:00.1");
+    vf.mps_bytes = 128, vf.relaxed_ordering = false, vf.no_snoop = false, vf.mrrs_bytes = 4096;
+    const Topology& t = b.done();
+    const PciFunction& v = fn(t, "0000:03:02.0");
+    EXPECT_EQ(v.mps_bytes, 256);
+    EXPECT_EQ(v.relaxed_ordering, true);
+    EXPECT_EQ(v.no_snoop, true);
+    EXPECT_EQ(v.mrrs_bytes, 4096);  // a VF's own field
+}
