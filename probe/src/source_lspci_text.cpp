@@ -187,12 +187,21 @@ Result<Parsed> split(const std::string& path, const std::string& text) {
     unsigned lineno = 0;
     Block* current = nullptr;
     std::set<PciAddress> seen;
+    size_t tab_width = 0;  // spaces per tab, where a ticket system turned lspci's tabs into spaces
     while (std::getline(in, l)) {
         ++lineno;
         if (!l.empty() && l.back() == '\r') l.pop_back();
         if (l.empty()) {
             current = nullptr;
             continue;
+        }
+        // Lines indented with spaces inside a device's block: back to tabs,
+        // the first such line's indent being one tab.
+        if (l[0] == ' ' && current && !is_tree_line(l)) {
+            const size_t spaces = l.find_first_not_of(' ');
+            if (spaces == std::string::npos) continue;
+            if (!tab_width) tab_width = spaces;
+            l = std::string(std::max<size_t>(1, (spaces + tab_width / 2) / tab_width), '\t') + l.substr(spaces);
         }
         if (l[0] != '\t') {
             size_t end = 0;

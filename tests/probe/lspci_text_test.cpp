@@ -371,3 +371,18 @@ TEST(LspciText, CapabilityLinesDoNotPassForTheFunctionsOwn) {
     EXPECT_EQ(f.sriov->num_vfs, 4);
     EXPECT_FALSE(f.ten_bit_tags);  // no PCI Express capability in this text
 }
+
+TEST(LspciText, TabsTurnedIntoSpacesReadTheSame) {
+    // Ticket systems and mail often replace lspci's tabs with spaces.
+    TempDir dir;
+    const fs::path dump = kFixtures / "lspci-dump/tree-asus-p6t6";
+    const std::string text = lspci(dump, "-vvv -nn");
+    for (const int width : {8, 4}) {
+        std::string spaced;
+        for (char c : text) spaced += c == '\t' ? std::string(static_cast<size_t>(width), ' ') : std::string(1, c);
+        auto a = load_lspci_text(write(dir.path / "tabs", text).string());
+        auto b = load_lspci_text(write(dir.path / ("spaces" + std::to_string(width)), spaced).string());
+        ASSERT_TRUE(a.ok() && b.ok());
+        EXPECT_EQ(summary(*b), summary(*a)) << width << " spaces per tab";
+    }
+}
