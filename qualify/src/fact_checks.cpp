@@ -64,9 +64,15 @@ std::string cmdline_text(const probe::Topology& t) {
 
 std::optional<CheckResult> check_acs(const probe::Topology& t, const probe::PciFunction& a, const probe::PciFunction& b) {
     // drivers/pci/p2pdma.c tests every function from the provider up to the
-    // common upstream bridge (included) and from the client up to it.
-    const auto ca = upstream_chain(t, a);
-    const auto cb = upstream_chain(t, b);
+    // common upstream bridge (included) and from the client up to it, by
+    // pci_upstream_bridge(): a VF itself, then the bridge above its PF.
+    auto kernel_chain = [&](const probe::PciFunction& f) {
+        auto chain = upstream_chain(t, f);
+        if (f.physfn && !chain.empty()) chain.front() = &f;
+        return chain;
+    };
+    const auto ca = kernel_chain(a);
+    const auto cb = kernel_chain(b);
     const probe::PciFunction* common = nullptr;
     for (const auto* f : ca)
         if (std::find(cb.begin(), cb.end(), f) != cb.end()) {

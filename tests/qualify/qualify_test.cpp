@@ -354,6 +354,24 @@ TEST(FactChecks, AcsRedirectOnThePathFailsWithItsParameter) {
     EXPECT_EQ(w->outcome, Outcome::waived);
 }
 
+TEST(FactChecks, AcsPathOfVirtualFunctionsIsTheKernels) {
+    // Two VFs of the ConnectX-3 below the redirecting root port: the kernel
+    // tests each VF and the bridge above their PF, not the PF.
+    probe::Topology t = dump("cap-aer-root");
+    for (const char* vf : {"0000:03:00.1", "0000:03:00.2"}) {
+        probe::PciFunction f = fn(t, "03:00.0");
+        f.address = bdf(vf);
+        f.physfn = bdf("03:00.0");
+        f.acs.reset();
+        t.functions.push_back(f);
+    }
+    probe::finalize(t);
+    const auto r = check_acs(t, fn(t, "03:00.1"), fn(t, "03:00.2"));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->outcome, Outcome::fail) << r->reason;
+    EXPECT_NE(r->reason.find("0000:00:02.0 (ReqRedir CmpltRedir)"), std::string::npos) << r->reason;
+}
+
 TEST(FactChecks, IommuDomainAgainstThePolicy) {
     probe::Topology t = supermicro();  // a tree without IOMMU groups: the IOMMU is off
     const auto off = check_iommu(Thresholds{}, t, fn(t, "1a:00.0"), fn(t, "1b:00.0"));
