@@ -8,6 +8,7 @@
 #include <map>
 
 #include "libpci_reader.hpp"
+#include "lspci_lines.hpp"
 #include "pci_ids.hpp"
 #include "p2pscope/input_file.hpp"
 #include "p2pscope/probe/sources.hpp"
@@ -16,8 +17,6 @@ namespace p2pscope::probe {
 
 namespace {
 
-bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
-
 // "00:02.0 ..." or "0000:00:02.0 ...": a device header line.
 bool is_device_line(const std::string& l) {
     auto at = [&](size_t i, char c) { return i < l.size() && l[i] == c; };
@@ -25,24 +24,6 @@ bool is_device_line(const std::string& l) {
     if (hex_at(0) && hex_at(1) && at(2, ':') && hex_at(3) && hex_at(4) && at(5, '.')) return true;
     return hex_at(0) && hex_at(1) && hex_at(2) && hex_at(3) && at(4, ':') && hex_at(5) && hex_at(6) &&
            at(7, ':') && hex_at(8) && hex_at(9) && at(10, '.');
-}
-
-// "30: 00 11 ..." : a row of config bytes; returns its offset and byte count.
-bool parse_row(const std::string& l, unsigned& offset, unsigned& bytes) {
-    size_t colon = l.find(": ");
-    if (colon == std::string::npos || colon == 0 || colon > 8) return false;
-    for (size_t i = 0; i < colon; ++i)
-        if (!is_hex(l[i])) return false;
-    offset = static_cast<unsigned>(std::stoul(l.substr(0, colon), nullptr, 16));
-    bytes = 0;
-    size_t i = colon + 2;
-    while (i + 1 < l.size() && is_hex(l[i]) && is_hex(l[i + 1])) {
-        ++bytes;
-        i += 2;
-        if (i >= l.size() || l[i] != ' ') break;
-        ++i;
-    }
-    return true;
 }
 
 Status check_dump(const std::string& path) {

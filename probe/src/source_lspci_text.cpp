@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "lspci_lines.hpp"
 #include "p2pscope/input_file.hpp"
 #include "p2pscope/probe/sources.hpp"
 #include "pci_ids.hpp"
@@ -19,8 +20,6 @@
 namespace p2pscope::probe {
 
 namespace {
-
-bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
 
 std::optional<unsigned> hex_value(std::string_view s) {
     unsigned v = 0;

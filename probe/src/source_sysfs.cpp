@@ -174,6 +174,16 @@ void read_linux_attributes(const fs::path& root, const fs::path& dev, PciFunctio
     }
 }
 
+// A function's config file: as much of its 4096 bytes as the reader may see
+// (64 without root on a live system; saved trees often hold 64 too).
+std::vector<uint8_t> read_config_file(const fs::path& dir) {
+    std::ifstream in(dir / "config", std::ios::binary);
+    std::vector<uint8_t> config(4096);
+    in.read(reinterpret_cast<char*>(config.data()), static_cast<std::streamsize>(config.size()));
+    config.resize(static_cast<size_t>(in.gcount()));
+    return config;
+}
+
 // "KEY=VALUE" from a device's uevent file.
 std::optional<std::string> uevent_value(const fs::path& dir, const std::string& key) {
     std::ifstream in(dir / "uevent");
@@ -188,10 +198,7 @@ std::optional<std::string> uevent_value(const fs::path& dir, const std::string& 
 // and `device` files (seen on POWER9 machines): the ids then come from
 // `uevent` (PCI_ID, PCI_CLASS) or the config space's first bytes.
 std::optional<PciFunction> read_function_dir(const fs::path& dir, const PciAddress& address) {
-    std::ifstream in(dir / "config", std::ios::binary);
-    std::vector<uint8_t> config(4096);
-    in.read(reinterpret_cast<char*>(config.data()), static_cast<std::streamsize>(config.size()));
-    config.resize(static_cast<size_t>(in.gcount()));
+    const std::vector<uint8_t> config = read_config_file(dir);
     auto vendor = read_number(dir / "vendor");
     auto device = read_number(dir / "device");
     auto cls = read_number(dir / "class");
@@ -237,11 +244,7 @@ std::optional<Aer> read_aer_counters(const std::string& sysfs_root, const PciAdd
     const fs::path dev = fs::path(sysfs_root.empty() ? "/" : sysfs_root) / "sys/bus/pci/devices" / address.to_string();
     // The status registers (config space beyond 256 bytes: readable by root) and Linux's counters.
     PciFunction f;
-    std::ifstream in(dev / "config", std::ios::binary);
-    std::vector<uint8_t> config(4096);
-    in.read(reinterpret_cast<char*>(config.data()), static_cast<std::streamsize>(config.size()));
-    config.resize(static_cast<size_t>(in.gcount()));
-    decode_config_space(config, f);
+    decode_config_space(read_config_file(dev), f);
     read_aer_counters(dev, f);
     return f.aer;
 }

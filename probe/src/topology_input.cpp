@@ -5,24 +5,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "lspci_lines.hpp"
 #include "p2pscope/probe/sources.hpp"
 
 namespace p2pscope::probe {
-
-namespace {
-
-bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
-
-// "00: 86 80 ..." or "100: ...": a row of a config space dump.
-bool is_hex_row(std::string_view l) {
-    const size_t colon = l.find(": ");
-    if (colon < 2 || colon > 3 || l.size() < colon + 4) return false;
-    for (size_t i = 0; i < colon; ++i)
-        if (!is_hex(l[i])) return false;
-    return is_hex(l[colon + 2]) && is_hex(l[colon + 3]);
-}
-
-}  // namespace
 
 bool TopologyInput::is_live() const {
     return hwloc_xml.empty() && lspci_dump.empty() && lspci_text.empty() && file.empty() &&
@@ -67,7 +53,8 @@ Result<InputFormat> detect_input_format(const std::string& path) {
         if (end == std::string::npos) end = head.size();
         std::string_view l(head.data() + pos, end - pos);
         pos = end + 1;
-        if (is_hex_row(l)) return InputFormat::lspci_dump;
+        unsigned offset = 0, bytes = 0;
+        if (parse_row(l, offset, bytes) && bytes > 0) return InputFormat::lspci_dump;
         const size_t sp = l.find(' ');
         if (sp != std::string_view::npos && sp >= 7 && PciAddress::parse(l.substr(0, sp)).ok()) device_line = true;
         if (!l.empty() && (l[0] == '-' || l.rfind("+-[", 0) == 0)) tree = true;

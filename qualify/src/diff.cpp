@@ -202,6 +202,13 @@ std::string render_diff_markdown(const DiffReport& r) {
     return out;
 }
 
+json differences_json(const std::vector<Difference>& differences) {
+    json out = json::array();
+    for (const auto& d : differences)
+        out.push_back({{"kind", d.kind}, {"place", d.place}, {"golden", d.golden}, {"candidate", d.candidate}});
+    return out;
+}
+
 std::string render_diff_json(const DiffReport& r) {
     json doc;
     doc["schema"] = "p2pscope.diff/1";
@@ -209,10 +216,7 @@ std::string render_diff_json(const DiffReport& r) {
     doc["candidate"] = r.candidate_source;
     doc["matched_devices"] = r.matched_devices;
     doc["matched_pairs"] = r.matched_pairs;
-    doc["differences"] = json::array();
-    for (const auto& d : r.differences)
-        doc["differences"].push_back(
-            {{"kind", d.kind}, {"place", d.place}, {"golden", d.golden}, {"candidate", d.candidate}});
+    doc["differences"] = differences_json(r.differences);
     return doc.dump(2) + "\n";
 }
 

@@ -111,13 +111,10 @@ std::string render_json(const Report& r) {
     };
     doc["result"] = std::string(to_string(r.verdict()));
     if (r.baseline) {
-        json diffs = json::array();
-        for (const auto& d : r.baseline->differences)
-            diffs.push_back({{"kind", d.kind}, {"place", d.place}, {"golden", d.golden}, {"candidate", d.candidate}});
         doc["baseline"] = {{"file", r.baseline_file},
                            {"matched_devices", r.baseline->matched_devices},
                            {"matched_pairs", r.baseline->matched_pairs},
-                           {"differences", diffs}};
+                           {"differences", differences_json(r.baseline->differences)}};
     } else {
         doc["baseline"] = nullptr;
     }

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "p2pscope/result.hpp"
 
 namespace p2pscope::qualify {
@@ -32,6 +34,9 @@ struct DiffReport {
 // and `candidate_name` name them in errors. Errc::bad_input for anything else.
 Result<DiffReport> diff_topologies(std::string_view golden, const std::string& golden_name, std::string_view candidate,
                                    const std::string& candidate_name);
+
+// differences[] as p2pscope.diff/1 writes them (also in qualify's report).
+nlohmann::json differences_json(const std::vector<Difference>& differences);
 
 std::string render_diff_text(const DiffReport& r);
 std::string render_diff_markdown(const DiffReport& r);
