@@ -109,7 +109,7 @@ Status run_qualify(const QualifyOptions& o, std::ostream& out) {
         m.read_aer = [](const std::vector<probe::PciAddress>& path) {
             qualify::AerSnapshot snapshot;
             for (const auto& a : path)
-                if (auto aer = probe::read_aer_counters("/", a)) snapshot[a] = *aer;
+                if (auto aer = probe::read_aer_state("/", a)) snapshot[a] = *aer;
             return snapshot;
         };
 

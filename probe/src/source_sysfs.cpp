@@ -240,7 +240,7 @@ std::vector<PciFunction> read_function_dirs(const fs::path& devices, std::vector
 
 }  // namespace
 
-std::optional<Aer> read_aer_counters(const std::string& sysfs_root, const PciAddress& address) {
+std::optional<Aer> read_aer_state(const std::string& sysfs_root, const PciAddress& address) {
     const fs::path dev = fs::path(sysfs_root.empty() ? "/" : sysfs_root) / "sys/bus/pci/devices" / address.to_string();
     // The status registers (config space beyond 256 bytes: readable by root) and Linux's counters.
     PciFunction f;

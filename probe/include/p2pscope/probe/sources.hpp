@@ -23,7 +23,7 @@ Result<Topology> load_sysfs(const SysfsOptions& options);
 // One function's AER state now: its status registers (from its config file,
 // readable by root) and Linux's counters (aer_dev_*), for a before-and-after
 // comparison. None when neither is there.
-std::optional<Aer> read_aer_counters(const std::string& sysfs_root, const PciAddress& address);
+std::optional<Aer> read_aer_state(const std::string& sysfs_root, const PciAddress& address);
 
 // hwloc XML exported on any machine (lstopo --of xml, hwloc_topology_export_xml).
 Result<Topology> load_hwloc_xml(const std::string& path);
