@@ -11,11 +11,7 @@
 #include <ostream>
 
 #include "commands.hpp"
-#include "p2pscope/input_file.hpp"
-#include "p2pscope/probe/analysis.hpp"
-#include "p2pscope/probe/report.hpp"
-#include "p2pscope/probe/sources.hpp"
-#include "p2pscope/qualify/qualify.hpp"
+#include "p2pscope/qualify/machine.hpp"
 
 namespace p2pscope::cli {
 
@@ -55,69 +51,25 @@ qualify::ProgressFn progress_on_stderr() {
 }
 
 Status run_qualify(const QualifyOptions& o, std::ostream& out) {
-    qualify::Thresholds th;
-    if (!o.thresholds.empty()) {
-        auto t = qualify::load_thresholds(o.thresholds);
-        if (!t) return t.error();
-        th = *t;
-    }
-    std::vector<probe::PciAddress> devices;
+    qualify::MachineRequest q;
+    q.input = o.input;
+    q.thresholds_file = o.thresholds;
+    q.baseline_file = o.baseline;
     for (const auto& d : o.devices) {
         auto a = probe::PciAddress::parse(d);
         if (!a) return a.error();
-        devices.push_back(*a);
+        q.devices.push_back(*a);
     }
     auto verdict = verdict_options(o.verdict);
     if (!verdict) return verdict.error();
-    auto topology = probe::load_topology(o.input);
-    if (!topology) return topology.error();
-    auto pairs = qualify::select_pairs(*topology, devices, th, *verdict);
-    if (!pairs) return pairs.error();
-
-    // The baseline first: a bad file is refused before anything is measured.
-    std::optional<qualify::DiffReport> baseline;
-    if (!o.baseline.empty()) {
-        // This server as `p2pscope topo --class all --format json` would report it, against the golden one.
-        auto golden = read_input_file(o.baseline, 256u << 20, "a topo report");
-        if (!golden) return golden.error();
-        probe::PairSelection all;
-        all.all_classes = true;
-        auto selected = probe::select_functions(*topology, all);
-        if (!selected) return selected.error();
-        const auto all_pairs = probe::analyse_pairs(*topology, *selected, *verdict);
-        const std::string here = probe::render_json(probe::Report{*topology, *selected, all_pairs});
-        auto diff = qualify::diff_topologies(*golden, o.baseline, here, topology->source);
-        if (!diff) return diff.error();
-        baseline = std::move(*diff);
-    }
-
-    // Measurements run on this machine only: saved topology data has no devices to measure.
-    const bool live = o.input.is_live();
-    const std::string not_live = "measurements need this machine's devices; the topology is " + topology->source;
-    std::unique_ptr<qualify::MapMeasurer> map;
-    std::unique_ptr<qualify::TransferMeasurer> transfer;
-    qualify::Measurers m;
-    if (o.no_map) m.map_waiver = "not run (--no-map)";
-    else if (!live) m.map_waiver = not_live;
-    else m.map = (map = qualify::make_kclient_map_measurer(o.device_node)).get();
-    if (o.no_transfers) m.transfer_waiver = "not run (--no-transfers)";
-    else if (!live) m.transfer_waiver = not_live;
-    else
-        m.transfer = (transfer = qualify::make_xfer_transfer_measurer({"/", o.device_node, o.destructive})).get();
-
-    if (live)
-        m.read_aer = [](const std::vector<probe::PciAddress>& path) {
-            qualify::AerSnapshot snapshot;
-            for (const auto& a : path)
-                if (auto aer = probe::read_aer_state("/", a)) snapshot[a] = *aer;
-            return snapshot;
-        };
-
-    // Progress only where measurements make it worth watching (saved data is instant).
-    auto report = qualify::run(*topology, *pairs, th, m, m.map || m.transfer ? progress_on_stderr() : nullptr);
-    report.thresholds_file = o.thresholds;
-    report.baseline = std::move(baseline);
-    report.baseline_file = o.baseline;
+    q.verdict = *verdict;
+    if (o.no_map) q.map_off = "not run (--no-map)";
+    if (o.no_transfers) q.transfers_off = "not run (--no-transfers)";
+    q.destructive = o.destructive;
+    q.device_node = o.device_node;
+    auto qualified = qualify::qualify_machine(q, progress_on_stderr());
+    if (!qualified) return qualified.error();
+    const qualify::Report& report = *qualified;
 
     out << (o.format == "json" ? qualify::render_json(report) : qualify::render_text(report));
     switch (report.verdict()) {
@@ -133,7 +85,7 @@ Status run_qualify(const QualifyOptions& o, std::ostream& out) {
     case qualify::Verdict::nothing_checked:
         return make_error(Errc::unsupported,
                           report.pairs.empty()
-                              ? "nothing to check: no pair of devices meant for P2P in " + topology->source
+                              ? "nothing to check: no pair of devices meant for P2P in " + report.source
                               : "nothing could be checked: all " +
                                     std::to_string(report.checks(qualify::Outcome::waived)) + " checks were waived");
     case qualify::Verdict::pass:

@@ -151,9 +151,9 @@ int main(int argc, char** argv) {
     options.http.per_client = f.http_per_client;
     options.http.connection_timeout_ms = static_cast<unsigned>(f.http_timeout_s * 1000);
     if (auto s = check_http_options(options.http); !s) return fail(s.error());
-    options.topology.sysfs_root = f.sysfs_root;
-    options.topology.hwloc_xml = f.hwloc_xml;
-    options.topology.lspci_dump = f.lspci_dump;
+    options.topology.source.sysfs_root = f.sysfs_root;
+    options.topology.source.hwloc_xml = f.hwloc_xml;
+    options.topology.source.lspci_dump = f.lspci_dump;
     auto selection = probe::parse_selection(f.classes, f.devices);
     if (!selection) return fail(selection.error());
     options.topology.selection = *selection;

@@ -68,6 +68,7 @@ std::unique_ptr<Collector> make_iommu_collector();
 std::unique_ptr<Collector> make_pair_collector();
 std::unique_ptr<Collector> make_map_collector();
 std::unique_ptr<Collector> make_transfer_collector();
+std::unique_ptr<Collector> make_qualify_collector();
 std::unique_ptr<Collector> make_measurement_collector();
 
 }  // namespace p2pscope::exporter::collectors

@@ -18,13 +18,15 @@ std::vector<CollectorInfo> available_collectors(const TransferEngines& engines) 
         {"iommu", "IOMMU groups and their domain types", true, make_iommu_collector},
         {"pair", "path class and P2PDMA verdict of every device pair", true, make_pair_collector},
         {"map", "DMA map/unmap latency from the kernel module (p2pscope.ko)", true, make_map_collector},
+        {"qualify", "verdict, pairs and checks of each qualify measurement's latest report", true,
+         make_qualify_collector},
         {"measurement", "time and outcome of the latest run of each measurement; the journal", true,
          make_measurement_collector},
     };
     // Transfer measurements need an engine; without one the collector would
     // only ever be empty, so it is not offered at all.
     if (!engines.empty())
-        list.insert(list.begin() + 5, CollectorInfo{"transfer", "transfer bandwidth and latency per engine and pair", true,
+        list.insert(list.begin() + 6, CollectorInfo{"transfer", "transfer bandwidth and latency per engine and pair", true,
                                                     make_transfer_collector});
     return list;
 }

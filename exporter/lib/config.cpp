@@ -13,6 +13,7 @@
 #include "p2pscope/json_text.hpp"
 #include "p2pscope/exporter/journal.hpp"
 #include "p2pscope/kclient/names.hpp"
+#include "p2pscope/qualify/thresholds.hpp"
 #include "p2pscope.h"
 
 namespace p2pscope::exporter {
@@ -345,6 +346,43 @@ Result<MeasurementSpec> parse_transfer(const Checker& c, const json& m, const st
     return spec;
 }
 
+Result<QualifySpec> parse_qualify(const Checker& c, const json& m, const std::string& path) {
+    if (auto e = c.only_keys(m, path, {"key", "kind", "interval_s", "thresholds", "baseline", "devices", "map",
+                                       "transfers", "destructive"}))
+        return *e;
+    QualifySpec s;
+    if (auto t = m.find("thresholds"); t != m.end()) {
+        auto v = text(c, *t, path + ".thresholds");
+        if (!v) return v.error();
+        // Read now, so that --check-config and the start refuse a bad file.
+        if (auto th = qualify::load_thresholds(*v); !th) return c.fail(path + ".thresholds", th.error().message);
+        s.thresholds = *v;
+    }
+    if (auto b = m.find("baseline"); b != m.end()) {
+        auto v = text(c, *b, path + ".baseline");
+        if (!v) return v.error();
+        if (v->empty()) return c.fail(path + ".baseline", "must name a file");
+        s.baseline = *v;
+    }
+    if (auto d = m.find("devices"); d != m.end()) {
+        if (!d->is_array() || d->size() < 2 || d->size() > 64)
+            return c.fail(path + ".devices", "must be a list of 2 to 64 BDFs");
+        for (size_t i = 0; i < d->size(); ++i) {
+            auto a = bdf(c, (*d)[i], path + ".devices[" + std::to_string(i) + "]");
+            if (!a) return a.error();
+            s.devices.push_back(*a);
+        }
+    }
+    for (auto [name, field] : {std::pair{"map", &s.map}, std::pair{"transfers", &s.transfers},
+                               std::pair{"destructive", &s.destructive}}) {
+        auto f = m.find(name);
+        if (f == m.end()) continue;
+        if (!f->is_boolean()) return c.fail(path + "." + name, "must be true or false");
+        *field = f->get<bool>();
+    }
+    return s;
+}
+
 Result<MeasurementSpec> parse_measurement(const Checker& c, const json& m, const std::string& path,
                                           const TransferEngines& engines) {
     if (!m.is_object()) return c.fail(path, "must be an object");
@@ -356,12 +394,13 @@ Result<MeasurementSpec> parse_measurement(const Checker& c, const json& m, const
     if (!valid_key(*k)) return c.fail(path + ".key", "'" + *k + "' must be 1 to 64 of A-Z a-z 0-9 _ . : -");
     spec.key = *k;
     auto kind = m.find("kind");
-    if (kind == m.end()) return c.fail(path, "needs \"kind\" (topology, map" + std::string(engines.empty() ? "" : ", transfer") + ")");
+    const std::string kinds = std::string("topology, map") + (engines.empty() ? "" : ", transfer") + ", qualify";
+    if (kind == m.end()) return c.fail(path, "needs \"kind\" (" + kinds + ")");
     auto kt = text(c, *kind, path + ".kind");
     if (!kt) return kt.error();
     auto kv = parse_kind(*kt);
-    if (!kv) return c.fail(path + ".kind", "unknown kind '" + *kt + "' (topology, map" +
-                                               std::string(engines.empty() ? "" : ", transfer") + ")");
+    if (!kv)
+        return c.fail(path + ".kind", "unknown kind '" + *kt + "' (" + kinds + ")");
     spec.kind = *kv;
     if (auto i = m.find("interval_s"); i != m.end()) {
         auto v = number(c, *i, path + ".interval_s", 0.05, 366.0 * 86400, false);
@@ -380,6 +419,12 @@ Result<MeasurementSpec> parse_measurement(const Checker& c, const json& m, const
     }
     case MeasurementKind::transfer:
         return parse_transfer(c, m, path, spec, engines);
+    case MeasurementKind::qualify: {
+        auto s = parse_qualify(c, m, path);
+        if (!s) return s.error();
+        spec.qualify = std::move(*s);
+        return spec;
+    }
     }
     return spec;
 }

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "p2pscope/kclient/names.hpp"
+#include "p2pscope/qualify/machine.hpp"
 
 namespace p2pscope::exporter {
 
@@ -148,6 +149,40 @@ void run_transfer(const MeasurementSpec& spec, const RunContext& ctx, Measuremen
     }
 }
 
+// `p2pscope qualify` of the daemon's topology input: the report is the
+// result (p2pscope.qualify/1). A run that reports is ok whatever its verdict
+// (the verdict is what the metrics show); nothing to check is waived.
+void run_qualify(const QualifySpec& spec, const RunContext& ctx, MeasurementRecord& rec) {
+    qualify::MachineRequest q;
+    q.input = ctx.topology_input.source;
+    q.thresholds_file = spec.thresholds;
+    q.baseline_file = spec.baseline;
+    q.devices = spec.devices;
+    q.verdict = ctx.topology_input.verdict;
+    if (!spec.map) q.map_off = "not run (map: false)";
+    if (!spec.transfers) q.transfers_off = "not run (transfers: false)";
+    q.destructive = spec.destructive;
+    q.device_node = ctx.device_node;
+    q.stop = ctx.stopping;
+    auto report = qualify::qualify_machine(q);
+    if (!report) {
+        rec.status = Outcome::failed;
+        rec.reason = report.error().message;
+        return;
+    }
+    rec.result = json::parse(qualify::render_json(*report));
+    if (report->stopped) {
+        rec.status = Outcome::failed;
+        rec.reason = "stopped after " + std::to_string(report->pairs.size()) + " pair(s): p2pscoped is stopping";
+    } else if (report->verdict() == qualify::Verdict::nothing_checked) {
+        rec.status = Outcome::waived;
+        rec.reason = report->pairs.empty() ? "no pair of devices meant for P2P in " + report->source
+                                           : "every check was waived";
+    } else {
+        rec.status = Outcome::ok;
+    }
+}
+
 }  // namespace
 
 json map_result_json(const kclient::MapRequest& q, const kclient::MapResult& result) {
@@ -201,6 +236,7 @@ RunOutput run_measurement(const MeasurementSpec& spec, const RunContext& ctx) {
     case MeasurementKind::topology: run_topology(ctx, rec, out.topology); break;
     case MeasurementKind::map: run_map(spec.map, ctx, rec); break;
     case MeasurementKind::transfer: run_transfer(spec, ctx, rec); break;
+    case MeasurementKind::qualify: run_qualify(spec.qualify, ctx, rec); break;
     }
     rec.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     rec.finished_unix_s = rec.started_unix_s + rec.duration_s;

@@ -22,6 +22,7 @@ bool is_time(const json& j) { return j.is_number() && std::isfinite(j.get<double
 void derive_typed_views(MeasurementRecord& r) {
     r.map.reset();
     r.transfer.reset();
+    r.qualify.reset();
     const json& res = r.result;
     auto text = [&](const char* k) {
         auto it = res.find(k);
@@ -77,6 +78,30 @@ void derive_typed_views(MeasurementRecord& r) {
             }
         }
         r.transfer = std::move(t);
+    } else if (r.kind == MeasurementKind::qualify) {
+        if (text("result").empty()) return;
+        QualifyFigures q{text("result"), std::nullopt, {}};
+        if (auto b = res.find("baseline"); b != res.end() && b->is_object())
+            if (auto d = b->find("differences"); d != b->end() && d->is_array()) q.baseline_differences = d->size();
+        auto field = [](const json& obj, const char* k) {
+            auto it = obj.find(k);
+            return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
+        };
+        if (auto pairs = res.find("pairs"); pairs != res.end() && pairs->is_array())
+            for (const auto& p : *pairs) {
+                if (!p.is_object()) continue;
+                QualifyPairFigures pf{field(p, "a"), field(p, "b"), field(p, "classes"), field(p, "path"),
+                                      field(p, "result"), {}};
+                if (auto checks = p.find("checks"); checks != p.end() && checks->is_array())
+                    for (const auto& c : *checks) {
+                        if (!c.is_object() || field(c, "check").empty()) continue;
+                        QualifyCheckFigures cf{field(c, "check"), field(c, "result"), std::nullopt};
+                        if (auto m = c.find("measured"); m != c.end() && m->is_number()) cf.measured = m->get<double>();
+                        pf.checks.push_back(std::move(cf));
+                    }
+                if (!pf.a.empty() && !pf.b.empty()) q.pairs.push_back(std::move(pf));
+            }
+        r.qualify = std::move(q);
     }
 }
 
@@ -85,6 +110,7 @@ std::string_view to_string(MeasurementKind kind) {
     case MeasurementKind::topology: return "topology";
     case MeasurementKind::map: return "map";
     case MeasurementKind::transfer: return "transfer";
+    case MeasurementKind::qualify: return "qualify";
     }
     return "topology";
 }
@@ -93,6 +119,7 @@ std::optional<MeasurementKind> parse_kind(std::string_view name) {
     if (name == "topology") return MeasurementKind::topology;
     if (name == "map") return MeasurementKind::map;
     if (name == "transfer") return MeasurementKind::transfer;
+    if (name == "qualify") return MeasurementKind::qualify;
     return std::nullopt;
 }
 

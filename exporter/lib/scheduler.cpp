@@ -61,7 +61,11 @@ void Publisher::publish() {
 Scheduler::Scheduler(const Config& config, const TopologyInput& topology_input, const TransferEngines& engines,
                      Publisher& publisher, Journal* journal, EventSink log)
     : config_(config),
-      context_{topology_input, config.device_node, engines},
+      context_{topology_input, config.device_node, engines,
+               [this] {
+                   std::lock_guard lock(mutex_);
+                   return stopping_;
+               }},
       publisher_(publisher),
       journal_(journal),
       log_(std::move(log)) {}

@@ -8,9 +8,7 @@
 namespace p2pscope::exporter {
 
 Result<std::shared_ptr<const TopologyView>> load_topology(const TopologyInput& in) {
-    auto topology = !in.hwloc_xml.empty()    ? probe::load_hwloc_xml(in.hwloc_xml)
-                    : !in.lspci_dump.empty() ? probe::load_lspci_dump(in.lspci_dump)
-                                             : probe::load_sysfs(probe::SysfsOptions{in.sysfs_root, ""});
+    auto topology = probe::load_topology(in.source);
     if (!topology) return topology.error();
     auto view = std::make_shared<TopologyView>();
     view->topology = std::move(*topology);

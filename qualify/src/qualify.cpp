@@ -101,11 +101,15 @@ void path_ceiling(const std::vector<LinkOnPath>& links, std::optional<double>& c
 }  // namespace
 
 Report run(const probe::Topology& t, const std::vector<probe::Pair>& pairs, const Thresholds& th,
-           const Measurers& m, const ProgressFn& progress) {
+           const Measurers& m, const ProgressFn& progress, const std::function<bool()>& stop) {
     Report r;
     r.source = t.source;
     r.thresholds = th;
     for (const auto& p : pairs) {
+        if (stop && stop()) {
+            r.stopped = true;
+            break;
+        }
         if (progress) progress({r.pairs.size(), pairs.size(), &p, nullptr});
         const probe::PciFunction& a = *t.find(p.a);
         const probe::PciFunction& b = *t.find(p.b);

@@ -30,7 +30,7 @@ struct Fixture {
     explicit Fixture(TopologyInput input, std::vector<MeasurementRecord> records = {},
                      const std::string& device_node = "/nonexistent/p2pscope", const TransferEngines& engines = {}) {
         std::vector<MeasurementSpec> specs;
-        for (const auto& r : records) specs.push_back(MeasurementSpec{r.key, r.kind, 60, {}, {}, {}});
+        for (const auto& r : records) specs.push_back(MeasurementSpec{r.key, r.kind, 60, {}, {}, {}, {}});
         publisher = std::make_unique<Publisher>(store, device_node, 1700000000.0, specs, 0.05);
         auto topology = load_topology(input);
         EXPECT_TRUE(topology) << topology.error().message;
@@ -43,7 +43,7 @@ struct Fixture {
 
 TopologyInput xml(const std::string& path) {
     TopologyInput in;
-    in.hwloc_xml = path;
+    in.source.hwloc_xml = path;
     return in;
 }
 
@@ -135,7 +135,7 @@ TEST(Collectors, Dgx2PairsAndNodeExporterLabels) {
 
 TEST(Collectors, LinkWidthAndDegradedFromAnLspciDump) {
     TopologyInput in;
-    in.lspci_dump = test::kAsus;
+    in.source.lspci_dump = test::kAsus;
     Fixture f(in);
     const auto fs = f.collectable->Collect();
     const auto* w = find_metric(fs, "p2pscope_pcidevice_current_link_width", {{"bus", "02"}, {"device", "00"}});
@@ -158,7 +158,7 @@ TEST(Collectors, IommuGroupsFromASysfsTree) {
     const auto root = test::unpack_sysfs_snapshot(dir.path);
     ASSERT_FALSE(root.empty());
     TopologyInput in;
-    in.sysfs_root = root;
+    in.source.sysfs_root = root;
     Fixture f(in);
     const auto fs = f.collectable->Collect();
     const auto* groups = test::find_family(fs, "p2pscope_iommu_group_info");
@@ -217,7 +217,7 @@ TEST(Collectors, SelectionFlags) {
     const auto all = available_collectors({});
     std::vector<std::string> names;
     for (const auto& c : all) names.push_back(c.name);
-    EXPECT_EQ(names, (std::vector<std::string>{"build", "device", "iommu", "pair", "map", "measurement"}));
+    EXPECT_EQ(names, (std::vector<std::string>{"build", "device", "iommu", "pair", "map", "qualify", "measurement"}));
     auto only_pair = select_collectors(all, {{"pair", true}}, true);
     ASSERT_TRUE(only_pair);
     ASSERT_EQ(only_pair->size(), 1u);
@@ -227,7 +227,7 @@ TEST(Collectors, SelectionFlags) {
     EXPECT_EQ(no_map->size(), all.size() - 1);
     auto unknown = select_collectors(all, {{"transfer", true}}, false);
     ASSERT_FALSE(unknown);
-    EXPECT_EQ(unknown.error().message, "unknown collector 'transfer' (build, device, iommu, pair, map, measurement)");
+    EXPECT_EQ(unknown.error().message, "unknown collector 'transfer' (build, device, iommu, pair, map, qualify, measurement)");
 }
 
 // fio's null engine: moves nothing, tests the harness. Only here, never in p2pscoped.
@@ -269,7 +269,7 @@ TEST(Collectors, TransferPlugsInWithAnEngine) {
         "cfg.json", engines);
     ASSERT_TRUE(cfg) << cfg.error().message;
     TopologyInput in = xml(test::kDgx2);
-    auto out = run_measurement(cfg->measurements[0], RunContext{in, "/dev/null", engines});
+    auto out = run_measurement(cfg->measurements[0], RunContext{in, "/dev/null", engines, {}});
     EXPECT_EQ(out.record.status, Outcome::ok);
     ASSERT_TRUE(out.record.transfer);
     ASSERT_EQ(out.record.transfer->rows.size(), 2u);
@@ -300,6 +300,61 @@ TEST(Collectors, TransferPlugsInWithAnEngine) {
     const auto* v = find_metric(fs, "p2pscope_transfer_verified", {{"label", "8-byte"}});
     ASSERT_TRUE(v);
     EXPECT_EQ(v->gauge.value, 1);
+}
+
+// A qualify measurement on a saved laptop (its host bridge is not on the
+// kernel's whitelist, tests/qualify/cli_sysfs.sh): the report the command gives,
+// kept by the journal, as metrics with bounded labels.
+TEST(Collectors, QualifyReportAsMetrics) {
+    test::TempDir dir;
+    const auto root = test::unpack_sysfs_snapshot(dir.path);
+    ASSERT_FALSE(root.empty());
+    TopologyInput in;
+    in.source.sysfs_root = root;
+    auto cfg = parse_config(R"({"measurements":[{"key":"q","kind":"qualify"}]})", "cfg.json", {});
+    ASSERT_TRUE(cfg) << cfg.error().message;
+    auto out = run_measurement(cfg->measurements[0], RunContext{in, "/nonexistent", {}, {}});
+    EXPECT_EQ(out.record.status, Outcome::ok) << out.record.reason;
+    EXPECT_EQ(out.record.result.value("schema", ""), "p2pscope.qualify/1");
+    auto back = from_journal_json(to_journal_json(out.record));
+    ASSERT_TRUE(back) << back.error().message;
+    ASSERT_TRUE(back->qualify);
+    EXPECT_EQ(back->qualify->result, "fail");
+    ASSERT_EQ(back->qualify->pairs.size(), 3u);
+    Fixture f(in, {*back});
+    const auto fs = f.collectable->Collect();
+    auto value = [&](const char* name, const std::vector<std::pair<std::string, std::string>>& labels) {
+        const auto* m = find_metric(fs, name, labels);
+        return m ? m->gauge.value : -1.0;
+    };
+    EXPECT_EQ(value("p2pscope_qualify_result", {{"key", "q"}, {"result", "fail"}}), 1);
+    EXPECT_EQ(value("p2pscope_qualify_result", {{"key", "q"}, {"result", "pass_with_waivers"}}), 0);
+    EXPECT_EQ(value("p2pscope_qualify_pairs", {{"key", "q"}, {"result", "fail"}}), 3);
+    EXPECT_EQ(value("p2pscope_qualify_checks", {{"key", "q"}, {"result", "pass"}}), 1);
+    EXPECT_EQ(value("p2pscope_qualify_checks", {{"key", "q"}, {"result", "fail"}}), 3);
+    EXPECT_EQ(value("p2pscope_qualify_checks", {{"key", "q"}, {"result", "waived"}}), 20);
+    const auto* checks = test::find_family(fs, "p2pscope_qualify_check_result");
+    ASSERT_TRUE(checks);
+    EXPECT_EQ(checks->metric.size(), 24u);  // one series per check of each pair
+    int p2pdma_failed = 0;
+    for (const auto& m : checks->metric)
+        p2pdma_failed += label(m, "check") == "p2pdma" && label(m, "result") == "fail";
+    EXPECT_EQ(p2pdma_failed, 3);
+    EXPECT_FALSE(test::find_family(fs, "p2pscope_qualify_map_p99_seconds")) << "saved data: nothing measured";
+    EXPECT_FALSE(test::find_family(fs, "p2pscope_qualify_baseline_differences")) << "no baseline";
+    // Every check waived (hwloc XML has none of the registers): a waived run with the reason; a daemon that is
+    // stopping stops before the first pair.
+    auto none = parse_config(R"({"measurements":[{"key":"n","kind":"qualify","devices":["34:00.0","36:00.0"],
+                                                  "map":false,"transfers":false}]})",
+                             "cfg.json", {});
+    ASSERT_TRUE(none) << none.error().message;
+    TopologyInput dgx2 = xml(test::kDgx2);
+    auto waived = run_measurement(none->measurements[0], RunContext{dgx2, "/nonexistent", {}, {}});
+    EXPECT_EQ(waived.record.status, Outcome::waived);
+    EXPECT_EQ(waived.record.reason, "every check was waived");
+    auto stopped = run_measurement(none->measurements[0], RunContext{dgx2, "/nonexistent", {}, [] { return true; }});
+    EXPECT_EQ(stopped.record.status, Outcome::failed);
+    EXPECT_EQ(stopped.record.reason, "stopped after 0 pair(s): p2pscoped is stopping");
 }
 
 TEST(Snapshot, DocumentFollowsItsSchema) {

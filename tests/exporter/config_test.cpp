@@ -35,7 +35,7 @@ TEST(Config, ShippedSampleParses) {
     EXPECT_DOUBLE_EQ(c->duty_cycle, 0.02);
     EXPECT_EQ(c->journal.path, "/var/lib/p2pscoped/journal");
     EXPECT_EQ(c->journal.max_bytes, 1u << 20);
-    ASSERT_EQ(c->measurements.size(), 4u);
+    ASSERT_EQ(c->measurements.size(), 5u);
     EXPECT_EQ(c->measurements[0].kind, MeasurementKind::topology);
     const auto& m = c->measurements[3];
     EXPECT_EQ(m.kind, MeasurementKind::map);
@@ -45,6 +45,25 @@ TEST(Config, ShippedSampleParses) {
     EXPECT_EQ(m.map.mem, P2PSCOPE_MEM_P2PMEM);
     EXPECT_EQ(m.map.size_bytes, 2u << 20);
     EXPECT_EQ(m.map.segments, 16u);
+    EXPECT_EQ(c->measurements[4].kind, MeasurementKind::qualify);
+}
+
+TEST(Config, QualifyTakesQualifysOptions) {
+    const std::string th = (test::kSource / "qualify/thresholds.json").string();
+    auto c = parse_config(R"({"measurements":[{"key":"q","kind":"qualify"},
+        {"key":"r","kind":"qualify","thresholds":")" + th + R"(","baseline":"golden.json",
+         "devices":["34:00.0","0000:36:00.0"],"map":false,"transfers":false,"destructive":true}]})",
+                          "cfg.json", {});
+    ASSERT_TRUE(c) << c.error().message;
+    const auto& d = c->measurements[0].qualify;
+    EXPECT_TRUE(d.thresholds.empty() && d.baseline.empty() && d.devices.empty());
+    EXPECT_TRUE(d.map && d.transfers && !d.destructive);  // as p2pscope qualify
+    const auto& q = c->measurements[1].qualify;
+    EXPECT_EQ(q.thresholds, th);
+    EXPECT_EQ(q.baseline, "golden.json");
+    ASSERT_EQ(q.devices.size(), 2u);
+    EXPECT_EQ(q.devices[0].to_string(), "0000:34:00.0");
+    EXPECT_TRUE(!q.map && !q.transfers && q.destructive);
 }
 
 TEST(Config, EmptyObjectMeansDefaults) {
@@ -86,7 +105,20 @@ TEST(Config, MistakesNameFileAndPath) {
     EXPECT_EQ(error_of(R"({"measurements":[{"key":"t","kind":"topology"},{"key":"t","kind":"topology"}]})"),
               "cfg.json: measurements[1].key: 't' is used twice");
     EXPECT_EQ(error_of(R"({"measurements":[{"key":"t","kind":"probe"}]})"),
-              "cfg.json: measurements[0].kind: unknown kind 'probe' (topology, map)");
+              "cfg.json: measurements[0].kind: unknown kind 'probe' (topology, map, qualify)");
+    EXPECT_EQ(error_of(R"({"measurements":[{"key":"q","kind":"qualify","devices":["34:00.0"]}]})"),
+              "cfg.json: measurements[0].devices: must be a list of 2 to 64 BDFs");
+    EXPECT_EQ(error_of(R"({"measurements":[{"key":"q","kind":"qualify","devices":["34:00.0","zz"]}]})").rfind(
+                  "cfg.json: measurements[0].devices[1]: ", 0),
+              0u);
+    EXPECT_EQ(error_of(R"({"measurements":[{"key":"q","kind":"qualify","map":"yes"}]})"),
+              "cfg.json: measurements[0].map: must be true or false");
+    EXPECT_EQ(error_of(R"({"measurements":[{"key":"q","kind":"qualify","thresholds":"/nonexistent.json"}]})").rfind(
+                  "cfg.json: measurements[0].thresholds: ", 0),
+              0u);
+    EXPECT_EQ(error_of(R"({"measurements":[{"key":"q","kind":"qualify","api":"map_single"}]})").rfind(
+                  "cfg.json: measurements[0].api: unknown key", 0),
+              0u);
     EXPECT_EQ(error_of(R"({"measurements":[{"key":"t","kind":"topology","interval_s":0.01}]})"),
               "cfg.json: measurements[0].interval_s: must be >= 0.05 and <= 3.16224e+07");
     EXPECT_EQ(error_of(R"({"measurements":[{"key":"t","kind":"topology","device":"34:00.0"}]})").rfind(

@@ -177,6 +177,25 @@ def journal_line(record):
     return b"P2J1 %d %08x " % (len(payload), zlib.crc32(payload)) + payload + b"\n"
 
 
+def map_journal_record(seq, key):
+    """A map run's journal record as p2pscoped writes it (what this machine, without p2pscope.ko, cannot measure):
+    p99 900 ns over 100 000 maps, five runs of which one failed."""
+    latency = {"count": 100000, "min_ns": 180, "p50_ns": 210.5, "p90_ns": 260.0, "p99_ns": 900.0, "p999_ns": 4100.0,
+               "max_ns": 52000, "mean_ns": 231.7}
+    return {"seq": seq, "key": key, "kind": "map", "started_unix_s": 1700000000.0, "finished_unix_s": 1700000001.0,
+            "duration_s": 1.0, "status": "ok", "reason": "",
+            "result": {"device": "0000:34:00.0", "peer": None, "api": "map_single", "memory": "ram",
+                       "direction": "bidirectional", "size_bytes": 4096, "segments": 1, "threads": 1, "threads_run": 1,
+                       "status": "ok", "reason_code": "none", "reason": "", "error": 0, "mode": "exclusive",
+                       "iommu_domain_type": "DMA-FQ", "dma_mask": 18446744073709551615, "p2p_map_type": "NONE",
+                       "clock": "local", "timer_overhead_ns": 15, "elapsed_ns": 1000000000, "bounced": False,
+                       "debug_kernel": False, "kernel_release": "6.1.0-26-amd64", "module_version": "0.1.0",
+                       "map": latency, "unmap": dict(latency, p50_ns=150.0)},
+            "totals": {"runs": {"ok": 4, "waived": 0, "failed": 1}, "map_samples": 400000, "map_sum_ns": 92680000,
+                       "unmap_samples": 400000, "unmap_sum_ns": 61000000, "transfer_bytes": 0, "transfer_samples": 0,
+                       "transfer_sum_ns": 0}}
+
+
 def config(work, name, measurements, **extra):
     doc = {"schema": "p2pscoped.config/1", "journal": {"path": os.path.join(work.path, name + ".journal")},
            "measurements": measurements}

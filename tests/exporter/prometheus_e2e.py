@@ -103,8 +103,8 @@ def run(work):
 
     # Collectors' own series; the map collector fails without the module, the rest succeed.
     check(scalar('p2pscope_scrape_collector_success{job="dgx2",collector="map"}') == 0, "map fails without p2pscope.ko")
-    check(scalar('sum(p2pscope_scrape_collector_success{job="dgx2"})') == 6, "six collectors succeed")
-    check(len(query('p2pscope_scrape_collector_duration_seconds{job="dgx2"}')) == 7, "a duration per collector")
+    check(scalar('sum(p2pscope_scrape_collector_success{job="dgx2"})') == 7, "seven collectors succeed")
+    check(len(query('p2pscope_scrape_collector_duration_seconds{job="dgx2"}')) == 8, "a duration per collector")
     # The map run's outcome and time.
     check(scalar('p2pscope_measurement_last_run_status{job="dgx2",key="gpu0-map",kind="map",status="failed"}') == 1,
           "gpu0-map failed")

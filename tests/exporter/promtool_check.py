@@ -9,31 +9,16 @@ this machine has no p2pscope.ko to measure them), and every transfer family
 
 usage: promtool_check.py P2PSCOPED FIXTURES"""
 
+import json
 import os
 import subprocess
 import sys
 
-from harness import Daemon, check, config, http_get, journal_line, main, parse_exposition, samples, value, wait_for
+from harness import (Daemon, check, config, http_get, journal_line, main, map_journal_record, parse_exposition,
+                     samples, value, wait_for)
 
 P2PSCOPED, FIXTURES = sys.argv[1], sys.argv[2]
 PROMTOOL = os.environ.get("PROMTOOL", "/usr/bin/promtool")
-
-
-def map_record(seq, key):
-    latency = {"count": 100000, "min_ns": 180, "p50_ns": 210.5, "p90_ns": 260.0, "p99_ns": 900.0, "p999_ns": 4100.0,
-               "max_ns": 52000, "mean_ns": 231.7}
-    return {"seq": seq, "key": key, "kind": "map", "started_unix_s": 1700000000.0, "finished_unix_s": 1700000001.0,
-            "duration_s": 1.0, "status": "ok", "reason": "",
-            "result": {"device": "0000:34:00.0", "peer": None, "api": "map_single", "memory": "ram",
-                       "direction": "bidirectional", "size_bytes": 4096, "segments": 1, "threads": 1, "threads_run": 1,
-                       "status": "ok", "reason_code": "none", "reason": "", "error": 0, "mode": "exclusive",
-                       "iommu_domain_type": "DMA-FQ", "dma_mask": 18446744073709551615, "p2p_map_type": "NONE",
-                       "clock": "local", "timer_overhead_ns": 15, "elapsed_ns": 1000000000, "bounced": False,
-                       "debug_kernel": False, "kernel_release": "6.1.0-26-amd64", "module_version": "0.1.0",
-                       "map": latency, "unmap": dict(latency, p50_ns=150.0)},
-            "totals": {"runs": {"ok": 4, "waived": 0, "failed": 1}, "map_samples": 400000, "map_sum_ns": 92680000,
-                       "unmap_samples": 400000, "unmap_sum_ns": 61000000, "transfer_bytes": 0, "transfer_samples": 0,
-                       "transfer_sum_ns": 0}}
 
 
 def promtool(name, text):
@@ -53,7 +38,7 @@ def run(work):
                                 {"key": "gpu0-map", "kind": "map", "device": "0000:34:00.0", "interval_s": 60}],
                  start_delay_s=3600)
     with open(os.path.join(work.path, "dgx2.journal"), "wb") as f:
-        f.write(journal_line(map_record(1, "gpu0-map")))
+        f.write(journal_line(map_journal_record(1, "gpu0-map")))
     data = work.file("xfer-data", "\0" * 65536)
     xfer_cfg = config(work, "xfer", [
         {"key": "file-write", "kind": "transfer", "engine": "cpu", "file": data, "direction": "write", "width": "all",
@@ -62,12 +47,19 @@ def run(work):
     inputs = {
         "dgx2": ["--hwloc-xml", os.path.join(FIXTURES, "hwloc-xml/nvidiaDGX2.xml"), "--config", cfg],
         "x58": ["--lspci-dump", os.path.join(FIXTURES, "lspci-dump/tree-asus-p6t6")],
-        "laptop": ["--sysfs-root", laptop],
+        "laptop": ["--sysfs-root", laptop, "--config", config(work, "laptop", [
+            {"key": "qualify", "kind": "qualify", "baseline": os.path.join(work.path, "x58-topo.json")}])],
         "power8": ["--hwloc-xml", os.path.join(FIXTURES, "hwloc-xml/power8gpudistances.xml"), "--class", "all"],
         "xfer": ["--hwloc-xml", os.path.join(FIXTURES, "hwloc-xml/nvidiaDGX2.xml"), "--config", xfer_cfg],
     }
     for name, args in inputs.items():
         d = Daemon(work, name, P2PSCOPED, args).wait_ready()
+        if name == "x58":  # the laptop's qualify compares it with this machine: a baseline with differences
+            with open(os.path.join(work.path, "x58-topo.json"), "w") as f:
+                json.dump(d.snapshot()["topology"], f)
+        if name == "laptop":
+            wait_for(lambda: 'p2pscope_qualify_baseline_differences{' in http_get(d.url("/metrics"))[1], 30,
+                     "the qualify run")
         if name == "xfer":
             wait_for(lambda: all(k in http_get(d.url("/metrics"))[1] for k in ('key="file-write"', 'key="missing-bar"')),
                      30, "both transfers to have run")
@@ -88,6 +80,8 @@ def run(work):
             check(samples(exposition, "p2pscope_pcidevice_link_degraded"), "link series")
         if name == "laptop":
             check(len(samples(exposition, "p2pscope_iommu_group_info")) == 15, "IOMMU groups")
+            check(value(exposition, "p2pscope_qualify_result", key="qualify", result="fail") == 1, "qualify fails")
+            check(value(exposition, "p2pscope_qualify_baseline_differences", key="qualify") > 0, "differs from x58")
         if name == "xfer":
             for family in ("info", "status", "bandwidth_bytes_per_second", "latency_seconds_count",
                            "latency_min_seconds", "latency_max_seconds", "last_run_transfers", "verified", "bytes_total"):

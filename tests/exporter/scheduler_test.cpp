@@ -19,7 +19,7 @@ std::unique_ptr<Daemon> start(const std::string& config_text, const std::string&
     EXPECT_TRUE(cfg) << cfg.error().message;
     if (!cfg) return nullptr;
     DaemonOptions o;
-    o.topology.hwloc_xml = test::kDgx2;
+    o.topology.source.hwloc_xml = test::kDgx2;
     o.config = *cfg;
     o.http.listen = "127.0.0.1:0";
     o.collectors = available_collectors({});

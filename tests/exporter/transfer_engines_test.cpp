@@ -35,7 +35,7 @@ struct ScheduledRun {
         EXPECT_TRUE(cfg) << cfg.error().message;
         if (!cfg) return;
         TopologyInput in;
-        in.hwloc_xml = test::kDgx2;
+        in.source.hwloc_xml = test::kDgx2;
         publisher = std::make_unique<Publisher>(store, "/nonexistent/p2pscope", 1700000000.0, cfg->measurements, 0.05);
         auto topology = load_topology(in);
         EXPECT_TRUE(topology) << topology.error().message;

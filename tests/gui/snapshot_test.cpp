@@ -162,7 +162,7 @@ private:
 // /snapshot.json as p2pscoped renders it, over the DGX-2 fixture's topology.
 std::string daemon_snapshot(const std::vector<exporter::MeasurementRecord>& records) {
     exporter::TopologyInput in;
-    in.hwloc_xml = kDgx2Xml;
+    in.source.hwloc_xml = kDgx2Xml;
     auto topo = exporter::load_topology(in);
     EXPECT_TRUE(topo.ok()) << topo.error().message;
     exporter::Snapshot snap;
@@ -246,9 +246,9 @@ TEST(Snapshot, DaemonTransferRunsFeedTheBandwidthSeries) {
     spec.transfer.size = 65536;
     spec.transfer.seconds = 0.05;
     exporter::TopologyInput in;
-    in.hwloc_xml = kDgx2Xml;
+    in.source.hwloc_xml = kDgx2Xml;
     const exporter::TransferEngines engines = exporter::builtin_transfer_engines();
-    const exporter::RunContext ctx{in, "/dev/p2pscope", engines};
+    const exporter::RunContext ctx{in, "/dev/p2pscope", engines, {}};
     const exporter::MeasurementRecord first = exporter::run_measurement(spec, ctx).record;
     ASSERT_EQ(first.status, exporter::Outcome::ok) << first.reason;
 

@@ -32,6 +32,17 @@ struct MapSpec {
     double seconds = 1.0;  // duration of the measurement, 0 < seconds <= 60
 };
 
+// One `p2pscope qualify` of the daemon's topology input, as the command takes
+// it (measurements only where that input is this machine).
+struct QualifySpec {
+    std::string thresholds;  // file; empty: the built-in defaults
+    std::string baseline;    // a golden server's topo JSON; empty: none
+    std::vector<probe::PciAddress> devices;  // empty: the pairs the thresholds' classes select
+    bool map = true;
+    bool transfers = true;
+    bool destructive = false;
+};
+
 struct MeasurementSpec {
     std::string key;  // stable, unique: [A-Za-z0-9_.:-]{1,64}
     MeasurementKind kind = MeasurementKind::topology;
@@ -39,6 +50,7 @@ struct MeasurementSpec {
     MapSpec map;               // kind map
     TransferRequest transfer;  // kind transfer
     std::string engine;        // kind transfer
+    QualifySpec qualify;       // kind qualify
 };
 
 struct JournalConfig {

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Running one measurement once: the topology probe, one map combination
-// through the kernel module, or one transfer through an engine. Every run
+// through the kernel module, one transfer through an engine, or a qualify. Every run
 // ends in a record (ok, waived or failed with the reason); nothing here
 // throws, prints or exits.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -22,6 +23,8 @@ struct RunContext {
     const TopologyInput& topology_input;
     std::string device_node;
     const TransferEngines& engines;
+    // True when the daemon is stopping: a qualify run stops before its next pair.
+    std::function<bool()> stopping;
 };
 
 struct RunOutput {

@@ -17,7 +17,7 @@
 
 namespace p2pscope::exporter {
 
-enum class MeasurementKind { topology, map, transfer };
+enum class MeasurementKind { topology, map, transfer, qualify };
 std::string_view to_string(MeasurementKind kind);
 std::optional<MeasurementKind> parse_kind(std::string_view name);
 
@@ -58,6 +58,22 @@ struct TransferFigures {
     std::vector<TransferRowFigures> rows;                  // empty when the run was waived or failed early
 };
 
+// Typed view of a qualify run (the p2pscope.qualify/1 report): each pair's
+// checks and their results.
+struct QualifyCheckFigures {
+    std::string check, result;       // "acs", "fail"
+    std::optional<double> measured;  // as the report gives it (map: p99 ns; transfer: fraction of the ceiling)
+};
+struct QualifyPairFigures {
+    std::string a, b, classes, path, result;
+    std::vector<QualifyCheckFigures> checks;
+};
+struct QualifyFigures {
+    std::string result;  // pass, pass_with_waivers, fail, nothing_checked
+    std::optional<uint64_t> baseline_differences;  // none without a baseline
+    std::vector<QualifyPairFigures> pairs;
+};
+
 // Sums over every run of one key: carried from record to record (each record
 // holds the totals including itself), so replaying the latest record of a key
 // restores its counters.
@@ -86,6 +102,7 @@ struct MeasurementRecord {
     nlohmann::json result = nlohmann::json::object();
     std::optional<MapFigures> map;            // map runs that took samples
     std::optional<TransferFigures> transfer;  // every transfer run (rows only where the engine ran)
+    std::optional<QualifyFigures> qualify;    // qualify runs that produced a report
     RunTotals totals;
 };
 
@@ -94,7 +111,7 @@ struct MeasurementRecord {
 std::string to_journal_json(const MeasurementRecord& record);
 Result<MeasurementRecord> from_journal_json(std::string_view text);
 
-// Fills map / transfer from result (runs that took samples); called by
+// Fills map / transfer / qualify from result (runs that took samples); called by
 // from_journal_json and by the measurements, so both agree.
 void derive_typed_views(MeasurementRecord& record);
 

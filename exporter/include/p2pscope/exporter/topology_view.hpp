@@ -9,15 +9,14 @@
 #include <vector>
 
 #include "p2pscope/probe/analysis.hpp"
+#include "p2pscope/probe/sources.hpp"
 #include "p2pscope/probe/topology.hpp"
 #include "p2pscope/result.hpp"
 
 namespace p2pscope::exporter {
 
 struct TopologyInput {
-    std::string sysfs_root = "/";
-    std::string hwloc_xml;   // when set, read this instead of sysfs
-    std::string lspci_dump;  // when set, read this instead of sysfs
+    probe::TopologyInput source;  // as `p2pscope topo` reads it (this machine by default)
     probe::PairSelection selection;
     probe::VerdictOptions verdict;
 };

@@ -55,6 +55,7 @@ struct Report {
     // difference fails the run.
     std::optional<DiffReport> baseline;
     std::string baseline_file;
+    bool stopped = false;  // asked to stop: pairs holds the pairs checked before
     int checks(Outcome o) const;
     int pairs_with(Outcome o) const;
     Verdict verdict() const;
@@ -70,8 +71,9 @@ struct PairProgress {
 };
 using ProgressFn = std::function<void(const PairProgress&)>;
 
+// stop is asked before each pair; true ends the run there (Report::stopped).
 Report run(const probe::Topology& t, const std::vector<probe::Pair>& pairs, const Thresholds& th,
-           const Measurers& m, const ProgressFn& progress = {});
+           const Measurers& m, const ProgressFn& progress = {}, const std::function<bool()>& stop = {});
 
 std::string render_text(const Report& r);
 std::string render_json(const Report& r);  // schema p2pscope.qualify/1
