@@ -26,6 +26,8 @@ packages=(
   prometheus-cpp-dev libcivetweb-dev zlib1g-dev prometheus prometheus-pushgateway
   # references the tests and benchmarks compare against; the stock headers the module must build on
   pciutils jq python3-scipy fio linux-headers-amd64
+  # the Debian packages' checks: lintian, and DKMS building the module's package against the lab kernels
+  lintian dkms
 )
 missing=()
 for p in "${packages[@]}"; do
