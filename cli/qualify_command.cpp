@@ -103,8 +103,8 @@ Action add_qualify_command(CLI::App& app) {
                    "Thresholds file (JSON, docs/qualify.md); default: the built-in values of qualify/thresholds.json")
         ->type_name("FILE");
     app.add_option("--baseline", o->baseline,
-                   "A golden server's `p2pscope topo --class all --format json` report: differences from it fail "
-                   "(as p2pscope diff)")
+                   "A golden server's `p2pscope topo --class all --format json` (or qualify --format json) report: "
+                   "differences from its topology fail (as p2pscope diff)")
         ->type_name("FILE");
     app.add_option("--devices", o->devices, "Qualify every pair of exactly these functions (BDFs, bridges allowed)")
         ->delimiter(',')

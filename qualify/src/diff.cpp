@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "p2pscope/qualify/diff.hpp"
 
-#include <cstdio>
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <map>
 #include <optional>
 
@@ -32,13 +33,24 @@ struct Server {
     const json* pairs = nullptr;
 };
 
-Result<json> parse(std::string_view text, const std::string& name) {
+// A topo report, or a qualify report with the topology it carries.
+struct Report {
+    json doc;
+    bool qualify = false;
+    const json& topology() const { return qualify ? field(doc, "topology") : doc; }
+};
+
+Result<Report> parse(std::string_view text, const std::string& name) {
     auto doc = parse_json_text(text);
     if (!doc) return make_error(Errc::bad_input, name + ": " + doc.error().message);
-    if (!doc->is_object() || !doc->contains("schema") || field(*doc, "schema") != "p2pscope.topo/1" ||
-        !field(*doc, "devices").is_array() || !field(*doc, "host_bridges").is_array())
-        return make_error(Errc::bad_input, name + ": not a p2pscope topo report (p2pscope topo --format json)");
-    return doc;
+    Report r{std::move(*doc)};
+    r.qualify = field(r.doc, "schema") == "p2pscope.qualify/1" && field(r.doc, "pairs").is_array();
+    const json& t = r.topology();
+    if (!t.is_object() || field(t, "schema") != "p2pscope.topo/1" || !field(t, "devices").is_array() ||
+        !field(t, "host_bridges").is_array())
+        return make_error(Errc::bad_input, name + ": not a p2pscope topo or qualify report (p2pscope topo --format json, "
+                                                  "p2pscope qualify --format json)");
+    return r;
 }
 
 Result<Server> index(const json& doc, const std::string& name) {
@@ -94,17 +106,66 @@ std::string link_text(const json& d) {
 
 std::string ids(const json& d) { return str(field(d, "vendor_id")) + ":" + str(field(d, "device_id")); }
 
+
+// Two qualify reports' pairs, matched by their places: each check's result,
+// and the measurements, apart by more than the tolerance.
+void diff_checks(const json& golden, const Server& g, const json& candidate, const Server& c,
+                 const DiffOptions& options, DiffReport& r) {
+    auto key = [](const Server& s, const json& p) -> std::optional<std::pair<std::string, std::string>> {
+        auto a = s.place_of.find(str(field(p, "a"))), b = s.place_of.find(str(field(p, "b")));
+        if (a == s.place_of.end() || b == s.place_of.end()) return std::nullopt;
+        return std::minmax(a->second, b->second);
+    };
+    std::map<std::pair<std::string, std::string>, const json*> candidate_pairs;
+    for (const auto& p : field(candidate, "pairs"))
+        if (auto k = key(c, p)) candidate_pairs[*k] = &p;
+    for (const auto& p : field(golden, "pairs")) {
+        auto k = key(g, p);
+        if (!k) continue;
+        auto it = candidate_pairs.find(*k);
+        if (it == candidate_pairs.end()) continue;
+        const json& q = *it->second;
+        const std::string place = k->first + " " + k->second;
+        const std::string gbdfs = " (" + str(field(p, "a")) + " " + str(field(p, "b")) + ")";
+        const std::string cbdfs = " (" + str(field(q, "a")) + " " + str(field(q, "b")) + ")";
+        std::map<std::string, const json*> candidate_checks;
+        for (const auto& cc : field(q, "checks"))
+            if (field(cc, "check").is_string()) candidate_checks[field(cc, "check").get<std::string>()] = &cc;
+        for (const auto& gc : field(p, "checks")) {
+            auto cit = candidate_checks.find(str(field(gc, "check")));
+            if (cit == candidate_checks.end()) continue;
+            const json& cc = *cit->second;
+            const std::string name = str(field(gc, "check"));
+            const std::string gr = str(field(gc, "result")), cr = str(field(cc, "result"));
+            if (gr != cr)
+                r.differences.push_back({"check", place, name + " " + gr + gbdfs,
+                                         name + " " + cr + cbdfs + (cr == "pass" ? "" : ": " + str(field(cc, "reason")))});
+            // Measurements of the same kind (unit) taken on both.
+            const json& gm = field(gc, "measured");
+            const json& cm = field(cc, "measured");
+            if (!gm.is_number() || !cm.is_number() || field(gc, "unit") != field(cc, "unit")) continue;
+            const double a = gm.get<double>(), b = cm.get<double>();
+            if (a <= 0 || std::abs(b - a) / a <= options.tolerance) continue;
+            char buf[64];
+            std::snprintf(buf, sizeof buf, " (%+.0f%%)", (b - a) / a * 100);
+            const std::string unit = field(gc, "unit").is_string() ? " " + str(field(gc, "unit")) : "";
+            r.differences.push_back({name, place, str(gm) + unit + gbdfs, str(cm) + unit + buf + cbdfs});
+        }
+    }
+}
+
 }  // namespace
 
-Result<DiffReport> diff_topologies(std::string_view golden_text, const std::string& golden_name,
-                                   std::string_view candidate_text, const std::string& candidate_name) {
+Result<DiffReport> diff_reports(std::string_view golden_text, const std::string& golden_name,
+                                std::string_view candidate_text, const std::string& candidate_name,
+                                const DiffOptions& options) {
     auto golden_doc = parse(golden_text, golden_name);
     if (!golden_doc) return golden_doc.error();
     auto candidate_doc = parse(candidate_text, candidate_name);
     if (!candidate_doc) return candidate_doc.error();
-    auto g = index(*golden_doc, golden_name);
+    auto g = index(golden_doc->topology(), golden_name);
     if (!g) return g.error();
-    auto c = index(*candidate_doc, candidate_name);
+    auto c = index(candidate_doc->topology(), candidate_name);
     if (!c) return c.error();
     DiffReport r;
     r.golden_source = g->source;
@@ -170,6 +231,7 @@ Result<DiffReport> diff_topologies(std::string_view golden_text, const std::stri
                     str(field(q, "path")) + " (" + str(field(q, "a")) + " " + str(field(q, "b")) + ")");
         }
     }
+    if (golden_doc->qualify && candidate_doc->qualify) diff_checks(golden_doc->doc, *g, candidate_doc->doc, *c, options, r);
     return r;
 }
 

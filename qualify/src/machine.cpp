@@ -11,17 +11,14 @@ namespace p2pscope::qualify {
 
 namespace {
 
-// This server as `p2pscope topo --class all --format json` would report it, against the golden one.
-Result<DiffReport> against_baseline(const probe::Topology& t, const MachineRequest& q) {
-    auto golden = read_input_file(q.baseline_file, 256u << 20, "a topo report");
-    if (!golden) return golden.error();
+// This server as `p2pscope topo --class all --format json` reports it: what
+// the qualify report carries, and what a baseline is compared with.
+Result<std::string> topo_report(const probe::Topology& t, const probe::VerdictOptions& verdict) {
     probe::PairSelection all;
     all.all_classes = true;
     auto selected = probe::select_functions(t, all);
     if (!selected) return selected.error();
-    const auto all_pairs = probe::analyse_pairs(t, *selected, q.verdict);
-    const std::string here = probe::render_json(probe::Report{t, *selected, all_pairs});
-    return diff_topologies(*golden, q.baseline_file, here, t.source);
+    return probe::render_json(probe::Report{t, *selected, probe::analyse_pairs(t, *selected, verdict)});
 }
 
 }  // namespace
@@ -37,10 +34,14 @@ Result<Report> qualify_machine(const MachineRequest& q, const ProgressFn& progre
     if (!topology) return topology.error();
     auto pairs = select_pairs(*topology, q.devices, th, q.verdict);
     if (!pairs) return pairs.error();
+    auto here = topo_report(*topology, q.verdict);
+    if (!here) return here.error();
     // The baseline first: a bad file is refused before anything is measured.
     std::optional<DiffReport> baseline;
     if (!q.baseline_file.empty()) {
-        auto diff = against_baseline(*topology, q);
+        auto golden = read_input_file(q.baseline_file, 256u << 20, "a topo or qualify report");
+        if (!golden) return golden.error();
+        auto diff = diff_reports(*golden, q.baseline_file, *here, topology->source);
         if (!diff) return diff.error();
         baseline = std::move(*diff);
     }
@@ -70,6 +71,7 @@ Result<Report> qualify_machine(const MachineRequest& q, const ProgressFn& progre
     report.thresholds_file = q.thresholds_file;
     report.baseline = std::move(baseline);
     report.baseline_file = q.baseline_file;
+    report.topology_json = std::move(*here);
     return report;
 }
 

@@ -118,6 +118,7 @@ std::string render_json(const Report& r) {
     } else {
         doc["baseline"] = nullptr;
     }
+    doc["topology"] = r.topology_json.empty() ? json(nullptr) : json::parse(r.topology_json, nullptr, false);
     doc["summary"] = {
         {"pairs", r.pairs.size()},
         {"pairs_failed", r.pairs_with(Outcome::fail)},

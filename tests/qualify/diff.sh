@@ -54,7 +54,7 @@ check 1 stdout "^\\| link \\| \`hb0/00.0/00.0/08.0/00.0\` \\| 8 GT/s x16 at 0000
     "$p2pscope" diff "$dir/golden.json" "$dir/narrow.json" --format markdown
 check 2 stderr "^p2pscope diff: .*/dev/null: a character device" -- "$p2pscope" diff "$dir/golden.json" /dev/null
 echo '{"schema": "p2pscope.qualify/1"}' >"$dir/qualify.json"
-check 2 stderr "^p2pscope diff: .*qualify.json: not a p2pscope topo report" -- "$p2pscope" diff "$dir/golden.json" "$dir/qualify.json"
+check 2 stderr "^p2pscope diff: .*qualify.json: not a p2pscope topo or qualify report" -- "$p2pscope" diff "$dir/golden.json" "$dir/qualify.json"
 check 2 stderr "required" -- "$p2pscope" diff "$dir/golden.json"
 # qualify --baseline: the same comparison in the qualification report; a difference alone fails the run.
 check 1 stderr "^p2pscope qualify: 0 check\\(s\\) failed on 0 of 1 pair\\(s\\); 1 difference\\(s\\) from the baseline .*golden.json$" -- \
@@ -66,7 +66,32 @@ jqcheck qualify_baseline_json '.result == "fail" and .baseline.matched_devices =
                                     "candidate": "8 GT/s x8 at 0000:1b:00.0"}]' -- \
     "$p2pscope" qualify --sysfs-root "$dir/narrow" --devices 3d:00.0,3e:00.0 --baseline "$dir/golden.json" --format json
 jqcheck qualify_without_baseline '.baseline == null' -- "$p2pscope" qualify --sysfs-root "$dir/$sm" --format json
-check 2 stderr "^p2pscope qualify: .*qualify.json: not a p2pscope topo report" -- \
+check 2 stderr "^p2pscope qualify: .*qualify.json: not a p2pscope topo or qualify report" -- \
     "$p2pscope" qualify --sysfs-root "$dir/$sm" --baseline "$dir/qualify.json"
+# Two qualify reports: their topologies, and each pair's check results and measurements.
+"$p2pscope" qualify --sysfs-root "$dir/$sm" --format json >"$dir/golden-q.json"
+"$p2pscope" qualify --sysfs-root "$dir/narrow" --format json >"$dir/narrow-q.json"
+jqcheck qualify_reports '.matched_devices == 29
+    and ([.differences[] | select(.kind == "link")] | length) == 1
+    and ([.differences[] | select(.kind == "check")] | length) == 11
+    and all(.differences[] | select(.kind == "check"); (.golden | startswith("links pass"))
+            and (.candidate | startswith("links fail")) and (.candidate | contains("0000:1b:00.0")))' -- \
+    "$p2pscope" diff "$dir/golden-q.json" "$dir/narrow-q.json" --format json
+jqcheck qualify_same '.differences == [] and .matched_pairs == 66' -- \
+    "$p2pscope" diff "$dir/golden-q.json" "$dir/golden-q.json" --format json
+jqcheck qualify_against_topo '.differences == []' -- "$p2pscope" diff "$dir/golden.json" "$dir/golden-q.json" --format json
+# Measurements (this machine has no devices to measure: the first pair's map p99 written in), 25 % apart by default.
+measured() { jq --argjson v "$1" '.pairs[0].checks |= map(if .check == "map" then .measured = $v | .unit = "ns" | .result = "pass" else . end)' \
+    "$dir/golden-q.json"; }
+measured 1000 >"$dir/m1000.json"; measured 1100 >"$dir/m1100.json"; measured 2000 >"$dir/m2000.json"
+jqcheck map_slower '[.differences[] | select(.kind == "map")] | length == 1 and (.[0].candidate | startswith("2000 ns (+100%)"))' -- \
+    "$p2pscope" diff "$dir/m1000.json" "$dir/m2000.json" --format json
+jqcheck map_within_tolerance '.differences == []' -- "$p2pscope" diff "$dir/m1000.json" "$dir/m1100.json" --format json
+jqcheck map_tolerance_option '[.differences[] | select(.kind == "map")] | length == 1' -- \
+    "$p2pscope" diff "$dir/m1000.json" "$dir/m1100.json" --format json --tolerance 0.05
+check 2 stderr "^p2pscope: --tolerance: Value -1 not in range" -- "$p2pscope" diff "$dir/m1000.json" "$dir/m1100.json" --tolerance -1
+# A qualify report as the baseline: its topology is the golden one.
+check 0 stdout "^Baseline .*golden-q.json: 0 difference\\(s\\) over 29 devices" -- \
+    "$p2pscope" qualify --sysfs-root "$dir/$sm" --devices 3d:00.0,3e:00.0 --baseline "$dir/golden-q.json"
 echo "$fails failure(s)"
 [ "$fails" = 0 ]

@@ -56,6 +56,10 @@ struct Report {
     std::optional<DiffReport> baseline;
     std::string baseline_file;
     bool stopped = false;  // asked to stop: pairs holds the pairs checked before
+    // The server as `p2pscope topo --class all --format json` reports it (set
+    // by qualify_machine): the report carries it, so that p2pscope diff can
+    // match two reports' devices by their place in the tree.
+    std::string topology_json;
     int checks(Outcome o) const;
     int pairs_with(Outcome o) const;
     Verdict verdict() const;
