@@ -13,6 +13,7 @@
 #include "p2pscope/json_text.hpp"
 #include "p2pscope/exporter/journal.hpp"
 #include "p2pscope/kclient/names.hpp"
+#include "p2pscope/qualify/diff.hpp"
 #include "p2pscope/qualify/thresholds.hpp"
 #include "p2pscope.h"
 
@@ -362,6 +363,10 @@ Result<QualifySpec> parse_qualify(const Checker& c, const json& m, const std::st
         auto v = text(c, *b, path + ".baseline");
         if (!v) return v.error();
         if (v->empty()) return c.fail(path + ".baseline", "must name a file");
+        // Read now too: a golden report that is missing or of another kind is refused at start.
+        auto golden = read_input_file(*v, 256u << 20, "a topo or qualify report");
+        if (!golden) return c.fail(path + ".baseline", golden.error().message);
+        if (auto ok = qualify::check_report(*golden, *v); !ok) return c.fail(path + ".baseline", ok.error().message);
         s.baseline = *v;
     }
     if (auto d = m.find("devices"); d != m.end()) {

@@ -152,7 +152,7 @@ void run_transfer(const MeasurementSpec& spec, const RunContext& ctx, Measuremen
 // `p2pscope qualify` of the daemon's topology input: the report is the
 // result (p2pscope.qualify/1). A run that reports is ok whatever its verdict
 // (the verdict is what the metrics show); nothing to check is waived.
-void run_qualify(const QualifySpec& spec, const RunContext& ctx, MeasurementRecord& rec) {
+void run_qualify(const QualifySpec& spec, const RunContext& ctx, MeasurementRecord& rec, bool& cut_short) {
     qualify::MachineRequest q;
     q.input = ctx.topology_input.source;
     q.thresholds_file = spec.thresholds;
@@ -171,9 +171,13 @@ void run_qualify(const QualifySpec& spec, const RunContext& ctx, MeasurementReco
         return;
     }
     rec.result = json::parse(qualify::render_json(*report));
+    // The server's whole topology (what p2pscope diff matches devices by) is
+    // the topology collector's business here; the journal keeps records small.
+    rec.result.erase("topology");
     if (report->stopped) {
         rec.status = Outcome::failed;
         rec.reason = "stopped after " + std::to_string(report->pairs.size()) + " pair(s): p2pscoped is stopping";
+        cut_short = true;
     } else if (report->verdict() == qualify::Verdict::nothing_checked) {
         rec.status = Outcome::waived;
         rec.reason = report->pairs.empty() ? "no pair of devices meant for P2P in " + report->source
@@ -236,7 +240,7 @@ RunOutput run_measurement(const MeasurementSpec& spec, const RunContext& ctx) {
     case MeasurementKind::topology: run_topology(ctx, rec, out.topology); break;
     case MeasurementKind::map: run_map(spec.map, ctx, rec); break;
     case MeasurementKind::transfer: run_transfer(spec, ctx, rec); break;
-    case MeasurementKind::qualify: run_qualify(spec.qualify, ctx, rec); break;
+    case MeasurementKind::qualify: run_qualify(spec.qualify, ctx, rec, out.cut_short); break;
     }
     rec.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     rec.finished_unix_s = rec.started_unix_s + rec.duration_s;

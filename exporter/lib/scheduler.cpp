@@ -98,6 +98,10 @@ double Scheduler::run_one(size_t index) {
     const MeasurementSpec& spec = config_.measurements[index];
     RunOutput out = run_measurement(spec, context_);
     MeasurementRecord& rec = out.record;
+    if (out.cut_short) {
+        if (log_) log_("measurement " + rec.key + ": " + rec.reason + "; not recorded");
+        return rec.duration_s;
+    }
     if (auto prev = publisher_.latest(rec.key)) {
         RunTotals totals = prev->totals;
         totals.add(rec.totals);

@@ -34,17 +34,20 @@ struct Server {
 };
 
 // A topo report, or a qualify report with the topology it carries.
-struct Report {
+struct Input {
     json doc;
     bool qualify = false;
     const json& topology() const { return qualify ? field(doc, "topology") : doc; }
 };
 
-Result<Report> parse(std::string_view text, const std::string& name) {
+Result<Input> parse(std::string_view text, const std::string& name) {
     auto doc = parse_json_text(text);
     if (!doc) return make_error(Errc::bad_input, name + ": " + doc.error().message);
-    Report r{std::move(*doc)};
+    Input r{std::move(*doc)};
     r.qualify = field(r.doc, "schema") == "p2pscope.qualify/1" && field(r.doc, "pairs").is_array();
+    if (r.qualify && !field(r.doc, "topology").is_object())
+        return make_error(Errc::bad_input, name + ": a qualify report without its server's topology (an older "
+                                                  "p2pscope made it): run p2pscope qualify again");
     const json& t = r.topology();
     if (!t.is_object() || field(t, "schema") != "p2pscope.topo/1" || !field(t, "devices").is_array() ||
         !field(t, "host_bridges").is_array())
@@ -107,20 +110,28 @@ std::string link_text(const json& d) {
 std::string ids(const json& d) { return str(field(d, "vendor_id")) + ":" + str(field(d, "device_id")); }
 
 
+// A pair by its two devices' places (in order), when both are in the tree.
+using PairKey = std::pair<std::string, std::string>;
+std::optional<PairKey> pair_key(const Server& s, const json& p) {
+    auto a = s.place_of.find(str(field(p, "a"))), b = s.place_of.find(str(field(p, "b")));
+    if (a == s.place_of.end() || b == s.place_of.end()) return std::nullopt;
+    return std::minmax(a->second, b->second);
+}
+
+std::map<PairKey, const json*> pairs_by_place(const Server& s, const json& pairs) {
+    std::map<PairKey, const json*> out;
+    for (const auto& p : pairs)
+        if (auto k = pair_key(s, p)) out[*k] = &p;
+    return out;
+}
+
 // Two qualify reports' pairs, matched by their places: each check's result,
 // and the measurements, apart by more than the tolerance.
 void diff_checks(const json& golden, const Server& g, const json& candidate, const Server& c,
                  const DiffOptions& options, DiffReport& r) {
-    auto key = [](const Server& s, const json& p) -> std::optional<std::pair<std::string, std::string>> {
-        auto a = s.place_of.find(str(field(p, "a"))), b = s.place_of.find(str(field(p, "b")));
-        if (a == s.place_of.end() || b == s.place_of.end()) return std::nullopt;
-        return std::minmax(a->second, b->second);
-    };
-    std::map<std::pair<std::string, std::string>, const json*> candidate_pairs;
-    for (const auto& p : field(candidate, "pairs"))
-        if (auto k = key(c, p)) candidate_pairs[*k] = &p;
+    const auto candidate_pairs = pairs_by_place(c, field(candidate, "pairs"));
     for (const auto& p : field(golden, "pairs")) {
-        auto k = key(g, p);
+        auto k = pair_key(g, p);
         if (!k) continue;
         auto it = candidate_pairs.find(*k);
         if (it == candidate_pairs.end()) continue;
@@ -155,6 +166,12 @@ void diff_checks(const json& golden, const Server& g, const json& candidate, con
 }
 
 }  // namespace
+
+Status check_report(std::string_view text, const std::string& name) {
+    auto r = parse(text, name);
+    if (!r) return r.error();
+    return Ok{};
+}
 
 Result<DiffReport> diff_reports(std::string_view golden_text, const std::string& golden_name,
                                 std::string_view candidate_text, const std::string& candidate_name,
@@ -203,17 +220,9 @@ Result<DiffReport> diff_reports(std::string_view golden_text, const std::string&
         if (!g->by_place.count(place)) add("extra", place, "none", ids(*cd) + " " + str(field(*cd, "name")) + " at " + str(field(*cd, "bdf")));
     // Pairs present in both reports, by their two places.
     if (g->pairs && c->pairs) {
-        std::map<std::pair<std::string, std::string>, const json*> candidate_pairs;
-        auto key = [](const Server& s, const json& p) -> std::optional<std::pair<std::string, std::string>> {
-            if (!p.is_object() || !field(p, "a").is_string() || !field(p, "b").is_string()) return std::nullopt;
-            auto a = s.place_of.find(field(p, "a").get<std::string>()), b = s.place_of.find(field(p, "b").get<std::string>());
-            if (a == s.place_of.end() || b == s.place_of.end()) return std::nullopt;
-            return std::minmax(a->second, b->second);
-        };
-        for (const auto& p : *c->pairs)
-            if (auto k = key(*c, p)) candidate_pairs[*k] = &p;
+        const auto candidate_pairs = pairs_by_place(*c, *c->pairs);
         for (const auto& p : *g->pairs) {
-            auto k = key(*g, p);
+            auto k = pair_key(*g, p);
             if (!k) continue;
             auto it = candidate_pairs.find(*k);
             if (it == candidate_pairs.end()) continue;

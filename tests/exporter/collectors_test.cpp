@@ -355,6 +355,9 @@ TEST(Collectors, QualifyReportAsMetrics) {
     auto stopped = run_measurement(none->measurements[0], RunContext{dgx2, "/nonexistent", {}, [] { return true; }});
     EXPECT_EQ(stopped.record.status, Outcome::failed);
     EXPECT_EQ(stopped.record.reason, "stopped after 0 pair(s): p2pscoped is stopping");
+    EXPECT_TRUE(stopped.cut_short) << "not a result: the scheduler keeps the previous one";
+    EXPECT_FALSE(waived.cut_short);
+    EXPECT_FALSE(out.record.result.contains("topology")) << "the journal's records stay small";
 }
 
 TEST(Snapshot, DocumentFollowsItsSchema) {

@@ -50,8 +50,11 @@ TEST(Config, ShippedSampleParses) {
 
 TEST(Config, QualifyTakesQualifysOptions) {
     const std::string th = (test::kSource / "qualify/thresholds.json").string();
+    test::TempDir dir;
+    const std::string golden = (dir.path / "golden.json").string();
+    test::write_text(golden, R"({"schema": "p2pscope.topo/1", "devices": [], "host_bridges": []})");
     auto c = parse_config(R"({"measurements":[{"key":"q","kind":"qualify"},
-        {"key":"r","kind":"qualify","thresholds":")" + th + R"(","baseline":"golden.json",
+        {"key":"r","kind":"qualify","thresholds":")" + th + R"(","baseline":")" + golden + R"(",
          "devices":["34:00.0","0000:36:00.0"],"map":false,"transfers":false,"destructive":true}]})",
                           "cfg.json", {});
     ASSERT_TRUE(c) << c.error().message;
@@ -60,7 +63,13 @@ TEST(Config, QualifyTakesQualifysOptions) {
     EXPECT_TRUE(d.map && d.transfers && !d.destructive);  // as p2pscope qualify
     const auto& q = c->measurements[1].qualify;
     EXPECT_EQ(q.thresholds, th);
-    EXPECT_EQ(q.baseline, "golden.json");
+    EXPECT_EQ(q.baseline, golden);
+    // A golden report that is not there, or not a report, is refused at start.
+    EXPECT_EQ(error_of(R"({"measurements":[{"key":"q","kind":"qualify","baseline":"/nonexistent.json"}]})"),
+              "cfg.json: measurements[0].baseline: /nonexistent.json: no such file");
+    EXPECT_EQ(error_of(R"({"measurements":[{"key":"q","kind":"qualify","baseline":")" + th + R"("}]})").rfind(
+                  "cfg.json: measurements[0].baseline: " + th + ": not a p2pscope topo or qualify report", 0),
+              0u);
     ASSERT_EQ(q.devices.size(), 2u);
     EXPECT_EQ(q.devices[0].to_string(), "0000:34:00.0");
     EXPECT_TRUE(!q.map && !q.transfers && q.destructive);

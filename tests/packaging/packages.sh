@@ -54,16 +54,16 @@ for f in usr/bin/p2pscope usr/bin/p2pscope-gui usr/sbin/p2pscoped lib/systemd/sy
   expect "installed: /$f" test -f "$root/$f"
 done
 expect "the unit starts the installed daemon with the installed configuration, as user p2pscoped" \
-  grep -q '^ExecStart=/usr/sbin/p2pscoped --config /etc/p2pscope/p2pscoped.json$' "$root/lib/systemd/system/p2pscoped.service"
-expect "the unit runs as p2pscoped with CAP_SYS_ADMIN only" \
+  grep -q '^ExecStart=/usr/sbin/p2pscoped --config /etc/p2pscope/p2pscoped.json \$P2PSCOPED_ARGS$' "$root/lib/systemd/system/p2pscoped.service"
+expect "the unit runs as p2pscoped with CAP_SYS_ADMIN and CAP_DAC_OVERRIDE only" \
   bash -c "grep -qx 'User=p2pscoped' '$root/lib/systemd/system/p2pscoped.service' &&
-           grep -qx 'CapabilityBoundingSet=CAP_SYS_ADMIN' '$root/lib/systemd/system/p2pscoped.service'"
+           grep -qx 'CapabilityBoundingSet=CAP_SYS_ADMIN CAP_DAC_OVERRIDE' '$root/lib/systemd/system/p2pscoped.service'"
 expect "postinst made the system user and group p2pscoped" \
   bash -c "grep -q '^p2pscoped:x:[0-9]*:[0-9]*:p2pscope exporter:/var/lib/p2pscoped:/usr/sbin/nologin$' '$root/etc/passwd' &&
            grep -q '^p2pscoped:x:' '$root/etc/group'"
 expect "the configuration is a conffile" grep -qx '/etc/p2pscope/p2pscoped.json' "$root/var/lib/dpkg/info/p2pscoped.conffiles"
-version=$("$root/usr/bin/p2pscope" --version 2>&1)
-expect "the installed p2pscope runs: $version" test -n "$version"
+version=$("$root/usr/bin/p2pscope" --version)
+expect "the installed p2pscope runs: $version" test "$version" = "$(dpkg-deb -f "$work"/out/p2pscope_*.deb Version)"
 expect "the installed p2pscoped checks the shipped configuration" \
   "$root/usr/sbin/p2pscoped" --config "$root/etc/p2pscope/p2pscoped.json" --hwloc-xml "$fixtures/hwloc-xml/nvidiaDGX2.xml" --check-config
 expect "the installed daemon's rules pass promtool" promtool check rules "$root/usr/share/p2pscope/rules/p2pscope.rules.yml"

@@ -90,6 +90,9 @@ jqcheck map_within_tolerance '.differences == []' -- "$p2pscope" diff "$dir/m100
 jqcheck map_tolerance_option '[.differences[] | select(.kind == "map")] | length == 1' -- \
     "$p2pscope" diff "$dir/m1000.json" "$dir/m1100.json" --format json --tolerance 0.05
 check 2 stderr "^p2pscope: --tolerance: Value -1 not in range" -- "$p2pscope" diff "$dir/m1000.json" "$dir/m1100.json" --tolerance -1
+jq 'del(.topology)' "$dir/golden-q.json" >"$dir/old-q.json"
+check 2 stderr "^p2pscope diff: .*old-q.json: a qualify report without its server's topology" -- \
+    "$p2pscope" diff "$dir/old-q.json" "$dir/golden-q.json"
 # A qualify report as the baseline: its topology is the golden one.
 check 0 stdout "^Baseline .*golden-q.json: 0 difference\\(s\\) over 29 devices" -- \
     "$p2pscope" qualify --sysfs-root "$dir/$sm" --devices 3d:00.0,3e:00.0 --baseline "$dir/golden-q.json"

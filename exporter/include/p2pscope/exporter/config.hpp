@@ -36,7 +36,7 @@ struct MapSpec {
 // it (measurements only where that input is this machine).
 struct QualifySpec {
     std::string thresholds;  // file; empty: the built-in defaults
-    std::string baseline;    // a golden server's topo JSON; empty: none
+    std::string baseline;    // a golden server's topo or qualify JSON; empty: none
     std::vector<probe::PciAddress> devices;  // empty: the pairs the thresholds' classes select
     bool map = true;
     bool transfers = true;

@@ -32,6 +32,10 @@ struct RunOutput {
     // the record and adds the totals of the key's previous record.
     MeasurementRecord record;
     std::shared_ptr<const TopologyView> topology;  // set by a topology run that succeeded
+    // The daemon began to stop during the run (a qualify run ends before its
+    // next pair): not a result. It is neither journaled nor shown, so the
+    // previous result stays, and the key is due again at the next start.
+    bool cut_short = false;
 };
 
 RunOutput run_measurement(const MeasurementSpec& spec, const RunContext& context);

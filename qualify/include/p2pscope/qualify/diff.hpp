@@ -46,6 +46,9 @@ struct DiffOptions {
 Result<DiffReport> diff_reports(std::string_view golden, const std::string& golden_name, std::string_view candidate,
                                 const std::string& candidate_name, const DiffOptions& options = {});
 
+// Ok when `text` is a report diff_reports takes (a topo or qualify report).
+Status check_report(std::string_view text, const std::string& name);
+
 // differences[] as p2pscope.diff/1 writes them (also in qualify's report).
 nlohmann::json differences_json(const std::vector<Difference>& differences);
 
