@@ -61,6 +61,9 @@ expect "the unit runs as p2pscoped with CAP_SYS_ADMIN and CAP_DAC_OVERRIDE only"
 expect "postinst made the system user and group p2pscoped" \
   bash -c "grep -q '^p2pscoped:x:[0-9]*:[0-9]*:p2pscope exporter:/var/lib/p2pscoped:/usr/sbin/nologin$' '$root/etc/passwd' &&
            grep -q '^p2pscoped:x:' '$root/etc/group'"
+# Installing again (an upgrade to the same version: postinst configure with the old version) changes nothing.
+expect "the four packages install again over themselves" dpkg_root -i "${debs[@]}"
+expect "one p2pscoped user after two installs" test "$(grep -c '^p2pscoped:' "$root/etc/passwd")" = 1
 expect "the configuration is a conffile" grep -qx '/etc/p2pscope/p2pscoped.json' "$root/var/lib/dpkg/info/p2pscoped.conffiles"
 version=$("$root/usr/bin/p2pscope" --version)
 expect "the installed p2pscope runs: $version" test "$version" = "$(dpkg-deb -f "$work"/out/p2pscope_*.deb Version)"
