@@ -67,6 +67,7 @@ Status run_qualify(const QualifyOptions& o, std::ostream& out) {
     if (o.no_transfers) q.transfers_off = "not run (--no-transfers)";
     q.destructive = o.destructive;
     q.device_node = o.device_node;
+    q.with_topology = o.format == "json";  // only the JSON report carries it
     auto qualified = qualify::qualify_machine(q, progress_on_stderr());
     if (!qualified) return qualified.error();
     const qualify::Report& report = *qualified;

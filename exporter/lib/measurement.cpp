@@ -164,6 +164,9 @@ void run_qualify(const QualifySpec& spec, const RunContext& ctx, MeasurementReco
     q.destructive = spec.destructive;
     q.device_node = ctx.device_node;
     q.stop = ctx.stopping;
+    // The server's whole topology (what p2pscope diff matches devices by) is
+    // the topology collector's business here: the journal's records stay small.
+    q.with_topology = false;
     auto report = qualify::qualify_machine(q);
     if (!report) {
         rec.status = Outcome::failed;
@@ -171,9 +174,6 @@ void run_qualify(const QualifySpec& spec, const RunContext& ctx, MeasurementReco
         return;
     }
     rec.result = json::parse(qualify::render_json(*report));
-    // The server's whole topology (what p2pscope diff matches devices by) is
-    // the topology collector's business here; the journal keeps records small.
-    rec.result.erase("topology");
     if (report->stopped) {
         rec.status = Outcome::failed;
         rec.reason = "stopped after " + std::to_string(report->pairs.size()) + " pair(s): p2pscoped is stopping";

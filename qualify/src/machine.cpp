@@ -34,14 +34,18 @@ Result<Report> qualify_machine(const MachineRequest& q, const ProgressFn& progre
     if (!topology) return topology.error();
     auto pairs = select_pairs(*topology, q.devices, th, q.verdict);
     if (!pairs) return pairs.error();
-    auto here = topo_report(*topology, q.verdict);
-    if (!here) return here.error();
+    std::string here;
+    if (q.with_topology || !q.baseline_file.empty()) {
+        auto t = topo_report(*topology, q.verdict);
+        if (!t) return t.error();
+        here = std::move(*t);
+    }
     // The baseline first: a bad file is refused before anything is measured.
     std::optional<DiffReport> baseline;
     if (!q.baseline_file.empty()) {
         auto golden = read_input_file(q.baseline_file, 256u << 20, "a topo or qualify report");
         if (!golden) return golden.error();
-        auto diff = diff_reports(*golden, q.baseline_file, *here, topology->source);
+        auto diff = diff_reports(*golden, q.baseline_file, here, topology->source);
         if (!diff) return diff.error();
         baseline = std::move(*diff);
     }
@@ -71,7 +75,7 @@ Result<Report> qualify_machine(const MachineRequest& q, const ProgressFn& progre
     report.thresholds_file = q.thresholds_file;
     report.baseline = std::move(baseline);
     report.baseline_file = q.baseline_file;
-    report.topology_json = std::move(*here);
+    if (q.with_topology) report.topology_json = std::move(here);
     return report;
 }
 

@@ -24,6 +24,10 @@ struct MachineRequest {
     std::string map_off;
     std::string transfers_off;
     bool destructive = false;  // TransferOptions::destructive
+    // Carry the server's topology in the report (Report::topology_json, what
+    // the JSON report holds for p2pscope diff); without it, it is built only
+    // for a baseline.
+    bool with_topology = true;
     std::string device_node = "/dev/p2pscope";
     // Asked before each pair: true stops the run (Report::stopped), e.g. a
     // daemon that is shutting down.
