@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Build (or find in the cache) a lab kernel from Debian's kernel source.
-#   lab/build-kernel.sh [--version V] [release|debug]    prints the build directory on stdout
+#   lab/build-kernel.sh [--version V] [release|debug|net]    prints the build directory on stdout
 # V is 6.1 (default: Debian 12's linux-source-6.1), 6.12 or 7.2 (linux-source-V
 # from Debian's newer suites, downloaded once: lab/lib.sh lab_kernel_tarball).
 # The configuration is `make allnoconfig` plus lab/kernel/p2pscope.config, plus
-# debug.config for the debug variant, plus p2pscope-V.config and debug-V.config
-# where a release moved something; every option asked for is checked to have
-# survived. The build directory holds arch/x86/boot/bzImage, .config and
+# debug.config for the debug variant (net.config for the net variant: the
+# release kernel with networking, for p2pscoped's live view), plus
+# p2pscope-V.config and debug-V.config where a release moved something; every
+# option asked for is checked to have survived. The build directory holds arch/x86/boot/bzImage, .config and
 # Module.symvers, so out-of-tree modules build against it. It is cached outside
 # the source tree, keyed by the source package's version and the content of
 # every config input, so a second run costs nothing. On a terminal a live line
@@ -22,8 +23,8 @@ while [ $# -gt 0 ]; do
     -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     --version) [ $# -ge 2 ] || { echo "build-kernel.sh: --version needs a value" >&2; exit 2; }; version=$2; shift 2 ;;
     --version=*) version=${1#*=}; shift ;;
-    release|debug) variant=$1; shift ;;
-    *) echo "build-kernel.sh: unknown argument '$1' (release|debug, --version V)" >&2; exit 2 ;;
+    release|debug|net) variant=$1; shift ;;
+    *) echo "build-kernel.sh: unknown argument '$1' (release|debug|net, --version V)" >&2; exit 2 ;;
   esac
 done
 lab_check_version "$version" || exit 2
@@ -31,7 +32,7 @@ lab_check_version "$version" || exit 2
 # The fragments: the lab's options, the debug options for the debug variant,
 # and for each the version's own additions where a release moved something.
 fragments=()
-for f in p2pscope p2pscope-$version $([ "$variant" = debug ] && echo debug debug-$version); do
+for f in p2pscope p2pscope-$version $(case $variant in debug) echo debug debug-$version ;; net) echo net ;; esac); do
   [ -f "$lab_here/kernel/$f.config" ] && fragments+=("$lab_here/kernel/$f.config")
 done
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build p2pscope's kernel module (kmod/) against the lab kernel.
-#   lab/build-module.sh [--version V] [release|debug] [MAKE-ARGS...]
+#   lab/build-module.sh [--version V] [release|debug|net] [MAKE-ARGS...]
 # Prints the path of each built .ko on stdout; run it in the lab with
 #   lab/run --kernel VARIANT --add "$(lab/build-module.sh VARIANT)" -- insmod /lab/add/NAME.ko
 #
@@ -25,9 +25,9 @@ esac
 lab_check_version "$version" || exit 2
 variant=${1:-release}
 case "$variant" in
-  release|debug) ;;
+  release|debug|net) ;;
   -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-  *) echo "lab/build-module.sh: unknown variant '$variant' (release|debug)" >&2; exit 2 ;;
+  *) echo "lab/build-module.sh: unknown variant '$variant' (release|debug|net)" >&2; exit 2 ;;
 esac
 [ $# -gt 0 ] && shift
 kmod=$lab_repo/kmod
