@@ -4,6 +4,7 @@
 // bandwidth, and run controls (map measurements, transfers).
 // Data from a running p2pscoped, the prober in-process, or offline inputs of
 // any machine. Bad input: one line on stderr and exit status 2.
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -41,7 +42,18 @@ struct Options {
     std::string screenshot, layout_json, hover_cell;
     std::string transfer;
     int frames = 0;
+    int wait_points = 0;
 };
+
+// Whether the pair has a plot, and every plot of it (map latency, transfer bandwidth) has `points` points.
+bool pair_plots_have(const gui::AppState& s, const std::string& device, const std::string& peer, int points) {
+    if (!s.series) return false;
+    const auto latency = s.series->for_pair(device, peer);
+    const auto bandwidth = s.series->bandwidth_for_pair(device, peer);
+    if (latency.empty() && bandwidth.empty()) return false;
+    const auto enough = [&](const auto* series) { return series->samples >= static_cast<size_t>(points); };
+    return std::all_of(latency.begin(), latency.end(), enough) && std::all_of(bandwidth.begin(), bandwidth.end(), enough);
+}
 
 int fail(const p2pscope::Error& e) {
     std::cerr << "p2pscope-gui: " << e.message << "\n";
@@ -163,7 +175,7 @@ int main(int argc, char** argv) {
     app.add_option("--matrix", o.matrix, "Heat map at start: path, verdict, latency or bandwidth")
         ->check(CLI::IsMember({"path", "verdict", "latency", "bandwidth"}))
         ->capture_default_str();
-    app.add_option("--select", o.select, "Select a device, or a pair (device maps the peer's memory), at start")
+    auto* select = app.add_option("--select", o.select, "Select a device, or a pair (device maps the peer's memory), at start")
         ->type_name("BDF[,PEER]");
     app.add_option("--device-node", o.device_node, "The kernel module's device node (in-process map measurements)")
         ->capture_default_str();
@@ -179,6 +191,12 @@ int main(int argc, char** argv) {
     app.add_option("--frames", o.frames, "Frames to draw for --screenshot (default 5)")
         ->check(CLI::Range(1, 100000))
         ->needs(shot);
+    app.add_option("--wait-points", o.wait_points,
+                   "With --screenshot and --select: draw once every plot of the selected pair has this many points "
+                   "(a live daemon's measurements; at most 5 minutes)")
+        ->check(CLI::Range(1, 600))
+        ->needs(shot)
+        ->needs(select);
     app.add_option("--layout-json", o.layout_json, "With --screenshot: also write where each panel was drawn")
         ->type_name("FILE")
         ->needs(shot);
@@ -313,6 +331,10 @@ int main(int argc, char** argv) {
             while (transfer && store.get()->run.phase != gui::RunPhase::idle && store.get()->run.samples < 3 &&
                    std::chrono::steady_clock::now() < deadline + std::chrono::seconds(40))
                 std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            // And, with --wait-points, the selected pair's plots with that many points each.
+            while (o.wait_points > 0 && !pair_plots_have(*store.get(), ao.select, ao.select_peer, o.wait_points) &&
+                   std::chrono::steady_clock::now() < deadline + std::chrono::minutes(5))
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
         if (hover) {
             // Two frames lay the matrix out; then the pointer goes onto the cell and the frames below show the hover.
