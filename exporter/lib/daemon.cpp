@@ -39,6 +39,7 @@ Result<std::unique_ptr<Daemon>> Daemon::create(DaemonOptions options, bool journ
     if (!topology) return topology.error();
     d->publisher_ = std::make_unique<Publisher>(d->store_, cfg.device_node, unix_now(), cfg.measurements, cfg.duty_cycle);
     d->publisher_->set_topology(std::move(*topology));
+    if (d->options_.topology.source.is_live()) d->publisher_->set_boot_id(probe::this_boot_id());
     if (journal && !cfg.measurements.empty()) {
         // Keep what the configuration still has: same key, same kind.
         std::map<std::string, MeasurementKind> kinds;

@@ -54,6 +54,7 @@ void Publisher::publish() {
     s->journal = journal_;
     s->scheduler = SchedulerStats{duty_cycle_, busy_seconds_, order_.size()};
     s->device_node = device_node_;
+    s->boot_id = boot_id_;
     s->json = render_snapshot_json(*s);
     store_.store(std::move(s));
 }

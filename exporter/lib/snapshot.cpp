@@ -17,6 +17,8 @@ std::string render_snapshot_json(const Snapshot& s) {
     out += kSnapshotSchema;
     out += "\",\"generated_unix_s\":";
     out += nlohmann::json(s.generated_unix_s).dump();
+    out += ",\"boot_id\":";
+    out += s.boot_id.empty() ? std::string("null") : nlohmann::json(s.boot_id).dump();
     out += ",\"topology\":";
     out += topo.empty() ? std::string("null") : topo;
     out += ",\"measurements\":";

@@ -15,6 +15,13 @@ bool TopologyInput::is_live() const {
            (sysfs_root.empty() || sysfs_root == "/");
 }
 
+std::string this_boot_id() {
+    std::ifstream in("/proc/sys/kernel/random/boot_id");
+    std::string id;
+    if (!std::getline(in, id) || id.size() != 36) return {};  // a UUID
+    return id;
+}
+
 std::string_view to_string(InputFormat format) {
     switch (format) {
     case InputFormat::sysfs_tree: return "sysfs tree";

@@ -135,6 +135,7 @@ def run(work):
           "no bandwidth series for a waived transfer")
     reason = [m["reason"] for m in daemons["dgx2"].snapshot()["measurements"] if m["key"] == "missing-bar"]
     check(reason == ["no PCI function 00fe:1f:1f.7 on this system"], "the waiver's reason: %r" % reason)
+    check(daemons["dgx2"].snapshot()["boot_id"] is None, "a daemon serving saved data names no machine (boot_id null)")
 
     check(prom.stop() == 0, "prometheus exit status")
     for name, d in daemons.items():

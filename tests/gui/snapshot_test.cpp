@@ -380,3 +380,16 @@ TEST(Snapshot, DaemonTransferErrorsNameTheKey) {
         check(d, "measurements[0].results[0].label: missing");
     }
 }
+
+// An engine row label that says the direction and memory itself (nvme's) does not get them said again.
+TEST(Snapshot, TransferLabelSaysEachWordOnce) {
+    MeasurementView m;
+    m.kind = "transfer";
+    m.memory = "p2pmem";
+    m.size_bytes = 131072;
+    m.transfer.emplace();
+    m.transfer->engine = "nvme";
+    m.transfer->direction = "read";
+    m.transfer->label = "read 128K qd4 p2pmem from 0000:03:00.0";
+    EXPECT_EQ(m.config_label(), "nvme read 128K qd4 p2pmem from 0000:03:00.0 128 KiB");
+}

@@ -21,6 +21,7 @@
 
 #include "gui_test_data.hpp"
 #include "p2pscope/gui/sources.hpp"
+#include "p2pscope/probe/sources.hpp"
 
 using namespace p2pscope;
 using namespace p2pscope::gui;
@@ -161,7 +162,7 @@ TEST(DaemonSource, FetchesParsesAndNoticesNoChange) {
     auto src = daemon(server.url());
     ASSERT_TRUE(src);
     EXPECT_EQ(src->kind(), "daemon");
-    EXPECT_TRUE(src->this_machine());
+    EXPECT_FALSE(src->this_machine());  // known from what the daemon says, once it answered
     EXPECT_EQ(src->description(), "p2pscoped at http://" + server.url() + "/snapshot.json");
 
     auto a = src->fetch();
@@ -194,6 +195,28 @@ TEST(DaemonSource, FetchesParsesAndNoticesNoChange) {
     auto e = src->fetch();
     ASSERT_TRUE(e.ok());
     EXPECT_TRUE(e->unchanged);
+}
+
+// A daemon on loopback is not necessarily this machine (a port forward into a VM, an SSH tunnel): only its boot id says.
+TEST(DaemonSource, ThisMachineByBootIdNotByAddress) {
+    const std::string mine = p2pscope::probe::this_boot_id();
+    ASSERT_EQ(mine.size(), 36u) << "this machine's boot id cannot be read";
+    TestServer server;
+    auto with_boot_id = [](const nlohmann::json& id) {
+        auto doc = td::snapshot({});
+        doc["boot_id"] = id;
+        return doc.dump();
+    };
+    server.push({200, with_boot_id(mine), ""});
+    server.push({200, with_boot_id("00000000-1111-2222-3333-444444444444"), ""});
+    server.push({200, with_boot_id(nullptr), ""});  // a daemon whose topology is a saved file
+    auto src = daemon(server.url());
+    ASSERT_TRUE(src);
+    for (bool expected : {true, false, false}) {
+        auto f = src->fetch();
+        ASSERT_TRUE(f.ok()) << f.error().message;
+        EXPECT_EQ(src->this_machine(), expected);
+    }
 }
 
 TEST(DaemonSource, Errors) {

@@ -4,6 +4,7 @@
 // answer 304 when nothing changed, and an unchanged body is not parsed again.
 #include <curl/curl.h>
 
+#include <atomic>
 #include <cstring>
 #include <functional>
 #include <mutex>
@@ -13,6 +14,7 @@
 
 #include "p2pscope/json_text.hpp"
 #include "p2pscope/gui/sources.hpp"
+#include "p2pscope/probe/sources.hpp"
 
 namespace p2pscope::gui {
 
@@ -51,14 +53,9 @@ size_t content_hash(std::string_view body) {
     return h1 ^ (h2 + 0x9e3779b97f4a7c15ull + (h1 << 6) + (h1 >> 2));
 }
 
-bool is_loopback(const std::string& host) {
-    return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
-}
-
 class DaemonSource final : public Source {
 public:
-    DaemonSource(std::string url, std::string host, DaemonOptions o)
-        : url_(std::move(url)), host_(std::move(host)), o_(std::move(o)) {
+    DaemonSource(std::string url, DaemonOptions o) : url_(std::move(url)), o_(std::move(o)) {
         global_init();
         curl_ = curl_easy_init();
     }
@@ -68,7 +65,9 @@ public:
 
     std::string kind() const override { return "daemon"; }
     std::string description() const override { return "p2pscoped at " + url_; }
-    bool this_machine() const override { return is_loopback(host_); }
+    // The daemon's topology is this machine's when it serves its live machine and that machine booted as this one
+    // did: an address says nothing (a port forward into a VM or an SSH tunnel also answers on loopback).
+    bool this_machine() const override { return same_machine_; }
     std::optional<double> interval_s() const override { return o_.interval_s; }
 
     Result<Fetched> fetch() override {
@@ -123,6 +122,9 @@ public:
         auto schema = doc->is_object() ? doc->find("schema") : doc->end();
         if (!doc->is_object() || schema == doc->end() || *schema != "p2pscope.snapshot/1")
             return make_error(Errc::bad_input, url_ + ": not a p2pscope.snapshot/1 document");
+        const auto boot_id = doc->find("boot_id");
+        same_machine_ = boot_id != doc->end() && boot_id->is_string() && !local_boot_id_.empty() &&
+                        *boot_id == local_boot_id_;
         Fetched f;
         // Rebuild the topology only when it changed: measurements change far more often.
         auto topo = doc->find("topology");
@@ -174,8 +176,10 @@ private:
         return bytes;
     }
 
-    std::string url_, host_;
+    std::string url_;
     DaemonOptions o_;
+    const std::string local_boot_id_ = probe::this_boot_id();
+    std::atomic<bool> same_machine_{false};  // set by fetch() on the collector thread
     CURL* curl_ = nullptr;
     std::string etag_;
     bool have_body_ = false;
@@ -212,9 +216,7 @@ Result<std::unique_ptr<Source>> make_daemon_source(const std::string& url_or_hos
     auto url = daemon_url(url_or_host_port);
     if (!url) return url.error();
     if (!(options.interval_s > 0)) return make_error(Errc::invalid_argument, "the polling interval must be above 0 s");
-    UrlHandle u;
-    curl_url_set(u.h, CURLUPART_URL, url->c_str(), 0);
-    std::unique_ptr<Source> s = std::make_unique<DaemonSource>(*url, url_part(u.h, CURLUPART_HOST), options);
+    std::unique_ptr<Source> s = std::make_unique<DaemonSource>(*url, options);
     return s;
 }
 

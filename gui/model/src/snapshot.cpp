@@ -48,8 +48,13 @@ std::string format_rate(double bps) {
 
 std::string MeasurementView::config_label() const {
     std::string s = api.empty() ? kind : api;
-    if (transfer) s = transfer->engine + " " + transfer->direction + " " + transfer->label;
-    if (!memory.empty()) s += " " + memory;
+    // An engine's row label may say the direction or memory itself (nvme's "read 128K qd4 p2pmem from ..."): once.
+    const auto row_says = [&](const std::string& word) {
+        return transfer && !word.empty() && (" " + transfer->label + " ").find(" " + word + " ") != std::string::npos;
+    };
+    if (transfer)
+        s = transfer->engine + (row_says(transfer->direction) ? "" : " " + transfer->direction) + " " + transfer->label;
+    if (!memory.empty() && !row_says(memory)) s += " " + memory;
     if (size_bytes) s += " " + format_bytes(size_bytes);
     return s;
 }

@@ -33,6 +33,8 @@ public:
     std::shared_ptr<const MeasurementRecord> latest(const std::string& key) const;
     void put(MeasurementRecord record);
     void set_journal(const JournalStats& stats) { journal_ = stats; }
+    // The machine's boot id, set when the topology is the live machine (snapshot.json's boot_id).
+    void set_boot_id(std::string boot_id) { boot_id_ = std::move(boot_id); }
     void add_busy(double seconds) { busy_seconds_ += seconds; }
     // Makes a snapshot of the current state and swaps it in.
     void publish();
@@ -41,6 +43,7 @@ private:
     SnapshotStore& store_;
     std::string device_node_;
     double start_unix_s_;
+    std::string boot_id_;
     std::vector<std::string> order_;  // configured keys
     double duty_cycle_;
     std::shared_ptr<const TopologyView> topology_;

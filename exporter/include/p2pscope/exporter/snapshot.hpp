@@ -44,6 +44,7 @@ struct Snapshot {
     JournalStats journal;
     SchedulerStats scheduler;
     std::string device_node;  // where the kernel module is expected
+    std::string boot_id;      // the machine's, when the topology is the live machine p2pscoped runs on
     std::string json;         // the /snapshot.json body, rendered when the snapshot was made
 };
 

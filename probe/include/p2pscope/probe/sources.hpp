@@ -46,6 +46,11 @@ struct TopologyInput {
     // This machine itself: measurements can run on what it describes.
     bool is_live() const;
 };
+// This machine's boot id (/proc/sys/kernel/random/boot_id): it tells a front end
+// that live data served from elsewhere (a daemon behind a port forward or a
+// tunnel, which is not this machine though it answers on loopback) is this
+// machine's or not. Empty when it cannot be read.
+std::string this_boot_id();
 Result<Topology> load_topology(const TopologyInput& input);
 
 enum class InputFormat { sysfs_tree, hwloc_xml, lspci_dump, lspci_text };
