@@ -7,13 +7,19 @@
 // figures are printed beside them.
 #include <benchmark/benchmark.h>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
-#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "p2pscope/probe/analysis.hpp"
 #include "p2pscope/probe/report.hpp"
@@ -135,9 +141,79 @@ public:
     std::set<std::string> medians;
 };
 
+// The benchmarks above repeat each stage in one warm process. A p2pscope run
+// does each once, in a fresh process: its first hwloc load, pair analysis
+// and JSON report also pay for what is new to the process (heap pages
+// touched for the first time, code and pci.ids pages mapped in, lazy symbol
+// binding). `p2pscope_probe_bench --cold-stages` runs them once and prints
+// each one's microseconds and minor page faults, and writing the report to
+// /dev/null as p2pscope's standard output would be in the process benchmark.
+constexpr const char* kColdStages = "--cold-stages";
+constexpr int kColdColumns = 8;  // load, pairs, json, write (us); their page faults
+
+int cold_stages() {
+    using Clock = std::chrono::steady_clock;
+    std::vector<double> cols;
+    rusage before{};
+    ::getrusage(RUSAGE_SELF, &before);
+    Clock::time_point start = Clock::now();
+    std::vector<long> faults;
+    auto lap = [&] {
+        const auto now = Clock::now();
+        rusage r{};
+        ::getrusage(RUSAGE_SELF, &r);
+        cols.push_back(std::chrono::duration<double, std::micro>(now - start).count());
+        faults.push_back(r.ru_minflt - before.ru_minflt);
+        before = r;
+        start = Clock::now();
+    };
+    auto t = load_hwloc_xml(kDgx2);
+    if (!t) return 1;
+    lap();
+    PairSelection all;
+    all.all_classes = true;
+    auto sel = select_functions(*t, all);
+    const auto pairs = analyse_pairs(*t, *sel);
+    lap();
+    const std::string json = render_json(Report{*t, *sel, pairs});
+    lap();
+    FILE* null = std::fopen("/dev/null", "w");
+    if (!null || std::fwrite(json.data(), 1, json.size(), null) != json.size() || std::fclose(null) != 0) return 1;
+    lap();
+    for (double c : cols) std::printf("%.1f ", c);
+    for (long f : faults) std::printf("%ld ", f);
+    std::printf("\n");
+    return 0;
+}
+
+// Medians over RUNS fresh processes of the columns cold_stages() prints; empty when a run fails.
+std::vector<double> cold_stage_medians(int runs) {
+    char self[4096];
+    const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) return {};
+    self[n] = '\0';
+    std::vector<std::vector<double>> samples(kColdColumns);
+    for (int i = 0; i < runs; ++i) {
+        FILE* child = ::popen(("'" + std::string(self) + "' " + kColdStages).c_str(), "r");
+        if (!child) return {};
+        std::vector<double> row(kColdColumns);
+        int got = 0;
+        for (double& v : row) got += std::fscanf(child, "%lf", &v) == 1;
+        if (::pclose(child) != 0 || got != kColdColumns) return {};
+        for (int c = 0; c < kColdColumns; ++c) samples[static_cast<size_t>(c)].push_back(row[static_cast<size_t>(c)]);
+    }
+    std::vector<double> medians;
+    for (auto& s : samples) {
+        std::sort(s.begin(), s.end());
+        medians.push_back(s[s.size() / 2]);
+    }
+    return medians;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc == 2 && std::strcmp(argv[1], kColdStages) == 0) return cold_stages();
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
     RatioReporter reporter;
@@ -162,13 +238,30 @@ int main(int argc, char** argv) {
     const double whole = ms("BM_Dgx2_P2pscopeProcess"), startup = ms("BM_Startup_P2pscopeVersion"),
                  load = ms("BM_Dgx2_Stage_Load"), names = ms("BM_Dgx2_Stage_PciIdsNames"),
                  pairs = ms("BM_Dgx2_Stage_Pairs"), json = ms("BM_Dgx2_Stage_RenderJson");
-    if (std::min({whole, startup, load, names, pairs, json, ms("BM_Startup_LstopoVersion")}) < 0)
+    if (std::min({whole, startup, load, names, pairs, json, ms("BM_Startup_LstopoVersion")}) < 0) {
         std::printf("  not measured (run every BM_Dgx2_* and BM_Startup_* benchmark)\n");
-    else
-        std::printf("  whole process %.2f = start-up %.2f (lstopo's %.2f) + hwloc XML load %.2f (of which pci.ids names "
-                "%.2f) + pairs %.2f + JSON %.2f + rest %.2f\n",
-                whole, startup, ms("BM_Startup_LstopoVersion"), load, names, pairs, json,
-                whole - startup - load - pairs - json);
+    } else {
+        std::printf("  warm, each stage repeated in this process: hwloc XML load %.2f (of which pci.ids names %.2f), "
+                    "pairs %.2f, JSON %.2f\n",
+                    load, names, pairs, json);
+        const auto cold = cold_stage_medians(15);
+        if (cold.empty()) {
+            std::printf("  whole process %.2f = start-up %.2f (lstopo's %.2f) + warm stages %.2f + rest %.2f "
+                        "(the cold stages could not be measured)\n",
+                        whole, startup, ms("BM_Startup_LstopoVersion"), load + pairs + json,
+                        whole - startup - load - pairs - json);
+        } else {
+            const double c_load = cold[0] / 1e3, c_pairs = cold[1] / 1e3, c_json = cold[2] / 1e3, c_write = cold[3] / 1e3;
+            std::printf("  cold, once in a fresh process (median of 15): hwloc XML load %.2f (%.0f page faults), pairs "
+                        "%.2f (%.0f), JSON %.2f (%.0f), writing it %.2f (%.0f)\n",
+                        c_load, cold[4], c_pairs, cold[5], c_json, cold[6], c_write, cold[7]);
+            std::printf("  whole process %.2f = start-up %.2f (lstopo's %.2f) + cold stages %.2f (%.2f over the warm "
+                        "ones: first-touch memory and code) + rest %.2f (arguments, exit)\n",
+                        whole, startup, ms("BM_Startup_LstopoVersion"), c_load + c_pairs + c_json + c_write,
+                        c_load + c_pairs + c_json + c_write - load - pairs - json,
+                        whole - startup - c_load - c_pairs - c_json - c_write);
+        }
+    }
     ratio("BM_Live_P2pscopeProcess/real_time", "BM_Live_LspciVvv/real_time", 1.0,
           "live: p2pscope topo --class all vs lspci -vvv");
     benchmark::Shutdown();

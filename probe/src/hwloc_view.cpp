@@ -165,9 +165,20 @@ std::string xml_format_version(const std::string& path) {
 
 Result<HwlocTopology> load_hwloc_xml_file(const std::string& path) {
     const std::string version = xml_format_version(path);
-    if (!version.empty() && version != "1.x" && version[0] != '2' && !(version[0] == '1' && version[1] == '.'))
+    // hwloc X reads the XML formats 1.x to X.x; the library this process runs
+    // with (hwloc_get_api_version(), its HWLOC_API_VERSION) decides, not the
+    // headers p2pscope was built against.
+    const unsigned api = hwloc_get_api_version();
+    const unsigned major = api >> 16;
+    unsigned format_major = 0;
+    if (!version.empty() && version != "1.x" && std::sscanf(version.c_str(), "%u", &format_major) == 1 &&
+        format_major > major) {
+        const std::string api_text = std::to_string(major) + "." + std::to_string((api >> 8) & 0xff);
         return make_error(Errc::bad_input, path + ": hwloc XML format " + version +
-                                               ", newer than the hwloc 2 that p2pscope uses reads (formats 1.x and 2.x)");
+                                               " is newer than this hwloc reads: p2pscope runs with hwloc API version " +
+                                               api_text + " (hwloc " + std::to_string(major) +
+                                               ".x), which reads formats 1.x to " + std::to_string(major) + ".x");
+    }
     auto topo = init_topology(true, version == "1.x");
     if (!topo) return topo;
     if (hwloc_topology_set_xml(topo->get(), path.c_str()) != 0)

@@ -122,10 +122,13 @@ std::string facts_text(const PciFunction& f) {
     for (const auto& rb : f.resizable_bars) {
         s += "  ReBAR " + std::to_string(rb.index) + ": " + size_text(rb.current_bytes);
         if (!rb.supported_bytes.empty())
-            s += " of " + size_text(rb.supported_bytes.front()) + ".." + size_text(rb.supported_bytes.back());
+            s += " of " + size_text(rb.supported_bytes.front()) + ".." + size_text(rb.supported_bytes.back()) +
+                 (rb.current_bytes < rb.supported_bytes.back() ? " (below largest)" : " (largest)");
     }
     if (f.device_memory_bytes)
         s += "  memory " + size_text(*f.device_memory_bytes) + (f.large_bar().value_or(false) ? " (large BAR)" : " (BAR smaller)");
+    else if (classify(f) == DeviceClass::gpu && is_endpoint(f) && f.largest_bar_bytes())
+        s += "  memory ? (large BAR unknown)";
     return s;
 }
 
@@ -141,15 +144,31 @@ std::string render_text(const Report& r) {
         if (!t.cpu->model_name.empty()) out << ", " << t.cpu->model_name;
         out << "\n";
     }
+    // A tree whose top is no root bus (a partial input lacks the bridges
+    // above it) is no host bridge: counted and named apart.
+    std::vector<std::string> topless;
+    for (const auto& hb : t.host_bridges)
+        if (!hb.missing_above.empty()) topless.push_back(hb.id);
     out << "Packages: " << (t.packages ? std::to_string(*t.packages) : "unknown")
         << ", NUMA nodes: " << (t.numa_nodes ? std::to_string(*t.numa_nodes) : "unknown")
-        << ", host bridges: " << t.host_bridges.size() << ", PCI functions: " << t.functions.size() << "\n\n";
+        << ", host bridges: " << t.host_bridges.size() - topless.size();
+    if (!topless.empty()) {
+        out << " and " << topless.size() << (topless.size() == 1 ? " tree whose bridge above is" : " trees whose bridges above are")
+            << " missing (bus";
+        for (size_t i = 0; i < topless.size(); ++i) out << (i ? ", " : " ") << topless[i];
+        out << ")";
+    }
+    out << ", PCI functions: " << t.functions.size() << "\n\n";
 
     out << "Devices (" << r.selected.size() << " selected)\n";
     char line[512];
     std::snprintf(line, sizeof line, "%-13s %-6s %-10s %-5s %-8s %-30s %-14s %s\n", "BDF", "KIND", "ID", "NUMA",
                   "HOSTBR", "LINK", "IOMMU", "NAME");
     out << line;
+    auto host_bridge_of = [&](const PciFunction& f) {
+        const HostBridge* hb = t.find_host_bridge(f.host_bridge);
+        return hb && !hb->missing_above.empty() ? std::string("?") : f.host_bridge;
+    };
     for (const PciFunction* f : r.selected) {
         std::string iommu = f->iommu_group ? std::to_string(*f->iommu_group) : "-";
         if (f->iommu_domain_type) iommu += " (" + *f->iommu_domain_type + ")";
@@ -158,7 +177,7 @@ std::string render_text(const Report& r) {
         if (f->physfn) name += " [VF of " + short_bdf(*f->physfn) + "]";
         std::snprintf(line, sizeof line, "%-13s %-6s %-10s %-5s %-8s %-30s %-14s %s\n", f->address.to_string().c_str(),
                       kind_of(*f).c_str(), (hex(f->vendor_id, 4) + ":" + hex(f->device_id, 4)).c_str(),
-                      f->numa_node ? std::to_string(*f->numa_node).c_str() : "-", f->host_bridge.c_str(),
+                      f->numa_node ? std::to_string(*f->numa_node).c_str() : "-", host_bridge_of(*f).c_str(),
                       link_text(t, *f).c_str(), iommu.c_str(), name.c_str());
         out << line;
     }
@@ -223,12 +242,19 @@ std::string render_text(const Report& r) {
                    return s;
                });
 
+        // The path's reason, where the verdict's already says it (the verdict
+        // cannot follow a path the input breaks off), is not said again.
+        auto path_reason = [](const Pair& p) {
+            return p.path.reason.empty() || p.p2pdma.reason.find(p.path.reason) != std::string::npos
+                       ? std::string()
+                       : "path: " + p.path.reason;
+        };
         // A reason that several pairs share is written once, below, and
         // named by its number on each pair.
         std::map<std::string, int> uses;
         for (const auto& p : r.pairs) {
             ++uses[p.p2pdma.reason];
-            if (!p.path.reason.empty()) ++uses["path: " + p.path.reason];
+            if (const auto why = path_reason(p); !why.empty()) ++uses[why];
         }
         std::vector<std::string> shared;
         std::map<std::string, size_t> number;
@@ -244,7 +270,7 @@ std::string render_text(const Report& r) {
                 << to_string(p.p2pdma.verdict);
             if (p.p2pdma.distance) out << " distance " << *p.p2pdma.distance;
             out << "\n    " << reason(p.p2pdma.reason) << "\n";
-            if (!p.path.reason.empty()) out << "    " << reason("path: " + p.path.reason) << "\n";
+            if (const auto why = path_reason(p); !why.empty()) out << "    " << reason(why) << "\n";
         }
         if (!shared.empty()) {
             out << "\nReasons shared by several pairs\n";
@@ -361,6 +387,7 @@ std::string render_json(const Report& r) {
                 {{"index", rb.index}, {"current_bytes", rb.current_bytes}, {"supported_bytes", rb.supported_bytes}});
         d["device_memory_bytes"] = opt(f.device_memory_bytes);
         d["large_bar"] = opt(f.large_bar());
+        d["bar_at_largest_size"] = opt(f.bar_at_largest_size());
         d["sriov"] = f.sriov ? json{{"total_vfs", f.sriov->total_vfs}, {"num_vfs", f.sriov->num_vfs}} : json(nullptr);
         d["physfn"] = f.physfn ? json(f.physfn->to_string()) : json(nullptr);
         d["iommu_group"] = opt(f.iommu_group);
@@ -394,7 +421,8 @@ std::string render_dot(const Report& r) {
     std::ostringstream out;
     out << "graph p2pscope {\n  rankdir=TB;\n  node [shape=box, fontname=\"monospace\"];\n";
     for (const auto& hb : t.host_bridges) {
-        out << "  \"hb " << hb.id << "\" [label=\"host bridge " << hb.id;
+        out << "  \"hb " << hb.id << "\" [label=\""
+            << (hb.missing_above.empty() ? "host bridge " + hb.id : "bus " + hb.id + "\\nbridges above missing");
         if (hb.numa_node) out << "\\nNUMA " << *hb.numa_node;
         out << "\", style=filled, fillcolor=lightgrey];\n";
     }

@@ -7,6 +7,7 @@
 #include "p2pscope/input_file.hpp"
 #include "libpci_reader.hpp"
 #include "pci_ids.hpp"
+#include "unique_functions.hpp"
 #include "p2pscope/probe/sources.hpp"
 
 namespace p2pscope::probe {
@@ -21,6 +22,10 @@ Result<Topology> load_hwloc_xml(const std::string& path) {
     t.functions = hwloc_pci_functions(hw->get());
     if (t.functions.empty())
         return make_error(Errc::bad_input, path + ": the topology holds no PCI devices (exported without I/O?)");
+    UniqueFunctions seen;
+    for (const auto& f : t.functions)
+        if (auto s = seen.add(f.address, path, "hwloc exports each device once: a file edited or merged by hand?"); !s)
+            return s.error();
     fill_names(t.functions);
     finalize(t);
     apply_hwloc_locality(hw->get(), t);

@@ -3,13 +3,12 @@
 // first, because libpci reads a short row as unset bytes without a word;
 // a dump cut short must be an error, not a smaller device.
 #include <cctype>
-#include <set>
 #include <sstream>
-#include <map>
 
 #include "libpci_reader.hpp"
 #include "lspci_lines.hpp"
 #include "pci_ids.hpp"
+#include "unique_functions.hpp"
 #include "p2pscope/input_file.hpp"
 #include "p2pscope/probe/sources.hpp"
 
@@ -32,7 +31,7 @@ Status check_dump(const std::string& path) {
     if (!text) return text.error();
     std::istringstream in(*text);
     std::string line, device;
-    std::set<std::string> seen;
+    UniqueFunctions seen;
     unsigned expect = 0, lineno = 0, devices = 0;
     auto close_device = [&]() -> Status {
         if (device.empty()) return Ok{};
@@ -48,9 +47,10 @@ Status check_dump(const std::string& path) {
         if (is_device_line(line)) {
             if (auto s = close_device(); !s) return s;
             device = line.substr(0, line.find(' '));
-            if (!seen.insert(device).second)
-                return make_error(Errc::bad_input, path + ":" + std::to_string(lineno) + ": device " + device +
-                                                       " appears twice (two dumps pasted together?)");
+            const std::string where = path + ":" + std::to_string(lineno);
+            const auto address = PciAddress::parse(device);
+            if (!address) return make_error(Errc::bad_input, where + ": " + address.error().message);
+            if (auto s = seen.add(*address, where, "two dumps pasted together?"); !s) return s;
             expect = 0;
             ++devices;
             continue;

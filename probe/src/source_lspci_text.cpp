@@ -16,6 +16,7 @@
 #include "p2pscope/input_file.hpp"
 #include "p2pscope/probe/sources.hpp"
 #include "pci_ids.hpp"
+#include "unique_functions.hpp"
 
 namespace p2pscope::probe {
 
@@ -185,7 +186,7 @@ Result<Parsed> split(const std::string& path, const std::string& text) {
     std::string l;
     unsigned lineno = 0;
     Block* current = nullptr;
-    std::set<PciAddress> seen;
+    UniqueFunctions seen;
     size_t tab_width = 0;  // spaces per tab, where a ticket system turned lspci's tabs into spaces
     while (std::getline(in, l)) {
         ++lineno;
@@ -205,9 +206,8 @@ Result<Parsed> split(const std::string& path, const std::string& text) {
         if (l[0] != '\t') {
             size_t end = 0;
             if (auto a = header_address(l, end)) {
-                if (!seen.insert(*a).second)
-                    return make_error(Errc::bad_input, path + ":" + std::to_string(lineno) + ": device " +
-                                                           a->to_string() + " appears twice (two outputs pasted together?)");
+                if (auto s = seen.add(*a, path + ":" + std::to_string(lineno), "two outputs pasted together?"); !s)
+                    return s.error();
                 out.blocks.push_back(Block{*a, l.substr(end), lineno, {}});
                 current = &out.blocks.back();
             } else {

@@ -98,6 +98,19 @@ std::optional<bool> PciFunction::large_bar() const {
     return *bar >= *device_memory_bytes;
 }
 
+std::optional<bool> PciFunction::bar_at_largest_size() const {
+    if (resizable_bars.empty()) return std::nullopt;
+    bool known = true;
+    for (const auto& rb : resizable_bars) {
+        if (rb.supported_bytes.empty())
+            known = false;
+        else if (rb.current_bytes < rb.supported_bytes.back())
+            return false;
+    }
+    if (!known) return std::nullopt;
+    return true;
+}
+
 KernelCommandLine parse_kernel_command_line(std::string_view text) {
     KernelCommandLine cmdline;
     cmdline.text = std::string(text);

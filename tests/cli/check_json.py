@@ -15,7 +15,8 @@ for key in ("source", "cpu", "packages", "numa_nodes", "host_bridges", "devices"
 device_keys = {"bdf", "vendor_id", "device_id", "class", "kind", "vendor", "name", "selected", "parent",
                "host_bridge", "numa_node", "package", "bridge", "port_type", "config_bytes", "link", "acs",
                "acs_known", "ats_enabled", "mps_bytes", "mrrs_bytes", "sriov", "physfn", "iommu_group",
-               "iommu_domain_type", "p2pmem", "driver"}
+               "iommu_domain_type", "p2pmem", "driver", "relaxed_ordering", "no_snoop", "ten_bit_tags", "aer", "bars",
+               "resizable_bars", "device_memory_bytes", "large_bar", "bar_at_largest_size"}
 for d in doc["devices"]:
     missing = device_keys - d.keys()
     assert not missing, (d["bdf"], missing)

@@ -15,10 +15,12 @@
 #include <sstream>
 
 #include <hwloc.h>
+#include <nlohmann/json.hpp>
 
 #include "p2pscope/probe/analysis.hpp"
 #include "p2pscope/probe/report.hpp"
 #include "p2pscope/probe/sources.hpp"
+#include "common/config_bytes.hpp"
 #include "common/temp_dir.hpp"
 
 namespace fs = std::filesystem;
@@ -457,8 +459,32 @@ TEST(HwlocXml, NewerFormatIsNamed) {
     std::ofstream(v3) << text;
     auto t = load_hwloc_xml(v3);
     ASSERT_FALSE(t.ok());
+    // The message names the version of the hwloc library this process runs with.
+    const unsigned api = hwloc_get_api_version();
+    ASSERT_EQ(api >> 16, 2u) << "this test expects an hwloc 2 library";
+    EXPECT_EQ(t.error().message, v3 + ": hwloc XML format 3.0 is newer than this hwloc reads: p2pscope runs with hwloc "
+                                      "API version 2." + std::to_string((api >> 8) & 0xff) +
+                                      " (hwloc 2.x), which reads formats 1.x to 2.x");
+}
+
+// The DGX-2 with one GPU's address given to another (a file edited or merged
+// by hand): refused as a dump or text with a device twice is, not read as two
+// GPUs of which one is paired with the other.
+TEST(HwlocXml, DuplicateAddressIsRefused) {
+    TempDir d;
+    const std::string dup = (d.path / "dup.xml").string();
+    std::ifstream in(kFixtures / "hwloc-xml/nvidiaDGX2.xml");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string from = "pci_busid=\"0000:36:00.0\"";
+    ASSERT_NE(text.find(from), std::string::npos);
+    text.replace(text.find(from), from.size(), "pci_busid=\"0000:34:00.0\"");
+    std::ofstream(dup) << text;
+    auto t = load_hwloc_xml(dup);
+    ASSERT_FALSE(t.ok());
+    EXPECT_EQ(t.error().code, p2pscope::Errc::bad_input);
     EXPECT_EQ(t.error().message,
-              v3 + ": hwloc XML format 3.0, newer than the hwloc 2 that p2pscope uses reads (formats 1.x and 2.x)");
+              dup + ": device 0000:34:00.0 appears twice (hwloc exports each device once: a file edited or merged by "
+                    "hand?)");
 }
 
 // Dell R910's sysfs: every function says numa_node -1 except the InfiniBand
@@ -505,7 +531,17 @@ TEST(LspciDump, RepeatedDeviceOrRowIsNamed) {
     const auto dev = write("device-twice", twice);
     auto t = load_lspci_dump(dev);
     ASSERT_FALSE(t.ok());
-    EXPECT_NE(t.error().message.find(": device 00:02.0 appears twice"), std::string::npos) << t.error().message;
+    EXPECT_NE(t.error().message.find(": device 0000:00:02.0 appears twice (two dumps pasted together?)"),
+              std::string::npos)
+        << t.error().message;
+    // The same device once without its domain and once with it (lspci -D).
+    std::vector<std::string> domains(lines.begin(), blank + 1);
+    domains[0] = "0000:" + domains[0];
+    domains.insert(domains.end(), lines.begin(), lines.end());
+    auto both = load_lspci_dump(write("device-twice-with-domain", domains));
+    ASSERT_FALSE(both.ok());
+    EXPECT_NE(both.error().message.find(": device 0000:00:02.0 appears twice"), std::string::npos)
+        << both.error().message;
     // The row at offset 0x10 of the first device, repeated.
     std::vector<std::string> row = lines;
     const auto r10 = std::find_if(row.begin(), row.end(), [](const std::string& l) { return l.rfind("10: ", 0) == 0; });
@@ -522,15 +558,32 @@ TEST(LspciDump, RepeatedDeviceOrRowIsNamed) {
 // secondary bus is 02). That tree's top is no root bus, and pairs into it say
 // what is missing instead of naming an invented host bridge. Without the
 // root port too, the top is recognised by its port type.
-TEST(LspciDump, SwitchPortAtTheTopIsNotAHostBridge) {
-    std::ifstream in(kFixtures / "lspci-dump/tree-asus-p6t6");
+namespace {
+
+// A dump without one function's block (its header line up to the blank line after it).
+std::string without_function(const std::string& dump, const std::string& bdf) {
+    std::istringstream in(dump);
     std::string out, l;
     bool skipping = false;
     while (std::getline(in, l)) {
-        if (l.rfind("02:00.0 ", 0) == 0) skipping = true;
+        if (l.rfind(bdf + " ", 0) == 0) skipping = true;
         if (!skipping) out += l + "\n";
         if (skipping && l.empty()) skipping = false;
     }
+    return out;
+}
+
+// The X58 dump without the NF200's upstream port 02:00.0.
+std::string asus_without_nf200_upstream() {
+    std::ifstream in(kFixtures / "lspci-dump/tree-asus-p6t6");
+    return without_function(std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()),
+                            "02:00.0");
+}
+
+}  // namespace
+
+TEST(LspciDump, SwitchPortAtTheTopIsNotAHostBridge) {
+    const std::string out = asus_without_nf200_upstream();
     TempDir d;
     const std::string path = (d.path / "partial").string();
     std::ofstream(path) << out;
@@ -549,21 +602,47 @@ TEST(LspciDump, SwitchPortAtTheTopIsNotAHostBridge) {
     EXPECT_EQ(v.verdict, P2pdmaVerdict::unknown);
     EXPECT_NE(v.reason.find(hb->missing_above), std::string::npos) << v.reason;
 
-    std::string without_root_port;
-    std::istringstream again(out);
-    skipping = false;
-    while (std::getline(again, l)) {
-        if (l.rfind("00:03.0 ", 0) == 0) skipping = true;
-        if (!skipping) without_root_port += l + "\n";
-        if (skipping && l.empty()) skipping = false;
-    }
-    std::ofstream(path) << without_root_port;
+    std::ofstream(path) << without_function(out, "00:03.0");
     auto u = load_lspci_dump(path);
     ASSERT_TRUE(u.ok()) << u.error().message;
     ASSERT_TRUE(u->find_host_bridge("0000:03"));
     EXPECT_EQ(u->find_host_bridge("0000:03")->missing_above,
               "the bridges above bus 0000:03 are not in the input (0000:03:00.0 is a switch downstream port, never on "
               "a root bus)");
+}
+
+// The same partial dump in the text report: the tree below the missing
+// upstream port is counted apart from the host bridges and shows no host
+// bridge of its own, and a pair into it says why once, not on its verdict
+// and its path lines both.
+TEST(LspciDump, TreeWithoutItsTopIsNoHostBridgeInTheReport) {
+    TempDir d;
+    const std::string path = (d.path / "partial").string();
+    std::ofstream(path) << asus_without_nf200_upstream();
+    auto t = load_lspci_dump(path);
+    ASSERT_TRUE(t.ok()) << t.error().message;
+    size_t real = 0;
+    for (const auto& hb : t->host_bridges) real += hb.missing_above.empty();
+    ASSERT_EQ(real + 1, t->host_bridges.size());
+    auto selected = select_functions(*t, *parse_selection({}, {"04:00.0", "06:00.0"}));
+    ASSERT_TRUE(selected.ok());
+    const auto pairs = analyse_pairs(*t, *selected);
+    const std::string text = render_text(Report{*t, *selected, pairs});
+    EXPECT_NE(text.find(", host bridges: " + std::to_string(real) +
+                        " and 1 tree whose bridge above is missing (bus 0000:03), PCI functions: "),
+              std::string::npos)
+        << text;
+    // The device table's host bridge column: "?" below the missing port, not "0000:03"; the GPU on the whole tree's.
+    EXPECT_TRUE(std::regex_search(text, std::regex("\n0000:04:00.0 +\\S+ +\\S+ +\\S+ +\\? "))) << text;
+    EXPECT_TRUE(std::regex_search(text, std::regex("\n0000:06:00.0 +\\S+ +\\S+ +\\S+ +0000:00 "))) << text;
+    const std::string why = t->find_host_bridge("0000:03")->missing_above;
+    size_t said = 0;
+    for (size_t at = text.find(why); at != std::string::npos; at = text.find(why, at + 1)) ++said;
+    EXPECT_EQ(said, 1u) << text;
+    EXPECT_EQ(text.find("    path: "), std::string::npos) << text;
+    // The dot graph does not call the tree's top a host bridge either.
+    const std::string dot = render_dot(Report{*t, *selected, pairs});
+    EXPECT_EQ(dot.find("host bridge 0000:03"), std::string::npos);
 }
 
 // Reading a saved sysfs tree never sets HWLOC_FSROOT in this process: other
@@ -644,7 +723,36 @@ TEST(SysfsTree, KernelCommandLineAerCountersAndDeviceMemoryAreRead) {
     std::ofstream(dev / "aer_dev_nonfatal") << "Undefined 0\nDLP 0\nSDES 0\nTLP 0\nFCP 0\nCmpltTO 2\nTOTAL_ERR_NONFATAL 2\n";
     std::ofstream(dev / "aer_dev_fatal") << "Undefined 0\nDLP 0\nTOTAL_ERR_FATAL 0\n";
     std::ofstream(dev / "mem_info_vram_total") << (48ull << 30) << "\n";
+    std::ofstream(fs::canonical(dir.path / name / "sys/bus/pci/devices/0000:1d:00.0") / "aer_dev_correctable")
+        << "RxErr 1\nTOTAL_ERR_COR 1\n";
     std::ofstream(dir.path / name / "proc/cmdline") << "BOOT_IMAGE=/vmlinuz ro iommu=pt pci=noats,config_acs=000000@0000:1a:00.0\n";
+    // The tree saved 64 bytes of config space. The two Vector Engines get the
+    // whole 4 KiB, with a PCI Express capability and a Resizable BAR
+    // capability holding their 64 GiB BAR 0: the first's resizable up to 128
+    // GiB (and AER with BadTLP latched), the second's at the largest of 1..64 GiB.
+    for (const auto& [bdf, largest_log2] : {std::pair<const char*, unsigned>{"0000:1b:00.0", 17},
+                                            std::pair<const char*, unsigned>{"0000:1c:00.0", 16}}) {
+        const fs::path config = fs::canonical(dir.path / name / "sys/bus/pci/devices" / bdf) / "config";
+        std::vector<uint8_t> c(4096);
+        std::ifstream(config, std::ios::binary).read(reinterpret_cast<char*>(c.data()), 64);
+        ASSERT_EQ(c[0x34], 0x40);  // the capability list starts at 0x40
+        using p2pscope::test::write_u16;
+        using p2pscope::test::write_u32;
+        c[0x40] = 0x10;  // PCI Express, v2 endpoint, no next capability
+        write_u16(c, 0x42, 0x0002);
+        unsigned rebar = 0x100;
+        if (largest_log2 == 17) {
+            write_u32(c, 0x100, 0x0001 | 1u << 16 | 0x140u << 20);  // AER
+            write_u32(c, 0x110, 1u << 6);                            // BadTLP
+            rebar = 0x140;
+        }
+        write_u32(c, rebar, 0x0015 | 1u << 16);  // Resizable BAR, the last extended capability
+        uint32_t supported = 0;
+        for (unsigned n = 10; n <= largest_log2; ++n) supported |= 1u << (n + 4);  // 1 GiB (1 MiB << 10) and up
+        write_u32(c, rebar + 4, supported);
+        write_u32(c, rebar + 8, 0 | 1 << 5 | 16 << 8);  // BAR 0, one entry, at 64 GiB (1 MiB << 16)
+        std::ofstream(config, std::ios::binary | std::ios::trunc).write(reinterpret_cast<const char*>(c.data()), 4096);
+    }
     auto t = load_sysfs(SysfsOptions{(dir.path / name).string(), ""});
     ASSERT_TRUE(t.ok()) << t.error().message;
     const PciFunction& f = fn_of(*t, "0000:1b:00.0");
@@ -662,9 +770,47 @@ TEST(SysfsTree, KernelCommandLineAerCountersAndDeviceMemoryAreRead) {
     const std::vector<std::string> options{"iommu=pt", "pci=noats", "pci=config_acs=000000@0000:1a:00.0"};
     EXPECT_EQ(t->cmdline->options, options);
     const std::string text = render_text(Report{*t, {&f}, {}});
-    // The status registers are beyond the tree's 64 bytes of config space: unknown, counters known.
-    EXPECT_NE(text.find("AER status ? (since boot: 4 correctable, 2 non-fatal, 0 fatal)"), std::string::npos) << text;
+    // The status registers and Linux's counters side by side.
+    EXPECT_NE(text.find("AER BadTLP (since boot: 4 correctable, 2 non-fatal, 0 fatal)"), std::string::npos) << text;
+    // Without its status registers (64 bytes of config space), the counters alone.
+    const std::string counters_only = render_text(Report{*t, {&fn_of(*t, "0000:1d:00.0")}, {}});
+    EXPECT_NE(counters_only.find("AER status ? (since boot: 1 correctable, 0 non-fatal, 0 fatal)"), std::string::npos)
+        << counters_only;
     EXPECT_NE(text.find("Kernel command line, P2P options: iommu=pt pci=noats"), std::string::npos);
+
+    // The JSON report carries every one of them with its value (docs/topo-json.md).
+    const PciFunction& g = fn_of(*t, "0000:1c:00.0");
+    const auto doc = nlohmann::json::parse(render_json(Report{*t, {&f, &g}, {}}));
+    EXPECT_EQ(doc["kernel_cmdline"]["options"], nlohmann::json(options));
+    std::map<std::string, nlohmann::json> devices;
+    for (const auto& d : doc["devices"]) devices[d["bdf"].get<std::string>()] = d;
+    const auto& ve0 = devices["0000:1b:00.0"];
+    EXPECT_EQ(ve0["aer"]["correctable_total"], 4);
+    EXPECT_EQ(ve0["aer"]["nonfatal_total"], 2);
+    EXPECT_EQ(ve0["aer"]["fatal_total"], 0);
+    EXPECT_EQ(ve0["aer"]["counters"], nlohmann::json({{"BadTLP", 3}, {"BadDLLP", 1}, {"CmpltTO", 2}}));
+    EXPECT_EQ(ve0["aer"]["uncorrectable_status"], nlohmann::json::array());
+    EXPECT_EQ(ve0["aer"]["correctable_status"], nlohmann::json::array({"BadTLP"}));
+    EXPECT_EQ(ve0["device_memory_bytes"], 48ull << 30);
+    EXPECT_EQ(ve0["large_bar"], true);
+    std::vector<uint64_t> sizes;
+    for (unsigned n = 10; n <= 17; ++n) sizes.push_back((1ull << 20) << n);
+    EXPECT_EQ(ve0["resizable_bars"],
+              nlohmann::json::array({{{"index", 0}, {"current_bytes", 64ull << 30}, {"supported_bytes", sizes}}}));
+    EXPECT_EQ(ve0["bar_at_largest_size"], false);  // 64 of up to 128 GiB, though it covers the memory
+    const auto& ve1 = devices["0000:1c:00.0"];
+    EXPECT_EQ(ve1["resizable_bars"][0]["current_bytes"], 64ull << 30);
+    EXPECT_EQ(ve1["bar_at_largest_size"], true);
+    // At its largest size, yet whether the BAR covers the memory stays unknown: its driver does not say the size.
+    EXPECT_TRUE(ve1["device_memory_bytes"].is_null());
+    EXPECT_TRUE(ve1["large_bar"].is_null());
+    EXPECT_TRUE(ve1["aer"].is_null());
+    // A function without the capability, or whose input lacks the extended space: unknown, not false.
+    EXPECT_TRUE(devices["0000:1a:00.0"]["bar_at_largest_size"].is_null());
+    const std::string facts = render_text(Report{*t, {&f, &g}, {}});
+    EXPECT_NE(facts.find("ReBAR 0: 64G of 1G..128G (below largest)  memory 48G (large BAR)"), std::string::npos)
+        << facts;
+    EXPECT_NE(facts.find("ReBAR 0: 64G of 1G..64G (largest)"), std::string::npos) << facts;
 }
 
 TEST(SysfsTree, FunctionsWithoutVendorFilesAreReadAsFarAsTheyGo) {

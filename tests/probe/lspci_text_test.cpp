@@ -16,6 +16,7 @@
 #include "p2pscope/probe/analysis.hpp"
 #include "p2pscope/probe/report.hpp"
 #include "p2pscope/probe/sources.hpp"
+#include "common/config_bytes.hpp"
 #include "common/temp_dir.hpp"
 
 namespace fs = std::filesystem;
@@ -89,14 +90,8 @@ std::string summary(const Topology& t) {
     return out.str();
 }
 
-void write_u16(std::vector<uint8_t>& c, unsigned off, unsigned v) {
-    c[off] = v & 0xff;
-    c[off + 1] = (v >> 8) & 0xff;
-}
-void write_u32(std::vector<uint8_t>& c, unsigned off, uint32_t v) {
-    write_u16(c, off, v & 0xffff);
-    write_u16(c, off + 2, v >> 16);
-}
+using p2pscope::test::write_u16;
+using p2pscope::test::write_u32;
 
 // A GPU-like endpoint with what qualification reads: relaxed ordering and
 // no-snoop on, 10-bit tags, AER errors latched, ATS on, two resizable BARs.
@@ -390,3 +385,54 @@ TEST(LspciText, TabsTurnedIntoSpacesReadTheSame) {
         EXPECT_EQ(summary(*b), summary(*a)) << width << " spaces per tab";
     }
 }
+
+// A server's BMC console VGA is a display controller but never a DMA peer:
+// classed `other`, not `gpu`, so it is not paired with the real GPU beside it.
+// One case per id of is_management_display()'s table that no machine's data
+// here holds, given as `lspci -vvv -nn` prints it (pci.ids' names).
+struct ManagementDisplay {
+    const char* test_name;
+    const char* line;  // the device's header line
+    uint16_t vendor_id, device_id;
+};
+
+class BmcDisplay : public testing::TestWithParam<ManagementDisplay> {};
+
+TEST_P(BmcDisplay, IsClassedOtherNotGpu) {
+    const ManagementDisplay& d = GetParam();
+    TempDir dir;
+    const std::string text = std::string(d.line) +
+                             "\n\tSubsystem: Device [0000:0000]\n\n"
+                             "3b:00.0 3D controller [0302]: NVIDIA Corporation GV100GL [Tesla V100 SXM2 32GB] "
+                             "[10de:1db5] (rev a1)\n\tSubsystem: NVIDIA Corporation Device [10de:1249]\n";
+    auto t = load_lspci_text(write(dir.path / "bmc.txt", text).string());
+    ASSERT_TRUE(t.ok()) << t.error().message;
+    const PciFunction* vga = t->find(*PciAddress::parse("02:00.0"));
+    ASSERT_TRUE(vga);
+    EXPECT_EQ(vga->vendor_id, d.vendor_id);
+    EXPECT_EQ(vga->device_id, d.device_id);
+    EXPECT_EQ(vga->base_class(), 0x03);
+    EXPECT_TRUE(is_management_display(*vga));
+    EXPECT_EQ(classify(*vga), DeviceClass::other);
+    EXPECT_EQ(classify(*t->find(*PciAddress::parse("3b:00.0"))), DeviceClass::gpu);
+    // The default selection (gpu, nic, nvme, accel) leaves it out: no pair with the V100.
+    auto selected = select_functions(*t, *parse_selection({}, {}));
+    ASSERT_TRUE(selected.ok());
+    ASSERT_EQ(selected->size(), 1u);
+    EXPECT_EQ(selected->front()->address.to_string(), "0000:3b:00.0");
+    EXPECT_NE(render_json(Report{*t, *selected, {}}).find("\"kind\": \"other\""), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    IdTable, BmcDisplay,
+    testing::Values(
+        ManagementDisplay{"Aspeed", "02:00.0 VGA compatible controller [0300]: ASPEED Technology, Inc. ASPEED Graphics "
+                                    "Family [1a03:2000] (rev 41)", 0x1a03, 0x2000},
+        ManagementDisplay{"HisiliconHi171x", "02:00.0 VGA compatible controller [0300]: Huawei Technologies Co., Ltd. "
+                                             "Hi171x Series [iBMC Intelligent Management system chip w/VGA support] "
+                                             "[19e5:1711] (rev 01)", 0x19e5, 0x1711},
+        ManagementDisplay{"XgiZ7Z9", "02:00.0 VGA compatible controller [0300]: XGI Technology Inc. (eXtreme Graphics "
+                                     "Innovation) Z7/Z9 (XG20 core) [18ca:0020]", 0x18ca, 0x0020},
+        ManagementDisplay{"XgiZ9sZ9m", "02:00.0 VGA compatible controller [0300]: XGI Technology Inc. (eXtreme "
+                                       "Graphics Innovation) Z9s/Z9m (XG21 core) [18ca:0021]", 0x18ca, 0x0021}),
+    [](const testing::TestParamInfo<ManagementDisplay>& p) { return std::string(p.param.test_name); });

@@ -148,7 +148,9 @@ struct PciFunction {
     std::optional<Aer> aer;                // the AER capability or sysfs counters were in the input
     std::vector<Bar> bars;                 // implemented BARs (empty when the input has none)
     std::vector<ResizableBar> resizable_bars;
-    std::optional<uint64_t> device_memory_bytes;  // a GPU's own memory, where its driver says (amdgpu)
+    // A GPU's own memory, where its driver says (amdgpu's mem_info_vram_total;
+    // NVIDIA's and Intel's drivers publish no such file, nor does config space).
+    std::optional<uint64_t> device_memory_bytes;
 
     std::optional<int> iommu_group;
     std::optional<std::string> iommu_domain_type;  // "identity", "DMA", "DMA-FQ", "unmanaged", "blocked"
@@ -168,6 +170,11 @@ struct PciFunction {
     // A BAR as large as the device's memory (CPU and peers can reach all of
     // it); unknown unless both sizes are in the input.
     std::optional<bool> large_bar() const;
+    // Every resizable BAR at the largest size its capability lists: as much
+    // of the device as the BIOS and driver can map. Unknown without the
+    // Resizable BAR capability in the input. It says nothing of the device's
+    // memory, which may be larger still: large_bar() alone says that.
+    std::optional<bool> bar_at_largest_size() const;
 };
 
 // Linux gives every PCI root bus its own host bridge (struct pci_host_bridge).
