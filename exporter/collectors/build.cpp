@@ -45,8 +45,11 @@ private:
     }
 };
 
-}  // namespace
+const CollectorRegistration registration{{.name = "build",
+                                          .help = "version and start time of p2pscoped",
+                                          .position = 10,
+                                          .make = make_collector<BuildCollector>}};
 
-std::unique_ptr<Collector> make_build_collector() { return std::make_unique<BuildCollector>(); }
+}  // namespace
 
 }  // namespace p2pscope::exporter::collectors

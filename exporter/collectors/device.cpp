@@ -74,8 +74,11 @@ public:
     bool topology_only() const override { return true; }
 };
 
-}  // namespace
+const CollectorRegistration registration{{.name = "device",
+                                          .help = "PCI functions, PCIe link speed and width (current, maximum, degraded)",
+                                          .position = 20,
+                                          .make = make_collector<DeviceCollector>}};
 
-std::unique_ptr<Collector> make_device_collector() { return std::make_unique<DeviceCollector>(); }
+}  // namespace
 
 }  // namespace p2pscope::exporter::collectors

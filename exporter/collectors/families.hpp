@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Small helpers the collectors share to build prometheus-cpp metric families
-// straight from a snapshot, and the factories of the collectors.
+// straight from a snapshot.
 #pragma once
 
 #include <cstdio>
-#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -61,14 +60,5 @@ inline Labels pci_labels(const probe::PciAddress& a) {
 }
 
 inline constexpr double kNsPerSecond = 1e9;
-
-std::unique_ptr<Collector> make_build_collector();
-std::unique_ptr<Collector> make_device_collector();
-std::unique_ptr<Collector> make_iommu_collector();
-std::unique_ptr<Collector> make_pair_collector();
-std::unique_ptr<Collector> make_map_collector();
-std::unique_ptr<Collector> make_transfer_collector();
-std::unique_ptr<Collector> make_qualify_collector();
-std::unique_ptr<Collector> make_measurement_collector();
 
 }  // namespace p2pscope::exporter::collectors

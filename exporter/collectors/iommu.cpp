@@ -50,8 +50,11 @@ public:
     bool topology_only() const override { return true; }
 };
 
-}  // namespace
+const CollectorRegistration registration{{.name = "iommu",
+                                          .help = "IOMMU groups and their domain types",
+                                          .position = 30,
+                                          .make = make_collector<IommuCollector>}};
 
-std::unique_ptr<Collector> make_iommu_collector() { return std::make_unique<IommuCollector>(); }
+}  // namespace
 
 }  // namespace p2pscope::exporter::collectors

@@ -68,8 +68,11 @@ public:
     Status check(const Snapshot& s) const override { return module_usable(s.device_node); }
 };
 
-}  // namespace
+const CollectorRegistration registration{{.name = "map",
+                                          .help = "DMA map/unmap latency from the kernel module (p2pscope.ko)",
+                                          .position = 50,
+                                          .make = make_collector<MapCollector>}};
 
-std::unique_ptr<Collector> make_map_collector() { return std::make_unique<MapCollector>(); }
+}  // namespace
 
 }  // namespace p2pscope::exporter::collectors

@@ -78,8 +78,11 @@ public:
     }
 };
 
-}  // namespace
+const CollectorRegistration registration{{.name = "measurement",
+                                          .help = "time and outcome of the latest run of each measurement; the journal",
+                                          .position = 80,
+                                          .make = make_collector<MeasurementCollector>}};
 
-std::unique_ptr<Collector> make_measurement_collector() { return std::make_unique<MeasurementCollector>(); }
+}  // namespace
 
 }  // namespace p2pscope::exporter::collectors

@@ -45,8 +45,11 @@ public:
     bool topology_only() const override { return true; }
 };
 
-}  // namespace
+const CollectorRegistration registration{{.name = "pair",
+                                          .help = "path class and P2PDMA verdict of every device pair",
+                                          .position = 40,
+                                          .make = make_collector<PairCollector>}};
 
-std::unique_ptr<Collector> make_pair_collector() { return std::make_unique<PairCollector>(); }
+}  // namespace
 
 }  // namespace p2pscope::exporter::collectors

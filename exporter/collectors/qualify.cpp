@@ -80,8 +80,11 @@ public:
     }
 };
 
-}  // namespace
+const CollectorRegistration registration{{.name = "qualify",
+                                          .help = "verdict, pairs and checks of each qualify measurement's latest report",
+                                          .position = 60,
+                                          .make = make_collector<QualifyCollector>}};
 
-std::unique_ptr<Collector> make_qualify_collector() { return std::make_unique<QualifyCollector>(); }
+}  // namespace
 
 }  // namespace p2pscope::exporter::collectors

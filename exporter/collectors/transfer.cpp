@@ -97,8 +97,12 @@ public:
     }
 };
 
-}  // namespace
+const CollectorRegistration registration{{.name = "transfer",
+                                          .help = "transfer bandwidth and latency per engine and pair",
+                                          .position = 70,
+                                          .needs_transfer_engine = true,
+                                          .make = make_collector<TransferCollector>}};
 
-std::unique_ptr<Collector> make_transfer_collector() { return std::make_unique<TransferCollector>(); }
+}  // namespace
 
 }  // namespace p2pscope::exporter::collectors

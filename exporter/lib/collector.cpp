@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "p2pscope/exporter/collector.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 
@@ -10,25 +11,29 @@
 
 namespace p2pscope::exporter {
 
+namespace {
+
+// Filled by CollectorRegistration during static initialisation; read-only afterwards.
+std::vector<CollectorInfo>& registry() {
+    static std::vector<CollectorInfo> collectors;
+    return collectors;
+}
+
+}  // namespace
+
+CollectorRegistration::CollectorRegistration(CollectorInfo info) { registry().push_back(std::move(info)); }
+
+std::vector<CollectorInfo> registered_collectors() {
+    std::vector<CollectorInfo> out = registry();
+    std::stable_sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.position < y.position; });
+    return out;
+}
+
 std::vector<CollectorInfo> available_collectors(const TransferEngines& engines) {
-    using namespace collectors;
-    std::vector<CollectorInfo> list{
-        {"build", "version and start time of p2pscoped", true, make_build_collector},
-        {"device", "PCI functions, PCIe link speed and width (current, maximum, degraded)", true, make_device_collector},
-        {"iommu", "IOMMU groups and their domain types", true, make_iommu_collector},
-        {"pair", "path class and P2PDMA verdict of every device pair", true, make_pair_collector},
-        {"map", "DMA map/unmap latency from the kernel module (p2pscope.ko)", true, make_map_collector},
-        {"qualify", "verdict, pairs and checks of each qualify measurement's latest report", true,
-         make_qualify_collector},
-        {"measurement", "time and outcome of the latest run of each measurement; the journal", true,
-         make_measurement_collector},
-    };
-    // Transfer measurements need an engine; without one the collector would
-    // only ever be empty, so it is not offered at all.
-    if (!engines.empty())
-        list.insert(list.begin() + 6, CollectorInfo{"transfer", "transfer bandwidth and latency per engine and pair", true,
-                                                    make_transfer_collector});
-    return list;
+    std::vector<CollectorInfo> out;
+    for (auto& c : registered_collectors())
+        if (!c.needs_transfer_engine || !engines.empty()) out.push_back(std::move(c));
+    return out;
 }
 
 Result<std::vector<CollectorInfo>> select_collectors(const std::vector<CollectorInfo>& available,

@@ -10,6 +10,7 @@
 #include <prometheus/text_serializer.h>
 
 #include <nlohmann/json.hpp>
+#include <filesystem>
 #include <set>
 
 #include "helpers.hpp"
@@ -211,6 +212,30 @@ TEST(Collectors, ExposeMatchesCollect) {
     EXPECT_EQ(cut(text), cut(f.collectable->Expose())) << "one snapshot, one text";
     EXPECT_EQ(cut(text), cut(prometheus::TextSerializer().Serialize(f.collectable->Collect())));
     EXPECT_NE(text.find("p2pscope_scrape_collector_success{collector=\"map\"} 0"), std::string::npos);
+}
+
+// Each file of exporter/collectors/ registers its collector from a static
+// initialiser; linked from an archive, a file nothing refers to would be
+// dropped without a word, and its collector with it.
+TEST(Collectors, EveryCollectorFileRegistersItself) {
+    std::vector<std::string> names;
+    std::set<std::string> files, registered;
+    std::set<int> positions;
+    for (const auto& c : registered_collectors()) {
+        names.push_back(c.name);
+        registered.insert(c.name);
+        positions.insert(c.position);
+        EXPECT_FALSE(c.help.empty()) << c.name;
+        ASSERT_TRUE(c.make) << c.name;
+        EXPECT_NE(c.make(), nullptr) << c.name;
+    }
+    EXPECT_EQ(names, (std::vector<std::string>{"build", "device", "iommu", "pair", "map", "qualify", "transfer",
+                                               "measurement"}))
+        << "every collector, in the order of /metrics";
+    EXPECT_EQ(positions.size(), names.size()) << "each collector has a place of its own";
+    for (const auto& entry : std::filesystem::directory_iterator(test::kSource / "exporter/collectors"))
+        if (entry.path().extension() == ".cpp") files.insert(entry.path().stem().string());
+    EXPECT_EQ(registered, files) << "collectors/NAME.cpp registers the collector NAME";
 }
 
 TEST(Collectors, SelectionFlags) {

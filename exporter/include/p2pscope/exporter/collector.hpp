@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Collectors, node_exporter style: one file each (exporter/collectors/NAME.cpp),
-// each with a name and a default, switched by --collector.NAME and
-// --no-collector.NAME. A scrape calls every enabled collector on the latest
-// snapshot (never on a running measurement) and reports how long each took
-// and whether it succeeded:
+// Collectors, node_exporter style: one file each (exporter/collectors/NAME.cpp)
+// that registers itself (CollectorRegistration) with its name, help, place and
+// default, switched by --collector.NAME and --no-collector.NAME. Adding a
+// collector is adding its file: CMake finds it and links it into every program
+// that links p2pscope_exporter. A scrape calls every enabled collector on the
+// latest snapshot (never on a running measurement) and reports how long each
+// took and whether it succeeded:
 //   p2pscope_scrape_collector_duration_seconds{collector}
 //   p2pscope_scrape_collector_success{collector}
 // A snapshot never changes, so what a collector makes of one is rendered to
@@ -46,12 +48,36 @@ public:
 struct CollectorInfo {
     std::string name;  // [a-z_]+: --collector.NAME and the collector label
     std::string help;  // one line for --help
+    // Where its families go in /metrics and its flags in --help: collectors
+    // are listed by ascending position (distinct; leave gaps for new ones).
+    int position = 0;
     bool enabled_by_default = true;
+    // Listed only when there is a transfer engine: without one it could only
+    // ever be empty.
+    bool needs_transfer_engine = false;
     std::function<std::unique_ptr<Collector>()> make;
 };
 
-// Every collector this build has, in a fixed order. The transfer collector is
-// listed only when there is a transfer engine.
+template <class C>
+std::unique_ptr<Collector> make_collector() {
+    return std::make_unique<C>();
+}
+
+// A collector's file declares it with one of these at namespace scope:
+//   const CollectorRegistration registration{{.name = "iommu", .help = "...",
+//       .position = 30, .make = make_collector<IommuCollector>}};
+// The registry it adds to is the one mutable global here: filled during static
+// initialisation, before main, and only read afterwards.
+class CollectorRegistration {
+public:
+    explicit CollectorRegistration(CollectorInfo info);
+};
+
+// Every registered collector, by position.
+std::vector<CollectorInfo> registered_collectors();
+
+// The collectors this build offers with these engines, by position: the
+// registered ones less those that need a transfer engine when there is none.
 std::vector<CollectorInfo> available_collectors(const TransferEngines& engines);
 
 // Applies --collector.NAME=true|false choices (and --collector.disable-defaults)
