@@ -122,9 +122,11 @@ Action add_qualify_command(CLI::App& app) {
     app.add_option("--device-node", o->device_node, "The p2pscope module's device node")
         ->type_name("PATH")
         ->capture_default_str();
+    std::string checks;
+    for (auto name : qualify::check_names()) checks += (checks.empty() ? "" : ", ") + std::string(name);
     app.footer(
-        "Checks per pair: p2pdma (verdict allowed), links (none degraded), map (p99 bound, needs p2pscope.ko),\n"
-        "transfer (fraction of the link ceiling, needs an engine that moves data between the two).\n"
+        "Checks per pair, in the report's order (docs/qualify.md):\n" + checks +
+        "\n(map needs p2pscope.ko, transfer an engine that moves data between the two).\n"
         "Exit status: 0 every check that ran passed (waived checks are counted in the summary), 1 a check\n"
         "failed, 2 bad input, 3 nothing could be checked.");
     return [o](std::ostream& out) { return run_qualify(*o, out); };

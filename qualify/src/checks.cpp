@@ -17,9 +17,8 @@ std::string_view to_string(Outcome o) {
 
 namespace {
 
-CheckResult result(std::string check, Outcome o, std::string reason) {
+CheckResult result(Outcome o, std::string reason) {
     CheckResult r;
-    r.check = std::move(check);
     r.outcome = o;
     r.reason = std::move(reason);
     return r;
@@ -76,13 +75,13 @@ std::vector<const probe::PciFunction*> upstream_chain(const probe::Topology& t, 
 CheckResult check_p2pdma(const Thresholds& t, const probe::P2pdmaResult& v) {
     const std::string name(probe::to_string(v.verdict));
     if (v.verdict == probe::P2pdmaVerdict::unknown)
-        return result("p2pdma", Outcome::waived, "verdict unknown: " + v.reason);
+        return result(Outcome::waived, "verdict unknown: " + v.reason);
     const bool allowed = std::find(t.allowed_verdicts.begin(), t.allowed_verdicts.end(), v.verdict) !=
                          t.allowed_verdicts.end();
     if (!allowed)
-        return result("p2pdma", Outcome::fail,
+        return result(Outcome::fail,
                       name + " (allowed: " + verdict_list(t.allowed_verdicts) + "): " + v.reason);
-    return result("p2pdma", Outcome::pass,
+    return result(Outcome::pass,
                   name + (v.distance ? " distance " + std::to_string(*v.distance) : std::string()));
 }
 
@@ -108,7 +107,7 @@ std::vector<LinkOnPath> links_on_path(const probe::Topology& t, const probe::Pci
 
 CheckResult check_links(const std::vector<LinkOnPath>& links) {
     if (links.empty())
-        return result("links", Outcome::waived, "no PCIe link on the path (root-complex integrated functions)");
+        return result(Outcome::waived, "no PCIe link on the path (root-complex integrated functions)");
     std::string degraded, unknown;
     int good = 0;
     for (const auto& l : links) {
@@ -131,19 +130,19 @@ CheckResult check_links(const std::vector<LinkOnPath>& links) {
             unknown += (unknown.empty() ? "" : ", ") + name;
         }
     }
-    if (!degraded.empty()) return result("links", Outcome::fail, "degraded link: " + degraded);
+    if (!degraded.empty()) return result(Outcome::fail, "degraded link: " + degraded);
     if (!unknown.empty())
-        return result("links", Outcome::waived, "link speed or width not in the input for " + unknown);
-    return result("links", Outcome::pass,
+        return result(Outcome::waived, "link speed or width not in the input for " + unknown);
+    return result(Outcome::pass,
                   std::to_string(good) + (good == 1 ? " link" : " links") + " at the speed and width both ends support");
 }
 
 CheckResult check_map(const Thresholds& t, const Measurement& m) {
-    if (const auto* why = std::get_if<std::string>(&m)) return result("map", Outcome::waived, *why);
-    if (const auto* f = std::get_if<RunFailed>(&m)) return result("map", Outcome::fail, f->reason);
+    if (const auto* why = std::get_if<std::string>(&m)) return result(Outcome::waived, *why);
+    if (const auto* f = std::get_if<RunFailed>(&m)) return result(Outcome::fail, f->reason);
     const auto& v = std::get<Measured>(m);
     const bool ok = v.value <= t.map_p99_ns_max;
-    auto r = result("map", ok ? Outcome::pass : Outcome::fail,
+    auto r = result(ok ? Outcome::pass : Outcome::fail,
                     "map p99 " + fmt("%.0f ns", v.value) + (ok ? " <= " : " > ") + fmt("%.0f ns", t.map_p99_ns_max) +
                         (v.detail.empty() ? "" : " (" + v.detail + ")"));
     r.measured = v.value;
@@ -154,16 +153,16 @@ CheckResult check_map(const Thresholds& t, const Measurement& m) {
 
 CheckResult check_transfer(const Thresholds& t, const Measurement& m, std::optional<double> ceiling,
                            const std::string& ceiling_link) {
-    if (const auto* why = std::get_if<std::string>(&m)) return result("transfer", Outcome::waived, *why);
-    if (const auto* f = std::get_if<RunFailed>(&m)) return result("transfer", Outcome::fail, f->reason);
+    if (const auto* why = std::get_if<std::string>(&m)) return result(Outcome::waived, *why);
+    if (const auto* f = std::get_if<RunFailed>(&m)) return result(Outcome::fail, f->reason);
     const auto& v = std::get<Measured>(m);
     if (!ceiling || *ceiling <= 0)
-        return result("transfer", Outcome::waived,
+        return result(Outcome::waived,
                       "measured " + fmt("%.3g GB/s", v.value / 1e9) +
                           " but the link ceiling is unknown: the links' negotiated speed or width is not known");
     const double fraction = v.value / *ceiling;
     const bool ok = fraction >= t.transfer_min_fraction;
-    auto r = result("transfer", ok ? Outcome::pass : Outcome::fail,
+    auto r = result(ok ? Outcome::pass : Outcome::fail,
                     fmt("%.3g GB/s", v.value / 1e9) + " = " + fmt("%.1f%%", fraction * 100) + " of the " +
                         fmt("%.3g GB/s", *ceiling / 1e9) + " ceiling of " + ceiling_link + (ok ? ", at least " : ", below ") +
                         fmt("%.0f%%", t.transfer_min_fraction * 100) + (v.detail.empty() ? "" : " (" + v.detail + ")"));

@@ -13,9 +13,8 @@ namespace p2pscope::qualify {
 
 namespace {
 
-CheckResult result(std::string check, Outcome o, std::string reason, std::string remedy = {}) {
+CheckResult result(Outcome o, std::string reason, std::string remedy = {}) {
     CheckResult r;
-    r.check = std::move(check);
     r.outcome = o;
     r.reason = std::move(reason);
     r.remedy = std::move(remedy);
@@ -98,15 +97,15 @@ std::optional<CheckResult> check_acs(const probe::Topology& t, const probe::PciF
         }
     }
     if (!redirect.empty())
-        return result("acs", Outcome::fail,
+        return result(Outcome::fail,
                       "ACS redirection on the P2P path sends peer traffic up to the root complex: " + join(redirect) +
                           cmdline_text(t),
                       "boot with pci=disable_acs_redir=" + join(ports, ";") + " (or, where the kernel has it: 6.12 does, 6.1 does not, pci=config_acs=x0x00xx@" +
                           join(ports, ";x0x00xx@") + "); both loosen the isolation IOMMU groups rely on");
     if (!unknown.empty())
-        return result("acs", Outcome::waived, "ACS registers not in the input for " + join(unknown) +
+        return result(Outcome::waived, "ACS registers not in the input for " + join(unknown) +
                                                   " (extended config space: read as root, or from a dump of 4096 bytes)");
-    return result("acs", Outcome::pass,
+    return result(Outcome::pass,
                   "no ACS redirect bit on the " + std::to_string(on_path.size()) + " functions up to " + bdf(*common));
 }
 
@@ -126,7 +125,7 @@ CheckResult check_iommu(const Thresholds& th, const probe::Topology& t, const pr
             wrong.push_back(item + (f->iommu_group ? " (group " + std::to_string(*f->iommu_group) + ")" : ""));
     }
     if (!wrong.empty())
-        return result("iommu", Outcome::fail,
+        return result(Outcome::fail,
                       "IOMMU domain not allowed by the policy (" + join(th.iommu_allowed_domains) + "): " + join(wrong) +
                           cmdline_text(t),
                       "for passthrough, boot with iommu=pt (x86) or iommu.passthrough=1, or set one group with `echo "
@@ -134,8 +133,8 @@ CheckResult check_iommu(const Thresholds& th, const probe::Topology& t, const pr
                       "iommu.passthrough=0 with intel_iommu=on (on AMD the IOMMU is on unless amd_iommu=off or "
                       "iommu=off); a device in an unmanaged domain belongs to VFIO, not to a kernel driver");
     if (!unknown.empty())
-        return result("iommu", Outcome::waived, "IOMMU domain not in the input for " + join(unknown));
-    return result("iommu", Outcome::pass, join(found) + " (allowed: " + join(th.iommu_allowed_domains) + ")");
+        return result(Outcome::waived, "IOMMU domain not in the input for " + join(unknown));
+    return result(Outcome::pass, join(found) + " (allowed: " + join(th.iommu_allowed_domains) + ")");
 }
 
 std::optional<CheckResult> check_ats(const Thresholds& th, const probe::Topology& t, const probe::PciFunction& a,
@@ -155,12 +154,12 @@ std::optional<CheckResult> check_ats(const Thresholds& th, const probe::Topology
         else (*f->ats_enabled ? on : off).push_back(bdf(*f));
     }
     if (!off.empty())
-        return result("ats", Outcome::fail, "ATS off on " + join(off) + " under a translating IOMMU" + cmdline_text(t),
+        return result(Outcome::fail, "ATS off on " + join(off) + " under a translating IOMMU" + cmdline_text(t),
                       "the IOMMU driver enables ATS where the device and IOMMU support it: take pci=noats off the "
                       "command line, and check the device's firmware exposes ATS");
-    if (!unknown.empty()) return result("ats", Outcome::waived, "ATS state not in the input for " + join(unknown));
+    if (!unknown.empty()) return result(Outcome::waived, "ATS state not in the input for " + join(unknown));
     if (!wanted) return std::nullopt;  // no end of a class that needs ATS, under translation
-    return result("ats", Outcome::pass, "ATS on for " + join(on));
+    return result(Outcome::pass, "ATS on for " + join(on));
 }
 
 CheckResult check_mps_mrrs(const Thresholds& th, const std::vector<LinkOnPath>& links, const probe::PciFunction& a,
@@ -190,7 +189,7 @@ CheckResult check_mps_mrrs(const Thresholds& th, const std::vector<LinkOnPath>& 
             small.push_back(bdf(*f) + " " + std::to_string(*f->mrrs_bytes));
 
     if (mps.size() > 1)
-        return result("mps_mrrs", Outcome::fail, "Max Payload Size differs along the path: " + join(sizes),
+        return result(Outcome::fail, "Max Payload Size differs along the path: " + join(sizes),
                       "boot with pci=pcie_bus_safe (one MPS, the largest every device supports, on every device); "
                       "not pcie_bus_perf, which sets MPS per port and assumes no peer writes larger than MRRS");
     if (!small.empty()) {
@@ -203,7 +202,7 @@ CheckResult check_mps_mrrs(const Thresholds& th, const std::vector<LinkOnPath>& 
                 std::snprintf(buf, sizeof buf, "setpci -s %s CAP_EXP+08.w=%04x:7000", bdf(*f).c_str(), code << 12);
                 setpci += (setpci.empty() ? "" : "; ") + std::string(buf);
             }
-        return result("mps_mrrs", Outcome::fail,
+        return result(Outcome::fail,
                       "Max Read Request Size below " + std::to_string(th.mrrs_min_bytes) + " bytes: " + join(small),
                       setpci + " (until reboot; some drivers set MRRS themselves, e.g. in their module parameters)");
     }
@@ -212,8 +211,8 @@ CheckResult check_mps_mrrs(const Thresholds& th, const std::vector<LinkOnPath>& 
         if (f->mrrs_bytes) mrrs.push_back(std::to_string(*f->mrrs_bytes));
         else if (std::find(unknown.begin(), unknown.end(), bdf(*f)) == unknown.end()) unknown.push_back(bdf(*f));
     }
-    if (!unknown.empty()) return result("mps_mrrs", Outcome::waived, "payload sizes not in the input for " + join(unknown));
-    return result("mps_mrrs", Outcome::pass,
+    if (!unknown.empty()) return result(Outcome::waived, "payload sizes not in the input for " + join(unknown));
+    return result(Outcome::pass,
                   "MPS " + std::to_string(*mps.begin()) + " on all " + std::to_string(on_path.size()) + " functions" +
                       (mrrs.empty() ? std::string() : "; MRRS " + join(mrrs, " and ") + " (at least " +
                                                           std::to_string(th.mrrs_min_bytes) + ")"));
@@ -242,13 +241,13 @@ std::optional<CheckResult> check_relaxed_ordering(const Thresholds& th, const pr
         }
     }
     if (!wrong.empty())
-        return result("relaxed_ordering", Outcome::fail, join(wrong),
+        return result(Outcome::fail, join(wrong),
                       fix + " (until reboot or driver reload; NIC drivers often have their own setting, e.g. "
                             "mlxconfig's PCI_WR_ORDERING)");
     if (!unknown.empty())
-        return result("relaxed_ordering", Outcome::waived, "Device Control not in the input for " + join(unknown));
+        return result(Outcome::waived, "Device Control not in the input for " + join(unknown));
     if (found.empty()) return std::nullopt;  // the policy sets no rule for these classes
-    return result("relaxed_ordering", Outcome::pass, join(found));
+    return result(Outcome::pass, join(found));
 }
 
 std::optional<CheckResult> check_bar(const Thresholds& th, const probe::PciFunction& a, const probe::PciFunction& b) {
@@ -274,10 +273,10 @@ std::optional<CheckResult> check_bar(const Thresholds& th, const probe::PciFunct
                     bad = true;
         (bad ? wrong : found).push_back(state);
     }
-    if (!wrong.empty()) return result("bar", Outcome::fail, join(wrong, "; "), bios);
-    if (!unknown.empty()) return result("bar", Outcome::waived, "not in the input: " + join(unknown));
+    if (!wrong.empty()) return result(Outcome::fail, join(wrong, "; "), bios);
+    if (!unknown.empty()) return result(Outcome::waived, "not in the input: " + join(unknown));
     if (found.empty()) return std::nullopt;  // no GPU in the pair
-    return result("bar", Outcome::pass, join(found, "; "));
+    return result(Outcome::pass, join(found, "; "));
 }
 
 std::optional<CheckResult> check_numa(const Thresholds& th, const probe::Pair& pair, const probe::PciFunction& a,
@@ -288,16 +287,16 @@ std::optional<CheckResult> check_numa(const Thresholds& th, const probe::Pair& p
     if (!gpu_nic) return std::nullopt;
     const std::string path(probe::to_string(pair.path.path));
     if (pair.path.path == probe::PathClass::unknown)
-        return result("numa", Outcome::waived, "path class unknown: " + pair.path.reason);
+        return result(Outcome::waived, "path class unknown: " + pair.path.reason);
     // PathClass runs from the closest (X, PIX) to the farthest (SYS).
     if (static_cast<int>(pair.path.path) > static_cast<int>(th.gpu_nic_worst_path))
-        return result("numa", Outcome::fail,
+        return result(Outcome::fail,
                       "GPU-NIC path " + path + ", worse than " + std::string(probe::to_string(th.gpu_nic_worst_path)) +
                           " (NUMA nodes " + (a.numa_node ? std::to_string(*a.numa_node) : "?") + " and " +
                           (b.numa_node ? std::to_string(*b.numa_node) : "?") + ")",
                       "move the NIC or the GPU to a slot below the same switch or root complex (the board manual's "
                       "slot-to-CPU table), or pair this GPU with a NIC of its own NUMA node");
-    return result("numa", Outcome::pass,
+    return result(Outcome::pass,
                   "GPU-NIC path " + path + " (at worst " + std::string(probe::to_string(th.gpu_nic_worst_path)) + ")");
 }
 
@@ -359,11 +358,11 @@ CheckResult check_aer(const probe::Topology& t, const probe::PciFunction& a, con
     const std::string earlier =
         latched.empty() ? std::string() : "; latched before the run, not counted: " + join(latched, "; ");
     if (!grew.empty())
-        return result("aer", Outcome::fail, "AER errors during the measurements: " + join(grew, "; ") + earlier, fix);
+        return result(Outcome::fail, "AER errors during the measurements: " + join(grew, "; ") + earlier, fix);
     if (counted)
-        return result("aer", Outcome::pass, "no new AER error on " + std::to_string(counted) +
+        return result(Outcome::pass, "no new AER error on " + std::to_string(counted) +
                                                 " functions of the path during the measurements" + earlier);
-    return result("aer", Outcome::waived,
+    return result(Outcome::waived,
                   (before ? std::string("no AER counters or status for the path's functions (no AER capability, or "
                                         "the config space is not readable)")
                           : std::string("errors are compared before and after the measurements, on a live machine "

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <algorithm>
-#include <cstdio>
 
 #include "p2pscope/qualify/qualify.hpp"
-#include "p2pscope/xfer/link.hpp"
+#include "check_table.hpp"
 
 namespace p2pscope::qualify {
 
@@ -75,36 +74,15 @@ Result<std::vector<probe::Pair>> select_pairs(const probe::Topology& t, const st
     return out;
 }
 
-namespace {
-
-// The narrowest link on the path: the most data can move between the two.
-void path_ceiling(const std::vector<LinkOnPath>& links, std::optional<double>& ceiling, std::string& where) {
-    ceiling.reset();
-    for (const auto& l : links) {
-        const auto& f = l.below->link;
-        const auto speed = f.speed_gts ? f.speed_gts : (l.above ? l.above->link.speed_gts : std::nullopt);
-        const auto width = f.width ? f.width : (l.above ? l.above->link.width : std::nullopt);
-        if (!speed || !width) {
-            ceiling.reset();
-            return;
-        }
-        const double c = xfer::link_ceiling_bytes_per_s(*speed, *width);
-        if (!ceiling || c < *ceiling) {
-            ceiling = c;
-            char buf[96];
-            std::snprintf(buf, sizeof buf, "%g GT/s x%d at %s", *speed, *width, l.below->address.to_string().c_str());
-            where = buf;
-        }
-    }
-}
-
-}  // namespace
-
 Report run(const probe::Topology& t, const std::vector<probe::Pair>& pairs, const Thresholds& th,
            const Measurers& m, const ProgressFn& progress, const std::function<bool()>& stop) {
     Report r;
     r.source = t.source;
     r.thresholds = th;
+    const auto table = check_table();
+    const auto measures = [](const CheckDefinition& c) { return c.measures; };
+    const auto first_measuring = std::find_if(table.begin(), table.end(), measures);
+    const auto after_measuring = std::find_if(table.rbegin(), table.rend(), measures).base();  // past the last one
     for (const auto& p : pairs) {
         if (stop && stop()) {
             r.stopped = true;
@@ -117,36 +95,22 @@ Report run(const probe::Topology& t, const std::vector<probe::Pair>& pairs, cons
         pr.pair = p;
         pr.classes = std::string(probe::to_string(probe::classify(a))) + "-" +
                      std::string(probe::to_string(probe::classify(b)));
-        pr.checks.push_back(check_p2pdma(th, p.p2pdma));
         const auto links = links_on_path(t, a, b);
-        pr.checks.push_back(check_links(links));
-        auto add = [&](std::optional<CheckResult> c) {
-            if (c) pr.checks.push_back(std::move(*c));
-        };
-        add(check_acs(t, a, b));
-        add(check_iommu(th, t, a, b));
-        add(check_ats(th, t, a, b));
-        add(check_mps_mrrs(th, links, a, b));
-        add(check_relaxed_ordering(th, a, b));
-        add(check_bar(th, a, b));
-        add(check_numa(th, p, a, b));
         // AER counters around this pair's measurements: an error they cause is this pair's.
         std::vector<probe::PciAddress> path;
         for (const auto* end : {&a, &b})
             for (const auto* f : upstream_chain(t, *end))
                 if (std::find(path.begin(), path.end(), f->address) == path.end()) path.push_back(f->address);
-        std::optional<AerSnapshot> aer_before;
-        if (m.read_aer) aer_before = m.read_aer(path);
-        pr.checks.push_back(check_map(th, m.map ? m.map->map_p99_ns(t, a, b, th) : Measurement{m.map_waiver}));
-        std::optional<double> ceiling;
-        std::string where;
-        path_ceiling(links, ceiling, where);
-        pr.checks.push_back(check_transfer(
-            th, m.transfer ? m.transfer->bytes_per_second(t, a, b, th) : Measurement{m.transfer_waiver}, ceiling,
-            where));
-        std::optional<AerSnapshot> aer_after;
-        if (m.read_aer) aer_after = m.read_aer(path);
-        pr.checks.push_back(check_aer(t, a, b, aer_before ? &*aer_before : nullptr, aer_after ? &*aer_after : nullptr));
+        std::optional<AerSnapshot> aer_before, aer_after;
+        PairContext context{t, p, a, b, links, th, m};
+        for (auto check = table.begin(); check != table.end(); ++check) {
+            if (check == first_measuring && m.read_aer) context.aer_before = &aer_before.emplace(m.read_aer(path));
+            if (auto c = check->run(context)) {
+                c->check = check->name;
+                pr.checks.push_back(std::move(*c));
+            }
+            if (check + 1 == after_measuring && m.read_aer) context.aer_after = &aer_after.emplace(m.read_aer(path));
+        }
         r.pairs.push_back(std::move(pr));
         if (progress) progress({r.pairs.size() - 1, pairs.size(), &p, &r.pairs.back()});
     }

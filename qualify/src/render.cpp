@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "p2pscope/qualify/qualify.hpp"
+#include "thresholds_keys.hpp"
 
 namespace p2pscope::qualify {
 
@@ -73,42 +74,13 @@ std::string render_text(const Report& r) {
     return out;
 }
 
-namespace {
-std::vector<std::string> class_names(const std::vector<probe::DeviceClass>& classes) {
-    std::vector<std::string> out;
-    for (auto c : classes) out.emplace_back(probe::to_string(c));
-    return out;
-}
-}  // namespace
-
 std::string render_json(const Report& r) {
     using nlohmann::json;
-    const auto& th = r.thresholds;
     json doc;
     doc["schema"] = "p2pscope.qualify/1";
     doc["source"] = r.source;
-    json pairs = json::array();
-    for (const auto& cp : th.p2p_class_pairs) pairs.push_back(to_string(cp));
-    json verdicts = json::array();
-    for (auto v : th.allowed_verdicts) verdicts.push_back(std::string(probe::to_string(v)));
-    doc["thresholds"] = {
-        {"file", r.thresholds_file.empty() ? json(nullptr) : json(r.thresholds_file)},
-        {"p2p_class_pairs", pairs},
-        {"p2pdma", {{"allowed_verdicts", verdicts}}},
-        {"map", {{"p99_ns_max", th.map_p99_ns_max}, {"size_bytes", th.map_size_bytes}, {"seconds", th.map_seconds}}},
-        {"transfer",
-         {{"min_fraction_of_ceiling", th.transfer_min_fraction},
-          {"size_bytes", th.transfer_size_bytes},
-          {"seconds", th.transfer_seconds}}},
-        {"iommu", {{"allowed_domain_types", th.iommu_allowed_domains}}},
-        {"ats", {{"required_classes", class_names(th.ats_required_classes)}}},
-        {"mps_mrrs", {{"mrrs_min_bytes", th.mrrs_min_bytes}}},
-        {"relaxed_ordering",
-         {{"required_classes", class_names(th.relaxed_ordering_required)},
-          {"forbidden_classes", class_names(th.relaxed_ordering_forbidden)}}},
-        {"bar", {{"gpu_min_bytes", th.gpu_bar_min_bytes}, {"resizable_at_largest", th.resizable_bar_at_largest}}},
-        {"numa", {{"gpu_nic_worst_path", std::string(probe::to_string(th.gpu_nic_worst_path))}}},
-    };
+    doc["thresholds"] = thresholds_json(r.thresholds);
+    doc["thresholds"]["file"] = r.thresholds_file.empty() ? json(nullptr) : json(r.thresholds_file);
     doc["result"] = std::string(to_string(r.verdict()));
     if (r.baseline) {
         doc["baseline"] = {{"file", r.baseline_file},

@@ -7,6 +7,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
+#include <set>
+
+#include <nlohmann/json.hpp>
 
 #include "p2pscope/probe/sources.hpp"
 #include "p2pscope/qualify/qualify.hpp"
@@ -327,6 +331,62 @@ TEST(Run, VerdictsAndCounts) {
     EXPECT_EQ(none.checks(Outcome::waived), 9);
 }
 
+namespace {
+// Says when each measurement and AER reading happens.
+struct Recorded final : MapMeasurer, TransferMeasurer {
+    std::vector<std::string>& events;
+    explicit Recorded(std::vector<std::string>& e) : events(e) {}
+    Measurement map_p99_ns(const probe::Topology&, const probe::PciFunction&, const probe::PciFunction&,
+                           const Thresholds&) override {
+        events.push_back("map");
+        return Measured{900, "recorded"};
+    }
+    Measurement bytes_per_second(const probe::Topology&, const probe::PciFunction&, const probe::PciFunction&,
+                                 const Thresholds&) override {
+        events.push_back("transfer");
+        return Measured{13e9, "recorded"};
+    }
+};
+}  // namespace
+
+TEST(Run, AerIsReadAroundThePairsMeasurementsAndChecksComeInTheTablesOrder) {
+    const auto& t = supermicro();
+    auto pairs = select_pairs(t, {bdf("1a:00.0"), bdf("3d:00.0")}, Thresholds{});
+    ASSERT_TRUE(pairs.ok());
+    std::vector<std::string> events;
+    Recorded measure(events);
+    Measurers m{&measure, "", &measure, "", [&](const std::vector<probe::PciAddress>&) {
+                    events.push_back("aer");
+                    return AerSnapshot{};
+                }};
+    const auto r = run(t, *pairs, Thresholds{}, m);
+    EXPECT_EQ(events, (std::vector<std::string>{"aer", "map", "transfer", "aer"}));
+    ASSERT_EQ(r.pairs.size(), 1u);
+    std::vector<std::string_view> names;
+    for (const auto& c : r.pairs[0].checks) names.push_back(c.check);
+    EXPECT_EQ(names, (std::vector<std::string_view>{"p2pdma", "links", "iommu", "mps_mrrs", "map", "transfer", "aer"}));
+    EXPECT_EQ(check_names(), (std::vector<std::string_view>{"p2pdma", "links", "acs", "iommu", "ats", "mps_mrrs",
+                                                            "relaxed_ordering", "bar", "numa", "map", "transfer",
+                                                            "aer"}));
+}
+
+// docs/qualify.md lists every check, in the report's order, and has a row for each.
+TEST(Checks, TheDocsDescribeEveryCheck) {
+    std::ifstream in(P2PSCOPE_QUALIFY_DOC);
+    ASSERT_TRUE(in) << P2PSCOPE_QUALIFY_DOC;
+    std::vector<std::string> listed;
+    std::set<std::string> rows;  // the first column of every table
+    const std::regex backticked("`([a-z_0-9]+)`");
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind("| `", 0) == 0) rows.insert(line.substr(3, line.find('`', 3) - 3));
+        if (line.rfind("| `pairs[].checks[]` |", 0) != 0) continue;
+        for (std::sregex_iterator m(line.begin(), line.end(), backticked), end; m != end; ++m) listed.push_back((*m)[1]);
+    }
+    const auto names = check_names();
+    EXPECT_EQ(listed, std::vector<std::string>(names.begin(), names.end())) << "the pairs[].checks[] row";
+    for (auto name : names) EXPECT_TRUE(rows.count(std::string(name))) << "no row for the check " << name;
+}
+
 // ---- checks of the facts on the path ----
 
 namespace {
@@ -514,6 +574,39 @@ TEST(FactChecks, AerErrorsDuringTheMeasurementsNameDeviceAndCounter) {
     EXPECT_NE(during.remedy.find("ECAP_AER+10.l=ffffffff"), std::string::npos);
     EXPECT_EQ(check_aer(dgx2(), fn(dgx2(), "34:00.0"), fn(dgx2(), "36:00.0"), nullptr, nullptr).outcome,
               Outcome::waived);
+}
+
+// A report's thresholds are what a thresholds file with them would read
+// back as: every key is read and written by the same entry of the check table.
+TEST(Thresholds, AReportsThresholdsReadBackAsTheSame) {
+    auto t = parse_thresholds(R"({"p2p_class_pairs": ["nvme-gpu"], "p2pdma": {"allowed_verdicts": ["BUS_ADDR"]},
+        "map": {"p99_ns_max": 2500, "size_bytes": 8192, "seconds": 0.5},
+        "transfer": {"min_fraction_of_ceiling": 0.5, "size_bytes": 8192, "seconds": 1},
+        "iommu": {"allowed_domain_types": ["identity"]}, "ats": {"required_classes": ["nic"]},
+        "mps_mrrs": {"mrrs_min_bytes": 1024}, "relaxed_ordering": {"required_classes": ["nic"], "forbidden_classes": ["gpu"]},
+        "bar": {"gpu_min_bytes": 17179869184, "resizable_at_largest": false}, "numa": {"gpu_nic_worst_path": "PXB"}})",
+                              "t.json");
+    ASSERT_TRUE(t.ok()) << t.error().message;
+    ASSERT_FALSE(*t == Thresholds{});
+    for (const Thresholds& th : {*t, Thresholds{}}) {
+        Report r;
+        r.thresholds = th;
+        auto doc = nlohmann::json::parse(render_json(r));
+        auto written = doc.at("thresholds");
+        EXPECT_TRUE(written.at("file").is_null());
+        written.erase("file");
+        auto back = parse_thresholds(written.dump(), "report");
+        ASSERT_TRUE(back.ok()) << back.error().message;
+        EXPECT_EQ(*back, th);
+    }
+    // The defaults, written, are the shipped file.
+    Report defaults;
+    auto written = nlohmann::json::parse(render_json(defaults)).at("thresholds");
+    written.erase("file");
+    std::ifstream shipped(kShipped);
+    auto file = nlohmann::json::parse(shipped);
+    file.erase("schema");
+    EXPECT_EQ(written, file);
 }
 
 TEST(Thresholds, FactPoliciesParseAndRefuse) {

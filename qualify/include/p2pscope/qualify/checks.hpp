@@ -2,7 +2,8 @@
 // The checks `p2pscope qualify` runs on each pair that matters. Each is a small
 // function of what is known (topology, verdict, a measurement) and the
 // thresholds, and answers pass, fail with the reason, or waived with the reason
-// (what this input or machine lacks to decide).
+// (what this input or machine lacks to decide). Each is declared once, with its
+// name, order and thresholds keys, in qualify/src/check_table.cpp.
 #pragma once
 
 #include <map>
@@ -21,8 +22,11 @@ namespace p2pscope::qualify {
 enum class Outcome { pass, fail, waived };
 std::string_view to_string(Outcome o);  // "pass", "fail", "waived"
 
+// Every check's name, in the order reports list them.
+std::vector<std::string_view> check_names();
+
 struct CheckResult {
-    std::string check;  // "p2pdma", "links", "map", "transfer"
+    std::string check;  // its name ("p2pdma", "links", ...): set by run() from the check table
     Outcome outcome = Outcome::waived;
     std::string reason;              // fail: what is wrong; waived: what is missing; pass: what was found
     std::optional<double> measured;  // map: p99 ns; transfer: fraction of the link ceiling

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // What `p2pscope qualify` holds a server to: a JSON file (schema
 // p2pscope.qualify-thresholds/1, docs/qualify.md). The defaults below are the
-// shipped qualify/thresholds.json; a file may set any subset of the keys.
+// shipped qualify/thresholds.json; a file may set any subset of the keys. Each
+// check's section of the file is declared with the check (src/check_table.cpp).
 #pragma once
 
 #include <string>
