@@ -43,16 +43,11 @@ float splitter(const char* id, bool vertical, float fraction, float total, float
 }  // namespace
 
 App::App(Store& store, Actions& actions, const Fonts& fonts, AppOptions o)
-    : store_(store), actions_(actions), fonts_(fonts) {
+    : store_(store), actions_(actions), fonts_(fonts), panels_(make_registered_panels()) {
     ui_.mode = o.mode;
     ui_.want_row = o.hover_row;
     ui_.want_col = o.hover_col;
     if (!o.select.empty()) ui_.pending_select = o.select + (o.select_peer.empty() ? "" : "," + o.select_peer);
-    panels_.push_back(make_topology_panel());
-    panels_.push_back(make_details_panel());
-    panels_.push_back(make_matrix_panel());
-    panels_.push_back(make_plots_panel());
-    panels_.push_back(make_run_panel());
 }
 
 App::~App() = default;
@@ -143,12 +138,14 @@ void App::header(const AppState& s) {
     }
 }
 
-void App::draw_panel(Panel& p, Frame& f, float w, float h) {
-    ImGui::BeginChild(p.name(), ImVec2(w, h), true);
+// The panel of that name, in an area of its own; an area whose panel this
+// build lacks stays empty (the screenshot tests find it so).
+void App::draw_panel(const char* name, Frame& f, float w, float h) {
+    ImGui::BeginChild(name, ImVec2(w, h), true);
     const ImVec2 pos = ImGui::GetWindowPos(), size = ImGui::GetWindowSize();
     const ImVec2 scale = ImGui::GetIO().DisplayFramebufferScale;
-    rects_.push_back({p.name(), pos.x * scale.x, pos.y * scale.y, size.x * scale.x, size.y * scale.y});
-    p.draw(f);
+    rects_.push_back({name, pos.x * scale.x, pos.y * scale.y, size.x * scale.x, size.y * scale.y});
+    if (const auto it = panels_.find(name); it != panels_.end()) it->second->draw(f);
     ImGui::EndChild();
 }
 
@@ -168,6 +165,9 @@ void App::frame() {
                      ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoBackground);  // glClear paints it
     header(s);
 
+    // The layout, by the panels' names: on the left the topology tree above the
+    // details; on the right the pair matrix above the live plots beside the run
+    // controls. Every border between two areas is a bar that drags.
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const float split = 6.0f;
     const float left_w = std::floor((avail.x - split) * left_);
@@ -177,9 +177,9 @@ void App::frame() {
     {
         const float h = ImGui::GetContentRegionAvail().y;
         const float top = std::floor((h - split) * tree_);
-        draw_panel(*panels_[0], f, -1, top);
+        draw_panel("Topology", f, -1, top);
         tree_ = splitter("tree-details", false, tree_, h);
-        draw_panel(*panels_[1], f, -1, -1);
+        draw_panel("Details", f, -1, -1);
     }
     ImGui::EndChild();
     ImGui::SameLine();
@@ -189,15 +189,15 @@ void App::frame() {
     {
         const float h = ImGui::GetContentRegionAvail().y;
         const float top = std::floor((h - split) * matrix_);
-        draw_panel(*panels_[2], f, -1, top);
+        draw_panel("Pair matrix", f, -1, top);
         matrix_ = splitter("matrix-bottom", false, matrix_, h);
         const float w = ImGui::GetContentRegionAvail().x;
         const float pw = std::floor((w - split) * plots_);
-        draw_panel(*panels_[3], f, pw, -1);
+        draw_panel("Live plots", f, pw, -1);
         ImGui::SameLine();
         plots_ = splitter("plots-run", true, plots_, w);
         ImGui::SameLine();
-        draw_panel(*panels_[4], f, -1, -1);
+        draw_panel("Run controls", f, -1, -1);
     }
     ImGui::EndChild();
     ImGui::End();

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The whole UI as one function per frame: a header line with the source, and
-// the panels laid out in resizable columns and rows. The frame loop that calls
+// the panels laid out by name in resizable columns and rows. The frame loop that calls
 // it sleeps until input, a worker's publication, or a timer it asks for.
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,14 +52,14 @@ public:
 
 private:
     void header(const AppState& s);
-    void draw_panel(Panel& p, Frame& f, float w, float h);
+    void draw_panel(const char* name, Frame& f, float w, float h);
     void apply_pending_selection(const AppState& s);
 
     Store& store_;
     Actions& actions_;
     const Fonts& fonts_;
     UiState ui_;
-    std::vector<std::unique_ptr<Panel>> panels_;  // topology, details, matrix, plots, run
+    std::map<std::string, std::unique_ptr<Panel>> panels_;  // every registered panel, by name
     std::vector<PanelRect> rects_;
     float left_ = 0.40f, tree_ = 0.62f, matrix_ = 0.60f, plots_ = 0.56f;  // splitter fractions
     bool running_ = false;

@@ -2,7 +2,8 @@
 // The panel interface. A panel is one function per frame over plain state: it
 // reads the AppState the workers published (never blocking them), reads and
 // writes the UI's own state (selection, modes), and asks for actions through
-// Actions. One file per panel in panels/.
+// Actions. One file per panel in panels/ (NAME_panel.cpp), which registers it
+// (PanelRegistration); the App lays the panels out by their names.
 #pragma once
 
 #include <map>
@@ -57,15 +58,27 @@ struct Frame {
 class Panel {
 public:
     virtual ~Panel() = default;
+    // What the App's layout places it by (and the layout JSON names it by).
     virtual const char* name() const = 0;
     virtual void draw(Frame& f) = 0;
 };
 
-std::unique_ptr<Panel> make_topology_panel();
-std::unique_ptr<Panel> make_details_panel();
-std::unique_ptr<Panel> make_matrix_panel();
-std::unique_ptr<Panel> make_plots_panel();
-std::unique_ptr<Panel> make_run_panel();
+template <class P>
+std::unique_ptr<Panel> make_panel() {
+    return std::make_unique<P>();
+}
+
+// A panel's file declares it with one of these at namespace scope:
+//   const PanelRegistration registration{make_panel<TopologyPanel>};
+// The registry it adds to is filled during static initialisation, before
+// main, and only read afterwards.
+class PanelRegistration {
+public:
+    explicit PanelRegistration(std::unique_ptr<Panel> (*make)());
+};
+
+// One of each registered panel, by name.
+std::map<std::string, std::unique_ptr<Panel>> make_registered_panels();
 
 // Shared drawing helpers.
 void panel_title(const char* title, const char* subtitle = nullptr);

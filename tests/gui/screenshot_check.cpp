@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "panel.hpp"
 #include "window.hpp"
 
 namespace {
@@ -111,6 +112,9 @@ int main(int argc, char** argv) {
         rects[p.value("name", "")] = {p.value("name", ""), p.value("x", 0), p.value("y", 0), p.value("w", 0), p.value("h", 0)};
     for (const char* want : {"Topology", "Details", "Pair matrix", "Live plots", "Run controls"})
         if (!rects.count(want)) fail(std::string("panel '") + want + "' is not in the layout");
+    // This program links the same panels as p2pscope-gui: each must have its place in the layout.
+    for (const auto& [name, panel] : p2pscope::gui::ui::make_registered_panels())
+        if (!rects.count(name)) fail("panel '" + name + "' is registered but has no place in the layout");
 
     for (const auto& [name, r] : rects) {
         if (r.w < 50 || r.h < 50 || r.x < 0 || r.y < 0 || r.x + r.w > W || r.y + r.h > H) {

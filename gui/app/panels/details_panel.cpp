@@ -149,8 +149,8 @@ private:
     }
 };
 
-}  // namespace
+const PanelRegistration registration{make_panel<DetailsPanel>};
 
-std::unique_ptr<Panel> make_details_panel() { return std::make_unique<DetailsPanel>(); }
+}  // namespace
 
 }  // namespace p2pscope::gui::ui

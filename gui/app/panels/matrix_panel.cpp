@@ -235,8 +235,8 @@ private:
     std::string hover_text_;
 };
 
-}  // namespace
+const PanelRegistration registration{make_panel<MatrixPanel>};
 
-std::unique_ptr<Panel> make_matrix_panel() { return std::make_unique<MatrixPanel>(); }
+}  // namespace
 
 }  // namespace p2pscope::gui::ui

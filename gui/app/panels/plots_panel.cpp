@@ -177,8 +177,8 @@ private:
     }
 };
 
-}  // namespace
+const PanelRegistration registration{make_panel<PlotsPanel>};
 
-std::unique_ptr<Panel> make_plots_panel() { return std::make_unique<PlotsPanel>(); }
+}  // namespace
 
 }  // namespace p2pscope::gui::ui

@@ -317,8 +317,8 @@ private:
     std::vector<std::string> engines_ = transfer_engine_names();
 };
 
-}  // namespace
+const PanelRegistration registration{make_panel<RunPanel>};
 
-std::unique_ptr<Panel> make_run_panel() { return std::make_unique<RunPanel>(); }
+}  // namespace
 
 }  // namespace p2pscope::gui::ui

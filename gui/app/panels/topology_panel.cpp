@@ -329,8 +329,8 @@ private:
     bool dirty_ = true;
 };
 
-}  // namespace
+const PanelRegistration registration{make_panel<TopologyPanel>};
 
-std::unique_ptr<Panel> make_topology_panel() { return std::make_unique<TopologyPanel>(); }
+}  // namespace
 
 }  // namespace p2pscope::gui::ui
