@@ -123,7 +123,7 @@ std::string facts_text(const PciFunction& f) {
         s += "  ReBAR " + std::to_string(rb.index) + ": " + size_text(rb.current_bytes);
         if (!rb.supported_bytes.empty())
             s += " of " + size_text(rb.supported_bytes.front()) + ".." + size_text(rb.supported_bytes.back()) +
-                 (rb.current_bytes < rb.supported_bytes.back() ? " (below largest)" : " (largest)");
+                 (rb.below_largest() ? " (below largest)" : " (largest)");
     }
     if (f.device_memory_bytes)
         s += "  memory " + size_text(*f.device_memory_bytes) + (f.large_bar().value_or(false) ? " (large BAR)" : " (BAR smaller)");

@@ -104,7 +104,7 @@ std::optional<bool> PciFunction::bar_at_largest_size() const {
     for (const auto& rb : resizable_bars) {
         if (rb.supported_bytes.empty())
             known = false;
-        else if (rb.current_bytes < rb.supported_bytes.back())
+        else if (rb.below_largest())
             return false;
     }
     if (!known) return std::nullopt;

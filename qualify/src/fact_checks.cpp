@@ -267,7 +267,7 @@ std::optional<CheckResult> check_bar(const Thresholds& th, const probe::PciFunct
         if (f->large_bar() == false)
             state += ", smaller than its " + size_text(*f->device_memory_bytes) + " of memory", bad = true;
         for (const auto& rb : f->resizable_bars)
-            if (th.resizable_bar_at_largest && !rb.supported_bytes.empty() && rb.current_bytes < rb.supported_bytes.back())
+            if (th.resizable_bar_at_largest && rb.below_largest())
                 state += ", resizable BAR " + std::to_string(rb.index) + " at " + size_text(rb.current_bytes) +
                          " of up to " + size_text(rb.supported_bytes.back()),
                     bad = true;

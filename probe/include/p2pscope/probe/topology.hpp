@@ -87,6 +87,8 @@ struct ResizableBar {
     int index = 0;
     uint64_t current_bytes = 0;
     std::vector<uint64_t> supported_bytes;  // ascending
+    // Set smaller than the largest size it supports (false when the sizes are unknown).
+    bool below_largest() const { return !supported_bytes.empty() && current_bytes < supported_bytes.back(); }
 };
 
 // Advanced Error Reporting: the status registers (errors latched now) and,
