@@ -152,6 +152,16 @@ TEST(Options, DefaultsTakeEveryEngineUnnamed) {
     EXPECT_TRUE(o->map);
 }
 
+TEST(Options, HelpListsEveryOption) {
+    const std::string help = usage();
+    EXPECT_EQ(help.rfind("usage: p2pscope-bench", 0), 0u);
+    for (const char* name : {"--device", "--engines", "--memory", "--sizes", "--widths", "--directions",
+                             "--queue-depths", "--block", "--peer", "--destructive", "--apis", "--map", "--no-map",
+                             "--file", "--bar", "--offset", "--transfers", "--map-samples", "--papi-events",
+                             "--no-papi-uncore", "--sysfs-root", "--hwloc-xml", "--lspci-dump"})
+        EXPECT_NE(help.find(name), std::string::npos) << name;
+}
+
 TEST(Options, BadInputIsOneInvalidArgument) {
     for (const auto& args : std::vector<std::vector<std::string>>{
              {"--sizes", "0"},
