@@ -77,8 +77,7 @@ void add_options(CLI::App& app, Options& o, Text& t) {
                  "its data (without it nvme reads run unverified)");
     app.add_option("--apis,--api", t.apis, "map APIs (default map_single,map_page; all)")
         ->delimiter(',')->type_name("LIST");
-    app.add_flag_callback("--map", [&o] { o.map = true; }, "run the map benchmarks through /dev/p2pscope (default)");
-    app.add_flag_callback("--no-map", [&o] { o.map = false; }, "do not run them");
+    app.add_flag("--map,!--no-map", o.map, "run the map benchmarks through /dev/p2pscope (default; the last of the two wins)");
     app.add_option("--file", o.file, "a regular file the cpu engine maps (memory file)")->type_name("PATH");
     app.add_option("--bar", o.bar, "the BAR the cpu engine (uc, wc) or dmaengine (ram-to-bar, bar-to-ram) uses")
         ->type_name("N")->check(CLI::Range(0, 5));
@@ -188,6 +187,10 @@ Result<Options> parse_options(const std::vector<std::string>& args) {
     CLI::App app;
     Text t;
     add_options(app, o, t);
+    for (const auto& a : own)  // a flag given a value: CLI11 would take --destructive=true, or call =yes an "override"
+        if (const auto eq = a.find('='); a.rfind("--", 0) == 0 && eq != std::string::npos)
+            if (const CLI::Option* opt = app.get_option_no_throw(a.substr(0, eq)); opt && opt->get_expected_max() == 0)
+                return bad("option " + a.substr(0, eq) + " takes no value");
     std::reverse(own.begin(), own.end());  // CLI11 takes them from the back
     try {
         app.parse(own);

@@ -341,3 +341,13 @@ TEST(Registry, DmaengineTakesItsMemoryAndNoDirections) {
     EXPECT_EQ(bad.error().message,
               "engine dmaengine: --memory bar-to-ram needs --device BDF and --bar N (a device bound to p2pscope)");
 }
+
+// --map and --no-map: the last one given wins, whatever the order the options are declared in.
+TEST(Options, LastOfMapAndNoMapWins) {
+    auto on = parse_options({"--no-map", "--map"});
+    ASSERT_TRUE(on.ok()) << on.error().message;
+    EXPECT_TRUE(on->map);
+    auto off = parse_options({"--map", "--no-map"});
+    ASSERT_TRUE(off.ok()) << off.error().message;
+    EXPECT_FALSE(off->map);
+}
