@@ -80,7 +80,10 @@ p2pscope::Result<Built> make_source(const Options& o) {
         auto s = gui::make_daemon_source(o.connect, d);
         if (!s) return s.error();
         b.source = std::move(*s);
-        return b;  // the daemon may come up later: its errors are shown in the window
+        // Its first answer says whether it serves this machine (its boot id), which decides whether measurements
+        // run in-process; a daemon that is not up yet may come up later: its errors are shown in the window.
+        if (auto first = b.source->fetch()) b.first = std::move(*first);
+        return b;
     }
     if (!o.json.empty()) {
         b.source = gui::make_json_file_source(o.json, o.interval > 0 ? std::optional<double>(o.interval) : std::nullopt);
@@ -335,6 +338,9 @@ int main(int argc, char** argv) {
             while (o.wait_points > 0 && !pair_plots_have(*store.get(), ao.select, ao.select_peer, o.wait_points) &&
                    std::chrono::steady_clock::now() < deadline + std::chrono::minutes(5))
                 std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            if (o.wait_points > 0 && !pair_plots_have(*store.get(), ao.select, ao.select_peer, o.wait_points))
+                std::cerr << "p2pscope-gui: warning: the pair's plots did not reach " << o.wait_points
+                          << " points in 5 minutes; the screenshot shows what there is\n";
         }
         if (hover) {
             // Two frames lay the matrix out; then the pointer goes onto the cell and the frames below show the hover.
