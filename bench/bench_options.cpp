@@ -102,13 +102,25 @@ void add_options(CLI::App& app, Options& o, Text& t) {
 
 bool is_map_memory(const std::string& name) { return kclient::parse_mem(name).has_value(); }
 
+// A memory some engine measures in one row (gpu's "all" is several).
 bool is_xfer_memory(const std::string& name) {
-    static const char* const names[] = {"uc",  "wc",         "p2pmem",     "file",      "pageable",
-                                        "pinned", "ram", "ram-to-ram", "ram-to-bar", "bar-to-ram"};
-    return std::find(std::begin(names), std::end(names), name) != std::end(names);
+    for (const auto& e : xfer::engines())
+        if (const auto* m = e.memory(name); m && !(m->traits & xfer::kMemSeveral)) return true;
+    return false;
 }
 
 namespace {
+
+std::string xfer_memory_names() {
+    std::vector<std::string> names;
+    for (const auto& e : xfer::engines())
+        for (const auto& m : e.memories)
+            if (is_xfer_memory(std::string(m.name)) && std::find(names.begin(), names.end(), m.name) == names.end())
+                names.emplace_back(m.name);
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
+}
 
 // The checks CLI11 cannot make: names known to xfer and kclient, sizes with suffixes.
 Status check_text(const Text& t, Options& o) {
@@ -138,11 +150,8 @@ Status check_text(const Text& t, Options& o) {
     }
     o.engines_named = !t.engines.empty();
     for (const auto& e : t.engines)
-        if (e != "all" && !xfer::make_engine(e)) {
-            std::string known;
-            for (const auto& info : xfer::engines()) known += (known.empty() ? "" : ", ") + std::string(info.name);
-            return bad("--engines: unknown engine '" + e + "' (one of " + known + ", all)");
-        }
+        if (e != "all" && !xfer::find_engine(e))
+            return bad("--engines: unknown engine '" + e + "' (one of " + xfer::engine_names() + ", all)");
     if (!o.engines_named || std::find(t.engines.begin(), t.engines.end(), "all") != t.engines.end())
         for (const auto& info : xfer::engines()) o.engines.emplace_back(info.name);
     else
@@ -150,8 +159,8 @@ Status check_text(const Text& t, Options& o) {
     for (const auto& m : o.memory)
         if (!is_map_memory(m) && !is_xfer_memory(m))
             return bad("--memory: unknown memory type '" + m +
-                       "' (map: ram, ram_huge, p2pmem, bar, bounce, dmabuf, encrypted; transfers: uc, wc, "
-                       "p2pmem, file, pageable, pinned, ram, ram-to-ram, ram-to-bar, bar-to-ram)");
+                       "' (map: ram, ram_huge, p2pmem, bar, bounce, dmabuf, encrypted; transfers: " +
+                       xfer_memory_names() + ")");
     for (const auto& w : t.widths)
         if (w != "all" && !xfer::parse_width(w))
             return bad("--widths: unknown access width '" + w + "' (1, 2, 4, 8, 16, 32, 64, memcpy or all)");

@@ -150,7 +150,7 @@ void run_xfer_benchmark(benchmark::State& state, const XferCase& c, Harness& h) 
         }
         const auto& m = rows->front();
         if (!m.ok()) {
-            fail(state, h, c.name, m.status);
+            fail(state, h, c.name, m.status_text());
             break;
         }
         if (m.seconds <= 0 || m.transfers == 0) {
@@ -186,41 +186,38 @@ void run_xfer_benchmark(benchmark::State& state, const XferCase& c, Harness& h) 
 
 std::string size_label(uint64_t size) { return std::to_string(size); }
 
-// Which of --memory and --directions apply to an engine; an engine not listed
-// here takes them all and its check() judges.
-bool engine_takes_memory(const std::string& engine, const std::string& memory) {
-    static const std::set<std::string> cpu{"uc", "wc", "p2pmem", "file"}, gpu{"pageable", "pinned"}, odirect{"p2pmem"},
-        nvme{"ram", "p2pmem"}, dma{"ram-to-ram", "ram-to-bar", "bar-to-ram"};
-    if (engine == "cpu") return cpu.count(memory) > 0;
-    if (engine == "gpu") return gpu.count(memory) > 0;
-    if (engine == "p2pmem-odirect") return odirect.count(memory) > 0;
-    if (engine == "nvme") return nvme.count(memory) > 0;
-    if (engine == "dmaengine") return dma.count(memory) > 0;
-    return true;
+// The memories of an engine a benchmark measures: those of --memory it
+// takes, else its default (each memory it stands for, when several), and the
+// memory a --peer provides.
+std::vector<std::string> bench_memories(const xfer::EngineSpec& e, const Options& o) {
+    std::vector<std::string> out;
+    auto one_row = [](const xfer::MemoryChoice* m) { return m && !(m->traits & xfer::kMemSeveral); };
+    if (!o.memory.empty()) {
+        for (const auto& m : o.memory)
+            if (one_row(e.memory(m))) out.push_back(m);
+        return out;
+    }
+    xfer::Request defaults;
+    defaults.file = o.file;
+    e.complete(defaults);
+    const xfer::MemoryChoice* d = e.memory(defaults.memory);
+    if (!d && !e.memories.empty()) d = &e.memories.front();  // the implied one
+    for (const auto& m : e.memories) {
+        const bool chosen = d && (d->traits & xfer::kMemSeveral) ? one_row(&m) : &m == d;
+        if (chosen || ((m.traits & xfer::kMemOfPeer) && o.peer)) out.emplace_back(m.name);
+    }
+    return out;
 }
 
-bool engine_takes_direction(const std::string& engine, const std::string& direction) {
-    static const std::set<std::string> cpu{"read", "write"}, gpu{"h2d", "d2h", "d2d", "peer"}, odirect{"read", "copy"};
-    if (engine == "cpu" || engine == "nvme") return cpu.count(direction) > 0;
-    if (engine == "gpu") return gpu.count(direction) > 0;
-    if (engine == "p2pmem-odirect") return odirect.count(direction) > 0;
-    return true;
-}
-
-// dmaengine's direction is its memory (ram-to-bar, bar-to-ram): --directions does not apply.
-bool engine_has_directions(const std::string& engine) { return engine != "dmaengine"; }
-
-std::string default_direction(const std::string& engine) {
-    return engine == "cpu" || engine == "nvme" ? "read" : engine == "gpu" ? "h2d" : "copy";
-}
-
-std::vector<std::string> default_memories(const std::string& engine, const Options& o) {
-    if (engine == "cpu") return {o.file.empty() ? "uc" : "file"};
-    if (engine == "gpu") return {"pinned", "pageable"};
-    if (engine == "p2pmem-odirect") return {"p2pmem"};
-    if (engine == "nvme") return o.peer ? std::vector<std::string>{"ram", "p2pmem"} : std::vector<std::string>{"ram"};
-    if (engine == "dmaengine") return {"ram-to-ram"};
-    return {"default"};  // the engine's own
+// The directions of an engine a benchmark measures: those of --directions it
+// takes, else its default; an engine with one direction has no choice.
+std::vector<std::string> bench_directions(const xfer::EngineSpec& e, const Options& o) {
+    std::vector<std::string> out;
+    if (e.directions.empty()) return {""};
+    if (o.directions.empty() || e.directions.size() == 1) return {std::string(e.directions.front())};
+    for (const auto& d : o.directions)
+        if (std::find(e.directions.begin(), e.directions.end(), d) != e.directions.end()) out.push_back(d);
+    return out;
 }
 
 // The last part of a path: the benchmark name's target for a block device.
@@ -303,37 +300,32 @@ Result<std::vector<std::string>> register_xfer_family(const Options& o, const pr
                                                       std::shared_ptr<Harness> harness, ContextLines& context) {
     std::vector<std::string> names;
     for (const auto& engine_name : o.engines) {
-        auto engine = xfer::make_engine(engine_name);
-        if (!engine) return make_error(Errc::invalid_argument, "unknown engine '" + engine_name + "'");
+        const xfer::EngineSpec* spec = xfer::find_engine(engine_name);
+        if (!spec) return make_error(Errc::invalid_argument, "unknown engine '" + engine_name + "'");
+        auto engine = spec->make();
         const std::string key = "xfer " + engine_name;
-        std::vector<std::string> memories;
-        for (const auto& m : o.memory)
-            if (is_xfer_memory(m) && engine_takes_memory(engine_name, m)) memories.push_back(m);
-        if (o.memory.empty()) memories = default_memories(engine_name, o);
+        const std::vector<std::string> memories = bench_memories(*spec, o);
         if (memories.empty()) {
             context.add(key, "waived: none of --memory applies to it");
             continue;
         }
-        std::vector<std::string> directions;
-        for (const auto& d : o.directions)
-            if (engine_takes_direction(engine_name, d)) directions.push_back(d);
-        if (o.directions.empty() || !engine_has_directions(engine_name))
-            directions = {default_direction(engine_name)};
+        const std::vector<std::string> directions = bench_directions(*spec, o);
         if (directions.empty()) {
             context.add(key, "waived: none of --directions applies to it");
             continue;
         }
-        const bool widths = engine->capabilities() & xfer::kCapAccessWidth;
+        const bool widths = spec->reads(xfer::kFieldWidths);
         const std::vector<std::string> width_list = widths ? o.widths : std::vector<std::string>{"8"};
-        const bool depths = engine->capabilities() & xfer::kCapQueueDepth;
+        const bool depths = spec->reads(xfer::kFieldQueueDepth);
         const std::vector<uint32_t> depth_list = depths ? o.queue_depths : std::vector<uint32_t>{1};
         std::set<std::string> reasons;
         size_t registered = 0;
         std::vector<std::pair<std::string, std::string>> waived;  // combination, reason
         for (const auto& memory : memories) {
-            // Memory without a device: a file, dmaengine's RAM-to-RAM, nvme's --block.
-            const bool no_device = memory == "file" || memory == "ram-to-ram" ||
-                                   (engine_name == "nvme" && !o.block.empty());
+            const xfer::MemoryChoice& mem = *spec->memory(memory);
+            const bool file = mem.traits & xfer::kMemFile;
+            // Memory without a device (a file, RAM to RAM), or a device found from --block.
+            const bool no_device = !mem.no_link.empty() || (spec->reads(xfer::kFieldBlock) && !o.block.empty());
             std::vector<std::optional<probe::PciAddress>> devices;
             if (no_device || o.devices.empty()) devices.push_back(std::nullopt);
             else devices.assign(o.devices.begin(), o.devices.end());
@@ -345,28 +337,26 @@ Result<std::vector<std::string>> register_xfer_family(const Options& o, const pr
                             xfer::Request q;
                             q.engine = engine_name;
                             q.device = device;
-                            q.memory = engine_name == "p2pmem-odirect" || memory == "default" ? "" : memory;
-                            q.bar = memory == "ram-to-ram" ? -1 : o.bar;
-                            q.file = memory == "file" ? o.file : "";
+                            q.memory = mem.traits & xfer::kMemImplied ? "" : memory;
+                            q.bar = mem.no_link.empty() ? o.bar : -1;
+                            q.file = file ? o.file : "";
                             q.offset = o.offset;
                             q.queue_depth = depth;
                             q.destructive = o.destructive;
-                            if (engine_name == "nvme") {
-                                q.block = o.block;
-                                if (memory == "p2pmem") q.peer = o.peer;
-                            }
-                            if (engine_name == "p2pmem-odirect") q.source_block = o.block;  // read into p2pmem
+                            if (spec->reads(xfer::kFieldBlock)) q.block = o.block;
+                            if (spec->reads(xfer::kFieldSourceBlock)) q.source_block = o.block;  // read into p2pmem
+                            if (mem.traits & xfer::kMemOfPeer) q.peer = o.peer;
                             q.direction = direction;
                             q.widths = {width};
                             q.size = size;
                             q.iterations = o.transfers;
                             q.sysfs_root = o.topology.sysfs_root;
-                            const std::string target = memory == "file" ? "file"
+                            const std::string target = file ? "file"
                                                        : device         ? device->to_string()
                                                        : !q.block.empty() ? base_name(q.block)
                                                                         : "default";
                             std::string name = "xfer/" + engine_name + "/" + target +
-                                               (memory == "file" ? "" : "/" + memory) + "/" + direction;
+                                               (file ? "" : "/" + memory) + "/" + direction;
                             if (widths) name += "/" + width;
                             if (depths) name += "/qd" + std::to_string(depth);
                             name += "/" + size_label(size);
@@ -389,10 +379,8 @@ Result<std::vector<std::string>> register_xfer_family(const Options& o, const pr
                             else if (!q.block.empty())
                                 if (auto b = xfer::block_device_pci(o.topology.sysfs_root, q.block)) path.push_back(*b);
                             if (q.peer && !path.empty() && *q.peer != path.front()) path.push_back(*q.peer);
-                            if (memory == "file") {
-                                c.label = "no link: a file (harness test)";
-                            } else if (memory == "ram-to-ram") {
-                                c.label = "no link: RAM to RAM";
+                            if (!mem.no_link.empty()) {
+                                c.label = "no link: " + std::string(mem.no_link);
                             } else if (!path.empty() && topology) {
                                 auto p = xfer::describe_path(*topology, path);
                                 if (p && p->ceiling_bytes_per_s) {

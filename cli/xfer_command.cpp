@@ -131,37 +131,29 @@ std::string render_text(const Report& r) {
         std::snprintf(line, sizeof line, "%-22s %9llu %12s %7s  %-48s %-8s %s%s\n", m.label.c_str(),
                       static_cast<unsigned long long>(m.transfers),
                       m.transfers ? human_rate(m.bytes_per_second).c_str() : "-", frac, lat,
-                      m.verified ? (*m.verified ? "yes" : "NO") : "-", m.status.c_str(),
+                      m.verified ? (*m.verified ? "yes" : "NO") : "-", m.status_text().c_str(),
                       m.verify_detail.empty() ? "" : (" (" + m.verify_detail + ")").c_str());
         out += line;
     }
     return out;
 }
 
-std::string engine_list() {
-    std::string s;
-    for (const auto& e : xfer::engines()) {
-        if (!s.empty()) s += ", ";
-        s += e.name;
-    }
-    return s;
-}
-
 Status run_xfer(const XferOptions& o, std::ostream& out) {
     if (o.list) {
         for (const auto& e : xfer::engines()) {
-            auto eng = e.make();
             char line[256];
             std::snprintf(line, sizeof line, "%-16s %-44s %s\n", std::string(e.name).c_str(),
-                          xfer::capability_names(eng->capabilities()).c_str(), std::string(e.description).c_str());
+                          xfer::capability_names(e.capabilities).c_str(), std::string(e.description).c_str());
             out << line;
         }
         return Ok{};
     }
-    if (o.engine.empty()) return make_error(Errc::invalid_argument, "--engine is required (one of " + engine_list() + ")");
-    auto engine = xfer::make_engine(o.engine);
-    if (!engine)
-        return make_error(Errc::invalid_argument, "unknown engine '" + o.engine + "' (one of " + engine_list() + ")");
+    if (o.engine.empty())
+        return make_error(Errc::invalid_argument, "--engine is required (one of " + xfer::engine_names() + ")");
+    const xfer::EngineSpec* spec = xfer::find_engine(o.engine);
+    if (!spec)
+        return make_error(Errc::invalid_argument,
+                          "unknown engine '" + o.engine + "' (one of " + xfer::engine_names() + ")");
 
     if (o.force && !o.destructive)
         return make_error(Errc::invalid_argument, "--force only overrides a refusal to write: it needs --destructive");
@@ -182,7 +174,6 @@ Status run_xfer(const XferOptions& o, std::ostream& out) {
     q.memory = o.memory;
     q.direction = o.direction;
     q.widths = xfer::expand_widths(o.widths);
-    engine->complete(q);
     q.block = o.block;
     auto span = parse_size(o.span, "--span");
     if (!span) return span.error();
@@ -199,50 +190,38 @@ Status run_xfer(const XferOptions& o, std::ostream& out) {
     if (!offset) return offset.error();
     q.offset = *offset;
     q.queue_depth = o.queue_depth;
-    if (o.queue_depth > 1 && !(engine->capabilities() & xfer::kCapQueueDepth))
+    if (o.queue_depth > 1 && !spec->reads(xfer::kFieldQueueDepth))
         return make_error(Errc::invalid_argument, "engine " + o.engine + " has no queue depth (it moves one transfer at a time)");
     if (o.iterations && o.seconds > 0)
         return make_error(Errc::invalid_argument, "--iterations and --seconds exclude each other");
     if (o.seconds < 0 || o.seconds > 600) return make_error(Errc::invalid_argument, "--seconds must be within 0..600");
     q.iterations = o.iterations;
     q.seconds = o.seconds > 0 ? o.seconds : 1.0;
-    if (o.fault_test && o.engine != "cpu")
-        return make_error(Errc::invalid_argument, "--fault-test is for engine cpu");
+    if (o.fault_test && !spec->reads(xfer::kFieldFaultTest))
+        return make_error(Errc::invalid_argument,
+                          "--fault-test is for engine " + xfer::engines_reading(xfer::kFieldFaultTest));
     q.fault_test = o.fault_test;
     q.sysfs_root = o.sysfs_root;
 
-    auto verdict = engine->check(q);
-    if (verdict.kind == xfer::CheckResult::Kind::invalid) return make_error(Errc::invalid_argument, verdict.reason);
+    auto run = xfer::run_once(q, {.describe_path = true});
+    if (run.outcome == xfer::Outcome::invalid) return make_error(Errc::invalid_argument, run.reason);
+    // A device the prober does not know is bad input.
+    if (run.path_error) return *run.path_error;
+    if (run.error) return *run.error;
 
     Report r;
-    r.request = q;
+    r.request = run.request;
     r.engine = o.engine;
-    r.caps = engine->capabilities();
-
-    // The path as the prober sees it (a device it does not know is bad input).
-    auto path = xfer::describe_request_path(q);
-    if (!path) return path.error();
-    r.path = std::move(*path);
-
-    if (verdict.kind == xfer::CheckResult::Kind::waived) {
-        r.status = "waived: " + verdict.reason;
-        out << (o.format == "json" ? render_json(r) : render_text(r));
-        return Ok{};
-    }
-    if (auto s = engine->setup(q); !s) {
-        engine->teardown();
-        return s.error();
-    }
-    auto rows = engine->run();
-    engine->teardown();
-    if (!rows) return rows.error();
-    r.rows = std::move(*rows);
+    r.caps = spec->capabilities;
+    r.path = *run.path;
+    r.rows = std::move(run.rows);
+    if (r.rows.empty() && run.outcome == xfer::Outcome::waived) r.status = "waived: " + run.reason;
     out << (o.format == "json" ? render_json(r) : render_text(r));
 
     size_t stopped = 0, bad = 0;
     for (const auto& m : r.rows) {
-        stopped += !m.ok() && m.status.rfind("waived:", 0) != 0;
-        bad += m.verified && !*m.verified;
+        stopped += m.status == xfer::RowStatus::fault || m.status == xfer::RowStatus::error;
+        bad += m.verified == false;
     }
     if (stopped)
         return make_error(Errc::system, std::to_string(stopped) +
@@ -250,6 +229,7 @@ Status run_xfer(const XferOptions& o, std::ostream& out) {
                                             "cover only the transfers before");
     if (bad)
         return make_error(Errc::regression, std::to_string(bad) + " measurement(s) moved data that did not verify");
+    if (r.rows.empty() && run.outcome == xfer::Outcome::failed) return make_error(Errc::system, run.reason);
     return Ok{};
 }
 
@@ -258,7 +238,7 @@ Status run_xfer(const XferOptions& o, std::ostream& out) {
 Action add_xfer_command(CLI::App& app) {
     auto o = std::make_shared<XferOptions>();
     app.add_flag("--list", o->list, "List the engines and their capabilities");
-    app.add_option("--engine", o->engine, "Engine: cpu, p2pmem-odirect, gpu, nvme, dmaengine (see --list)");
+    app.add_option("--engine", o->engine, "Engine: " + xfer::engine_names() + " (see --list)");
     app.add_option("--device", o->device,
                    "Device whose memory is used (cpu), p2pmem provider (p2pmem-odirect), GPU (gpu), NVMe "
                    "controller (nvme), BAR owner (dmaengine)")
@@ -266,14 +246,9 @@ Action add_xfer_command(CLI::App& app) {
     app.add_option("--peer", o->peer, "Second GPU (gpu --direction peer), p2pmem provider (nvme --memory p2pmem)")
         ->type_name("BDF");
     app.add_option("--bar", o->bar, "BAR index (cpu, memory uc or wc)");
-    app.add_option("--memory", o->memory,
-                   "cpu: uc (resourceN), wc (resourceN_wc), p2pmem (p2pmem/allocate, Linux 6.2+), file; "
-                   "gpu host memory: pageable, pinned, all (default all); nvme: ram (default), p2pmem; "
-                   "dmaengine: ram-to-ram (default), ram-to-bar, bar-to-ram");
+    app.add_option("--memory", o->memory, xfer::memory_choices_text());
     app.add_option("--file", o->file, "cpu memory file: map this regular file (tests the harness; past EOF faults)");
-    app.add_option("--direction", o->direction,
-                   "cpu, nvme: read (device to memory, default), write; gpu: h2d (default), d2h, d2d, peer; "
-                   "p2pmem-odirect: read, copy (default)");
+    app.add_option("--direction", o->direction, xfer::direction_choices_text());
     app.add_option("--width", o->widths, "cpu access widths: 1,2,4,8,16,32,64,memcpy or all")
         ->delimiter(',')
         ->capture_default_str()

@@ -11,6 +11,7 @@
 
 #include "p2pscope/input_file.hpp"
 #include "p2pscope/json_text.hpp"
+#include "p2pscope/xfer/cpu_access.hpp"
 #include "p2pscope/exporter/journal.hpp"
 #include "p2pscope/kclient/names.hpp"
 #include "p2pscope/qualify/diff.hpp"
@@ -220,8 +221,8 @@ Result<MeasurementSpec> parse_transfer(const Checker& c, const json& m, const st
     std::string known;
     std::shared_ptr<TransferEngine> engine;
     for (const auto& e : engines) {
-        known += (known.empty() ? "" : ", ") + std::string(e->name());
-        if (e->name() == *name) engine = e;
+        known += (known.empty() ? "" : ", ") + std::string(e->spec().name);
+        if (e->spec().name == *name) engine = e;
     }
     if (!engine) return c.fail(path + ".engine", "unknown engine '" + *name + "' (" + known + ")");
     spec.engine = *name;
@@ -284,16 +285,14 @@ Result<MeasurementSpec> parse_transfer(const Checker& c, const json& m, const st
                 q.widths = xfer::all_widths();
                 break;
             }
-            const bool known_width = w == "1" || w == "2" || w == "4" || w == "8" || w == "16" || w == "32" ||
-                                     w == "64" || w == "memcpy";
-            if (!known_width)
+            if (!xfer::parse_width(w))
                 return c.fail(path + ".width", "unknown access width '" + w + "' (1, 2, 4, 8, 16, 32, 64, memcpy or all)");
             if (std::find(q.widths.begin(), q.widths.end(), w) != q.widths.end())
                 return c.fail(path + ".width", "width " + w + " given twice");
             q.widths.push_back(w);
         }
         if (q.widths.empty()) return c.fail(path + ".width", "no access width given");
-        if (!(engine->capabilities() & xfer::kCapAccessWidth))
+        if (!(engine->spec().reads(xfer::kFieldWidths)))
             return c.fail(path + ".width", "engine " + *name + " has no access widths");
     }
     for (auto [k, field] : {std::pair{"destructive", &q.destructive}, std::pair{"verify", &q.verify}}) {
@@ -321,7 +320,7 @@ Result<MeasurementSpec> parse_transfer(const Checker& c, const json& m, const st
     if (auto a = m.find("queue_depth"); a != m.end()) {
         auto v = integer(c, *a, path + ".queue_depth", 1, 4096);
         if (!v) return v.error();
-        if (*v > 1 && !(engine->capabilities() & xfer::kCapQueueDepth))
+        if (*v > 1 && !(engine->spec().reads(xfer::kFieldQueueDepth)))
             return c.fail(path + ".queue_depth", "engine " + *name + " has no queue depth (it moves one transfer at a time)");
         q.queue_depth = static_cast<uint32_t>(*v);
     }
@@ -335,7 +334,7 @@ Result<MeasurementSpec> parse_transfer(const Checker& c, const json& m, const st
         q.iterations = *v;
     }
     // Each row (access width) runs for `seconds`; a run ends within 60 s.
-    const double rows = static_cast<double>(engine->capabilities() & xfer::kCapAccessWidth ? q.widths.size() : 1);
+    const double rows = static_cast<double>(engine->spec().reads(xfer::kFieldWidths) ? q.widths.size() : 1);
     if (seconds != m.end()) {
         auto v = number(c, *seconds, path + ".seconds", 0, 60, true);
         if (!v) return v.error();
@@ -343,7 +342,7 @@ Result<MeasurementSpec> parse_transfer(const Checker& c, const json& m, const st
     }
     if (q.iterations == 0 && q.seconds * rows > 60)
         return c.fail(path + ".seconds", "seconds x widths must be <= 60 (a run ends within a minute)");
-    engine->complete(q);
+    engine->spec().complete(q);
     return spec;
 }
 

@@ -124,7 +124,7 @@ void run_transfer(const MeasurementSpec& spec, const RunContext& ctx, Measuremen
     rec.result["results"] = json::array();
     std::shared_ptr<TransferEngine> engine;
     for (const auto& e : ctx.engines)
-        if (e->name() == spec.engine) engine = e;
+        if (e->spec().name == spec.engine) engine = e;
     if (!engine) {
         rec.status = Outcome::failed;
         rec.reason = "no transfer engine '" + spec.engine + "' in this build";

@@ -59,7 +59,7 @@ void derive_typed_views(MeasurementRecord& r) {
                 };
                 if (auto l = row.find("label"); l != row.end() && l->is_string()) f.label = l->get<std::string>();
                 if (auto st = row.find("status"); st != row.end() && st->is_string())
-                    f.status = std::string(row_status_class(st->get<std::string>()));
+                    f.status = std::string(xfer::to_string(xfer::row_status_of(st->get<std::string>())));
                 count("transfer_bytes", f.transfer_bytes);
                 count("transfers", f.transfers);
                 num(row, "bytes_per_second", f.bytes_per_second);

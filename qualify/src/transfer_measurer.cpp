@@ -83,40 +83,27 @@ public:
                    "provider";
         std::string why, failed;  // engines that could not run here; engines whose run showed the path broken
         for (const auto& q : candidates) {
-            auto engine = xfer::make_engine(q.engine);
-            if (!engine) continue;
-            const auto c = engine->check(q);
-            if (!c.ok()) {
-                why += (why.empty() ? "" : "; ") + ("engine " + q.engine + ": " + c.reason);
-                continue;
-            }
-            if (auto s = engine->setup(q); !s) {
-                engine->teardown();
-                why += (why.empty() ? "" : "; ") + ("engine " + q.engine + " setup: " + s.error().message);
-                continue;
-            }
-            auto rows = engine->run();
-            engine->teardown();
-            if (!rows) {
-                why += (why.empty() ? "" : "; ") + ("engine " + q.engine + ": " + rows.error().message);
+            auto run = xfer::run_once(q);
+            const std::string engine = "engine " + q.engine;
+            if (run.rows.empty()) {  // refused, waived here, or stopped before any row
+                why += (why.empty() ? "" : "; ") + engine + ": " + run.reason;
                 continue;
             }
             const xfer::Measurement* best = nullptr;
-            for (const auto& m : *rows)
+            for (const auto& m : run.rows)
                 if (m.ok() && m.transfers && m.verified.value_or(true) && (!best || m.bytes_per_second > best->bytes_per_second))
                     best = &m;
             if (!best) {
-                for (const auto& m : *rows) {
-                    const bool waived = m.status.rfind("waived:", 0) == 0;
-                    std::string& into = waived ? why : failed;
+                for (const auto& m : run.rows) {
+                    std::string& into = m.status == xfer::RowStatus::waived ? why : failed;
                     into += (into.empty() ? "" : "; ") +
-                            ("engine " + q.engine + " " + m.label + ": " +
+                            (engine + " " + m.label + ": " +
                              (m.ok() && m.verified == false ? "the data did not verify: " + m.verify_detail
-                                                            : m.status));
+                                                            : m.status_text()));
                 }
                 continue;
             }
-            return Measured{best->bytes_per_second, "engine " + q.engine + ", " + best->label + ", " +
+            return Measured{best->bytes_per_second, engine + ", " + best->label + ", " +
                                                         std::to_string(best->transfers) + " transfers of " +
                                                         std::to_string(best->transfer_bytes) + " bytes"};
         }

@@ -258,11 +258,13 @@ TEST(Collectors, SelectionFlags) {
 // fio's null engine: moves nothing, tests the harness. Only here, never in p2pscoped.
 class NullEngine final : public TransferEngine {
 public:
-    std::string_view name() const override { return "null"; }
-    std::string_view description() const override { return "moves nothing"; }
-    uint32_t capabilities() const override { return xfer::kCapRead | xfer::kCapAccessWidth; }
-    void complete(TransferRequest& q) const override {
-        if (q.direction.empty()) q.direction = "read";
+    const xfer::EngineSpec& spec() const override {
+        static const xfer::EngineSpec spec{.name = "null",
+                                           .description = "moves nothing",
+                                           .capabilities = xfer::kCapRead | xfer::kCapAccessWidth,
+                                           .directions = {"read"},
+                                           .fields = xfer::kFieldDevice | xfer::kFieldWidths};
+        return spec;
     }
     TransferResult run(const TransferRequest& q) override {
         TransferResult r;

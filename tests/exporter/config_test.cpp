@@ -12,11 +12,12 @@ namespace {
 
 class NullEngine final : public TransferEngine {
 public:
-    std::string_view name() const override { return "null"; }
-    std::string_view description() const override { return "moves nothing: tests the harness"; }
-    uint32_t capabilities() const override { return xfer::kCapRead; }
-    void complete(TransferRequest& q) const override {
-        if (q.direction.empty()) q.direction = "read";
+    const xfer::EngineSpec& spec() const override {
+        static const xfer::EngineSpec spec{.name = "null",
+                                           .description = "moves nothing: tests the harness",
+                                           .capabilities = xfer::kCapRead,
+                                           .directions = {"read"}};
+        return spec;
     }
     TransferResult run(const TransferRequest&) override { return {}; }
 };

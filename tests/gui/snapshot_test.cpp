@@ -204,7 +204,10 @@ exporter::MeasurementRecord transfer_record(const std::string& key, double finis
 xfer::Measurement row(const std::string& label, double bps, const std::string& status = "ok") {
     xfer::Measurement m;
     m.label = label;
-    m.status = status;
+    if (status != "ok") {
+        const auto colon = status.find(": ");
+        m.stop(xfer::row_status_of(status), status.substr(colon + 2));
+    }
     m.transfer_bytes = 1 << 20;
     m.transfers = status == "ok" ? 100 : 0;
     m.seconds = status == "ok" ? 100.0 * (1 << 20) / bps : 0;

@@ -59,15 +59,124 @@ TEST(XferRegistry, ListsEngines) {
     std::vector<std::string> names;
     for (const auto& e : engines()) {
         names.emplace_back(e.name);
-        auto eng = e.make();
-        ASSERT_TRUE(eng);
-        EXPECT_EQ(eng->name(), e.name);
-        EXPECT_NE(eng->capabilities(), 0u);
+        ASSERT_TRUE(e.make) << e.name;
+        EXPECT_TRUE(e.make()) << e.name;
+        EXPECT_FALSE(e.description.empty()) << e.name;
+        EXPECT_NE(e.capabilities, 0u) << e.name;
+        EXPECT_FALSE(e.directions.empty()) << e.name;
+        EXPECT_FALSE(e.memories.empty()) << e.name;
+        // A memory that stands for the others comes first (it is the default) and is not alone.
+        for (size_t i = 0; i < e.memories.size(); ++i) {
+            if (e.memories[i].traits & kMemSeveral) {
+                EXPECT_TRUE(i == 0 && e.memories.size() > 2) << e.name;
+            }
+        }
+        // An access width or queue depth capability is a field the engine reads.
+        EXPECT_EQ((e.capabilities & kCapAccessWidth) != 0, e.reads(kFieldWidths)) << e.name;
+        EXPECT_EQ((e.capabilities & kCapQueueDepth) != 0, e.reads(kFieldQueueDepth)) << e.name;
     }
-    EXPECT_EQ(names, (std::vector<std::string>{"cpu", "p2pmem-odirect", "gpu", "nvme", "dmaengine"}));
+    // Every file in src/engines/ registered itself once, and the list is by name.
+    EXPECT_EQ(names, (std::vector<std::string>{"cpu", "dmaengine", "gpu", "nvme", "p2pmem-odirect"}));
+    EXPECT_TRUE(registered_engine_duplicates().empty());
+    EXPECT_EQ(engine_names(), "cpu, dmaengine, gpu, nvme, p2pmem-odirect");
     EXPECT_TRUE(make_engine("cpu"));
     EXPECT_FALSE(make_engine("nvme-kernel"));
+    EXPECT_FALSE(find_engine("nvme-kernel"));
     EXPECT_EQ(capability_names(kCapRead | kCapVerify), "read verify");
+}
+
+struct NamedThing {
+    std::string name;
+    int value = 0;
+};
+
+TEST(XferRegistry, SecondEntryOfANameIsKeptOutAndRecorded) {
+    auto& r = Registry<NamedThing>::instance();
+    r.add({"a", 1});
+    r.add({"b", 2});
+    r.add({"a", 3});
+    ASSERT_EQ(r.entries().size(), 2u);
+    EXPECT_EQ(r.entries()[0].value, 1);
+    EXPECT_EQ(r.duplicates(), std::vector<std::string>{"a"});
+}
+
+// What every front end fills in from the spec when the user left it out.
+TEST(XferRegistry, DefaultsComeFromTheSpec) {
+    auto completed = [](const char* engine, std::string file = "") {
+        Request r;
+        r.engine = engine;
+        r.file = std::move(file);
+        find_engine(engine)->complete(r);
+        return r.memory + "/" + r.direction;
+    };
+    EXPECT_EQ(completed("cpu"), "uc/read");
+    EXPECT_EQ(completed("cpu", "/tmp/x"), "file/read");
+    EXPECT_EQ(completed("gpu"), "all/h2d");
+    EXPECT_EQ(completed("nvme"), "ram/read");
+    EXPECT_EQ(completed("dmaengine"), "ram-to-ram/copy");
+    EXPECT_EQ(completed("p2pmem-odirect"), "/copy");  // its p2pmem is implied, never a request value
+    Request given;
+    given.memory = "wc";
+    given.direction = "write";
+    find_engine("cpu")->complete(given);
+    EXPECT_EQ(given.memory + "/" + given.direction, "wc/write");
+    EXPECT_EQ(memory_choices_text(),
+              "cpu: uc (default), wc, p2pmem, file; dmaengine: ram-to-ram (default), ram-to-bar, bar-to-ram; "
+              "gpu: all (default), pinned, pageable; nvme: ram (default), p2pmem");
+    EXPECT_EQ(direction_choices_text(),
+              "cpu: read (default), write; gpu: h2d (default), d2h, d2d, peer; nvme: read (default), write; "
+              "p2pmem-odirect: copy (default), read");
+    EXPECT_EQ(engines_reading(kFieldQueueDepth), "nvme");
+}
+
+TEST(XferRun, StatusIsAnEnumWithItsReason) {
+    Measurement m;
+    EXPECT_EQ(m.status_text(), "ok");
+    m.stop(RowStatus::fault, "SIGBUS at offset 0x1000 with 8-byte writes");
+    EXPECT_EQ(m.status_text(), "fault: SIGBUS at offset 0x1000 with 8-byte writes");
+    EXPECT_FALSE(m.ok());
+    // Read back from a report's text, as p2pscoped reads its journal.
+    for (RowStatus s : {RowStatus::ok, RowStatus::waived, RowStatus::fault, RowStatus::error}) {
+        Measurement r;
+        if (s != RowStatus::ok) r.stop(s, "why: with a colon");
+        EXPECT_EQ(row_status_of(r.status_text()), s) << r.status_text();
+    }
+    EXPECT_EQ(row_status_of("waived"), RowStatus::error);  // no reason: not a status p2pscope writes
+    EXPECT_EQ(row_status_of("unheard-of: x"), RowStatus::error);
+}
+
+TEST(XferRun, RowsAreJudgedOnce) {
+    auto row = [](RowStatus s, std::optional<bool> verified = std::nullopt) {
+        Measurement m;
+        if (s != RowStatus::ok) m.stop(s, std::string(to_string(s)) + " reason");
+        m.verified = verified;
+        return m;
+    };
+    EXPECT_EQ(judge_rows({}), std::pair(Outcome::failed, std::string("the engine returned no measurement")));
+    EXPECT_EQ(judge_rows({row(RowStatus::ok, true), row(RowStatus::waived)}).first, Outcome::ok);
+    EXPECT_EQ(judge_rows({row(RowStatus::waived), row(RowStatus::waived)}),
+              std::pair(Outcome::waived, std::string("waived reason")));
+    EXPECT_EQ(judge_rows({row(RowStatus::ok, false), row(RowStatus::ok, true)}),
+              std::pair(Outcome::unverified, std::string("1 measurement(s) moved data that did not verify")));
+    // A fault outweighs data that did not verify.
+    EXPECT_EQ(judge_rows({row(RowStatus::ok, false), row(RowStatus::fault)}),
+              std::pair(Outcome::failed, std::string("1 of 2 measurement(s) faulted or failed (see their status)")));
+}
+
+TEST(XferRun, RunOnceJudgesTheRequest) {
+    Request bad;
+    bad.engine = "warp";
+    auto r = run_once(bad);
+    EXPECT_EQ(r.outcome, Outcome::invalid);
+    EXPECT_EQ(r.reason, "unknown engine 'warp' (one of cpu, dmaengine, gpu, nvme, p2pmem-odirect)");
+    Request q;
+    q.engine = "cpu";
+    q.file = "/nonexistent";
+    r = run_once(q);
+    EXPECT_EQ(r.outcome, Outcome::invalid);
+    EXPECT_EQ(r.reason, "engine cpu: /nonexistent: no such file");
+    EXPECT_EQ(r.request.memory, "file");  // completed before the check
+    EXPECT_TRUE(r.rows.empty());
 }
 
 TEST(XferRegistry, KernelWaiver) {
@@ -83,6 +192,7 @@ TEST(XferCheck, CpuReasons) {
     auto cpu = make_engine("cpu");
     Request r;
     r.memory = "uc";
+    r.direction = "read";
     auto c = cpu->check(r);
     EXPECT_EQ(c.kind, CheckResult::Kind::invalid);
     EXPECT_EQ(c.reason, "engine cpu: memory uc needs --device BDF");
@@ -146,16 +256,16 @@ TEST(XferFault, SigbusPastEofIsCaught) {
         auto m = measure_cpu_region(static_cast<volatile unsigned char*>(p), 2 * page, p, 2 * page, a);
         const std::string how = width ? std::to_string(width) + "-byte reads" : "memcpy reads";
         // The pattern is written first (8-byte stores), which is where the fault hits.
-        EXPECT_EQ(m.status, "fault: SIGBUS at offset 0x" + [&] {
+        EXPECT_EQ(m.status_text(), "fault: SIGBUS at offset 0x" + [&] {
             char b[32];
             snprintf(b, sizeof b, "%lx", page);
             return std::string(b);
         }() + " with 8-byte writes (pattern fill)") << how;
         a.write = true;
         m = measure_cpu_region(static_cast<volatile unsigned char*>(p), 2 * page, p, 2 * page, a);
-        EXPECT_EQ(m.status.rfind("fault: SIGBUS at offset 0x", 0), 0u) << m.status;
-        EXPECT_NE(m.status.find(width ? std::to_string(width) + "-byte writes" : "memcpy writes"), std::string::npos)
-            << m.status;
+        EXPECT_EQ(m.status_text().rfind("fault: SIGBUS at offset 0x", 0), 0u) << m.status_text();
+        EXPECT_NE(m.reason.find(width ? std::to_string(width) + "-byte writes" : "memcpy writes"), std::string::npos)
+            << m.reason;
         EXPECT_FALSE(m.verified);
     }
     struct sigaction after {};
@@ -170,10 +280,10 @@ TEST(XferFault, SigbusPastEofIsCaught) {
             ok.write = w;
             auto m = measure_cpu_region(static_cast<volatile unsigned char*>(p), page, p, page, ok);
             if (cpu_width_waiver(width)) {
-                EXPECT_EQ(m.status.rfind("waived: this CPU lacks", 0), 0u) << m.status;
+                EXPECT_EQ(m.status_text().rfind("waived: this CPU lacks", 0), 0u) << m.status_text();
                 continue;
             }
-            EXPECT_EQ(m.status, "ok") << width_label(width);
+            EXPECT_EQ(m.status, RowStatus::ok) << width_label(width) << " " << m.status_text();
             EXPECT_EQ(m.transfers, 5u);
             ASSERT_TRUE(m.verified);
             EXPECT_TRUE(*m.verified) << width_label(width) << (w ? " write" : " read");

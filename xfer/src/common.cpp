@@ -23,6 +23,29 @@ std::string capability_names(uint32_t caps) {
     return out;
 }
 
+std::string_view to_string(RowStatus s) {
+    switch (s) {
+    case RowStatus::ok: return "ok";
+    case RowStatus::waived: return "waived";
+    case RowStatus::fault: return "fault";
+    case RowStatus::error: return "error";
+    }
+    return "error";
+}
+
+RowStatus row_status_of(std::string_view text) {
+    for (RowStatus s : {RowStatus::waived, RowStatus::fault, RowStatus::error}) {
+        const std::string_view name = to_string(s);
+        if (text.size() > name.size() && text.substr(0, name.size()) == name && text[name.size()] == ':') return s;
+    }
+    return text == "ok" ? RowStatus::ok : RowStatus::error;
+}
+
+std::string Measurement::status_text() const {
+    if (status == RowStatus::ok) return "ok";
+    return std::string(to_string(status)) + ": " + reason;
+}
+
 Latency summarize(std::vector<double> s) {
     Latency l;
     if (s.empty()) return l;
@@ -60,12 +83,6 @@ std::optional<std::string> p2pmem_userspace_waiver(const KernelVersion& k) {
     if (k.major > 6 || (k.major == 6 && k.minor >= 2)) return std::nullopt;
     return "user-space p2pmem (mmap of sysfs p2pmem/allocate) needs Linux 6.2 or later; this kernel is " +
            (k.release.empty() ? std::string("unknown") : k.release);
-}
-
-std::unique_ptr<Engine> make_engine(std::string_view name) {
-    for (const auto& e : engines())
-        if (e.name == name) return e.make();
-    return nullptr;
 }
 
 const std::vector<std::string>& all_widths() {

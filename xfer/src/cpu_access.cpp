@@ -206,18 +206,18 @@ Measurement measure_cpu_region(volatile void* region, size_t length, const void*
     m.label = width_label(a.width);
     m.transfer_bytes = length;
     if (auto w = cpu_width_waiver(a.width)) {
-        m.status = "waived: " + *w;
+        m.stop(RowStatus::waived, *w);
         return m;
     }
     ReadFn rd = nullptr;
     WriteFn wr = nullptr;
     if (!kernels_for(a.width, rd, wr)) {
-        m.status = "error: no access kernel for width " + std::to_string(a.width);
+        m.stop(RowStatus::error, "no access kernel for width " + std::to_string(a.width));
         return m;
     }
     const size_t unit = a.width ? a.width : 1;
     if (length == 0 || length % 8 || length % unit) {
-        m.status = "error: size " + std::to_string(length) + " is not a multiple of 8 and of the access width";
+        m.stop(RowStatus::error, "size " + std::to_string(length) + " is not a multiple of 8 and of the access width");
         return m;
     }
     // Whether the data is checked: only when the region is the real one (the
@@ -261,10 +261,10 @@ Measurement measure_cpu_region(volatile void* region, size_t length, const void*
         char buf[256];
         std::string how = b.phase == 1 ? width_label(a.width) + (a.write ? " writes" : " reads") : phases[b.phase];
         if (a.width == 0 && b.phase == 1) how = std::string("memcpy ") + (a.write ? "writes" : "reads");
-        std::snprintf(buf, sizeof buf, "fault: %s at offset 0x%llx%s with %s", signal_name(f.signo).c_str(),
+        std::snprintf(buf, sizeof buf, "%s at offset 0x%llx%s with %s", signal_name(f.signo).c_str(),
                       static_cast<unsigned long long>(f.offset), f.in_region ? "" : " (outside the mapping)",
                       how.c_str());
-        m.status = buf;
+        m.stop(RowStatus::fault, buf);
         return m;
     }
     if (inside) {

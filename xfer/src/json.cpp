@@ -47,7 +47,7 @@ json path_json(const PathInfo& p) {
 json measurement_json(const Measurement& m, std::optional<double> ceiling) {
     const bool fraction = ceiling && *ceiling > 0 && m.transfers > 0;
     return {{"label", m.label},
-            {"status", m.status},
+            {"status", m.status_text()},
             {"transfer_bytes", m.transfer_bytes},
             {"transfers", m.transfers},
             {"seconds", m.seconds},

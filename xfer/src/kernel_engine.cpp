@@ -31,9 +31,8 @@ Latency latency_from(const kclient::Histogram& h) {
     return l;
 }
 
-std::string module_status(uint32_t status, uint64_t transfers, const char* reason) {
-    if (status == P2PSCOPE_REASON_NONE) return "ok";
-    return std::string(transfers ? "error: " : "waived: ") + reason;
+void set_module_status(Measurement& m, uint32_t status, uint64_t transfers, const char* reason) {
+    if (status != P2PSCOPE_REASON_NONE) m.stop(transfers ? RowStatus::error : RowStatus::waived, reason);
 }
 
 std::string bytes_label(uint64_t b) {

@@ -19,7 +19,7 @@ Latency latency_from(const kclient::Histogram& h);
 
 // A run the module refused before moving data is a waiver of this machine;
 // one that stopped after transfers began is an error of the run.
-std::string module_status(uint32_t status, uint64_t transfers, const char* reason);
+void set_module_status(Measurement& m, uint32_t status, uint64_t transfers, const char* reason);
 
 // "128K", "1M", "4000".
 std::string bytes_label(uint64_t bytes);

@@ -187,24 +187,16 @@ std::vector<std::string> transfer_engine_names() {
 }
 
 std::optional<EngineChoices> transfer_engine_choices(const std::string& engine) {
-    auto e = xfer::make_engine(engine);
+    const xfer::EngineSpec* e = xfer::find_engine(engine);
     if (!e) return std::nullopt;
     EngineChoices c;
-    c.description = std::string(e->description());
-    c.capabilities = xfer::capability_names(e->capabilities());
-    c.widths = e->capabilities() & xfer::kCapAccessWidth;
-    c.peer = e->capabilities() & xfer::kCapPeer;
-    // p2pscope xfer's values of --memory and --direction (its --help), default first.
-    if (engine == "cpu") {
-        c.memories = {"uc", "wc", "p2pmem", "file"};
-        c.directions = {"read", "write"};
-    } else if (engine == "gpu") {
-        c.memories = {"all", "pageable", "pinned"};
-        c.directions = {"h2d", "d2h", "d2d", "peer"};
-    } else if (engine == "p2pmem-odirect") {
-        c.directions = {"copy", "read"};
-        c.blocks = true;
-    }
+    c.description = std::string(e->description);
+    c.capabilities = xfer::capability_names(e->capabilities);
+    c.widths = e->reads(xfer::kFieldWidths);
+    c.peer = e->reads(xfer::kFieldPeer);
+    c.blocks = e->reads(xfer::kFieldSourceBlock);
+    for (const auto m : e->memory_names()) c.memories.emplace_back(m);
+    if (e->directions.size() > 1) c.directions.assign(e->directions.begin(), e->directions.end());
     return c;
 }
 
@@ -228,7 +220,7 @@ xfer::Request to_request(const TransferSpec& t) {
     q.file = t.file;
     q.direction = t.direction;
     q.widths = xfer::expand_widths(t.widths);
-    if (auto e = xfer::make_engine(t.engine)) e->complete(q);
+    if (const auto* e = xfer::find_engine(t.engine)) e->complete(q);
     q.source_block = t.source_block;
     q.destination_block = t.destination_block;
     q.destructive = t.destructive;
@@ -253,10 +245,8 @@ MeasurementView transfer_row(const TransferSpec& t, const xfer::Measurement& r, 
     m.kind = "transfer";
     m.key = transfer_key(t, r.label);
     m.finished_unix_s = finished;
-    // xfer's status is "ok", "waived: R", "fault: R", "error: R".
-    const auto colon = r.status.find(": ");
-    m.status = colon == std::string::npos ? r.status : r.status.substr(0, colon);
-    m.reason = colon == std::string::npos ? "" : r.status.substr(colon + 2);
+    m.status = std::string(xfer::to_string(r.status));
+    m.reason = r.reason;
     m.device = t.device;
     m.peer = t.peer;
     m.memory = t.memory;
@@ -311,7 +301,7 @@ std::string transfer_key(const TransferSpec& spec, const std::string& row_label)
 }
 
 Status check_transfer_spec(const TransferSpec& t) {
-    if (!xfer::make_engine(t.engine))
+    if (!xfer::find_engine(t.engine))
         return make_error(Errc::invalid_argument, "unknown engine '" + t.engine + "' (one of " + engine_list() + ")");
     if (t.size_bytes == 0) return make_error(Errc::invalid_argument, "the transfer size must be above 0");
     if (!(t.seconds > 0) || t.seconds > 60)
@@ -406,28 +396,21 @@ Result<TransferSpec> parse_transfer_spec(std::string_view text) {
 namespace {
 
 // One transfer session on the worker: runs until done (no repeat), stopped, or a row faults.
-std::string run_transfers(Store& store, const std::atomic<bool>& stop, xfer::Engine& engine, const xfer::Request& q,
+std::string run_transfers(Store& store, const std::atomic<bool>& stop, const xfer::Request& q,
                           const TransferSpec& spec) {
     for (;;) {
-        if (auto st = engine.setup(q); !st) {
-            engine.teardown();
-            return "stopped: " + st.error().message;
-        }
-        auto rows = engine.run();
-        engine.teardown();
-        if (!rows) return "stopped: " + rows.error().message;
+        auto run = xfer::run_once(q);
+        if (run.rows.empty()) return "stopped: " + run.reason;
         const double finished = now_unix_s();
         std::vector<MeasurementView> views;
-        size_t failed = 0, unverified = 0;
+        size_t failed = 0;
         std::string first_failure;
-        for (const auto& r : *rows) {
+        for (const auto& r : run.rows) {
             views.push_back(transfer_row(spec, r, finished));
-            const MeasurementView& v = views.back();
-            if (!v.ok() && v.status != "waived") {
-                if (!failed) first_failure = r.label + ": " + r.status;
+            if (r.status == xfer::RowStatus::fault || r.status == xfer::RowStatus::error) {
+                if (!failed) first_failure = r.label + ": " + r.status_text();
                 ++failed;
             }
-            unverified += v.transfer && v.transfer->verified == false;
         }
         store.update([&](AppState& s) {
             auto series = std::make_shared<SeriesSet>(*s.series);
@@ -440,9 +423,7 @@ std::string run_transfers(Store& store, const std::atomic<bool>& stop, xfer::Eng
         });
         if (failed)
             return std::to_string(failed) + " measurement(s) faulted or failed, the first " + first_failure;
-        if (!spec.repeat)
-            return unverified ? "done: " + std::to_string(unverified) + " measurement(s) moved data that did not verify"
-                              : "done";
+        if (!spec.repeat) return run.outcome == xfer::Outcome::unverified ? "done: " + run.reason : "done";
         if (stop) return "stopped by the user";
     }
 }
@@ -490,8 +471,8 @@ Status RunController::start_transfer(const TransferSpec& requested) {
         s.run.started_unix_s = now_unix_s();
         s.run.message = "running";
     });
-    worker_ = std::thread([this, engine = std::move(engine), q, spec] {
-        const std::string outcome = run_transfers(store_, stop_, *engine, q, spec);
+    worker_ = std::thread([this, q, spec] {
+        const std::string outcome = run_transfers(store_, stop_, q, spec);
         store_.update([&](AppState& s) {
             s.run.phase = RunPhase::idle;
             s.run.message = outcome;

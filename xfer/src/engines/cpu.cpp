@@ -20,25 +20,7 @@ namespace {
 
 class CpuEngine final : public Engine {
 public:
-    std::string_view name() const override { return "cpu"; }
-    std::string_view description() const override {
-        return "CPU loads/stores (1-64 bytes, memcpy) to a BAR (uncached or write-combining) or p2pmem";
-    }
-    uint32_t capabilities() const override { return kCapRead | kCapWrite | kCapVerify | kCapAccessWidth; }
-
-    static Request normalized(const Request& in) {
-        Request r = in;
-        if (r.memory.empty()) r.memory = r.file.empty() ? "uc" : "file";
-        return r;
-    }
-
-    void complete(Request& r) const override {
-        if (r.memory.empty()) r.memory = r.file.empty() ? "uc" : "file";
-        if (r.direction.empty()) r.direction = "read";
-    }
-
-    CheckResult check(const Request& in) const override {
-        const Request r = normalized(in);
+    CheckResult check(const Request& r) const override {
         if (r.direction != "read" && r.direction != "write")
             return CheckResult::bad("engine cpu: --direction must be read or write, not '" + r.direction + "'");
         if (r.widths.empty()) return CheckResult::bad("engine cpu: no access width given");
@@ -98,8 +80,7 @@ public:
         return CheckResult::yes();
     }
 
-    Status setup(const Request& in) override {
-        const Request r = normalized(in);
+    Status setup(const Request& r) override {
         request_ = r;
         std::string path, what;
         uint64_t file_offset = r.offset;
@@ -158,8 +139,22 @@ private:
     detail::Mapping mapping_;
 };
 
-}  // namespace
+const Registration<EngineSpec> registration{EngineSpec{
+    .name = "cpu",
+    .description = "CPU loads/stores (1-64 bytes, memcpy) to a BAR (uncached or write-combining) or p2pmem",
+    .capabilities = kCapRead | kCapWrite | kCapVerify | kCapAccessWidth,
+    .memories = {{.name = "uc", .help = "the BAR (--bar) mapped uncached (sysfs resourceN)"},
+                 {.name = "wc", .help = "the BAR (--bar) mapped write-combining (resourceN_wc)"},
+                 {.name = "p2pmem", .help = "the device's published p2pmem (Linux 6.2+)"},
+                 {.name = "file",
+                  .help = "a regular file (--file) mapped shared: the harness's own target",
+                  .traits = kMemFile,
+                  .no_link = "a file (harness test)"}},
+    .directions = {"read", "write"},
+    .fields = kFieldDevice | kFieldBar | kFieldFile | kFieldOffset | kFieldWidths | kFieldDestructive | kFieldFaultTest,
+    .make = make_engine_of<CpuEngine>,
+}};
 
-std::unique_ptr<Engine> make_cpu_engine() { return std::make_unique<CpuEngine>(); }
+}  // namespace
 
 }  // namespace p2pscope::xfer

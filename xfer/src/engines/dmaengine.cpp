@@ -25,17 +25,6 @@ bool has_dma_channels(const std::string& sysfs_root) {
 
 class DmaengineEngine final : public Engine {
 public:
-    std::string_view name() const override { return "dmaengine"; }
-    std::string_view description() const override {
-        return "Kernel dmaengine copies (p2pscope.ko, DMA_MEMCPY channel): RAM<->BAR, RAM->RAM";
-    }
-    uint32_t capabilities() const override { return kCapRead | kCapWrite | kCapVerify; }
-
-    void complete(Request& r) const override {
-        if (r.memory.empty()) r.memory = "ram-to-ram";
-        if (r.direction.empty()) r.direction = "copy";
-    }
-
     CheckResult check(const Request& r) const override {
         if (r.memory != "ram-to-ram" && r.memory != "ram-to-bar" && r.memory != "bar-to-ram")
             return CheckResult::bad("engine dmaengine: --memory must be ram-to-ram, ram-to-bar or bar-to-ram");
@@ -95,7 +84,7 @@ public:
         m.seconds = static_cast<double>(d.elapsed_ns) / 1e9;
         if (d.elapsed_ns) m.bytes_per_second = static_cast<double>(d.bytes) * 1e9 / static_cast<double>(d.elapsed_ns);
         m.latency = detail::latency_from(res->latency);
-        m.status = detail::module_status(d.status, d.copies, d.reason);
+        detail::set_module_status(m, d.status, d.copies, d.reason);
         if (d.verify == P2PSCOPE_VERIFY_MATCHED) m.verified = true;
         if (d.verify == P2PSCOPE_VERIFY_MISMATCH) {
             m.verified = false;
@@ -112,8 +101,18 @@ private:
     kclient::DmaXferRequest q_;
 };
 
-}  // namespace
+const Registration<EngineSpec> registration{EngineSpec{
+    .name = "dmaengine",
+    .description = "Kernel dmaengine copies (p2pscope.ko, DMA_MEMCPY channel): RAM<->BAR, RAM->RAM",
+    .capabilities = kCapRead | kCapWrite | kCapVerify,
+    .memories = {{.name = "ram-to-ram", .help = "kernel pages to kernel pages", .no_link = "RAM to RAM"},
+                 {.name = "ram-to-bar", .help = "kernel pages into the device's BAR (--bar), bound to p2pscope"},
+                 {.name = "bar-to-ram", .help = "the device's BAR (--bar) into kernel pages"}},
+    .directions = {"copy"},
+    .fields = kFieldDevice | kFieldBar | kFieldOffset | kFieldVerify | kFieldModule,
+    .make = make_engine_of<DmaengineEngine>,
+}};
 
-std::unique_ptr<Engine> make_dmaengine_engine() { return std::make_unique<DmaengineEngine>(); }
+}  // namespace
 
 }  // namespace p2pscope::xfer

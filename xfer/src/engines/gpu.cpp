@@ -126,16 +126,6 @@ double now_ns() {
 
 class GpuEngine final : public Engine {
 public:
-    std::string_view name() const override { return "gpu"; }
-    std::string_view description() const override {
-        return "CUDA driver API copies (dlopen libcuda.so.1): h2d, d2h (pageable, pinned), d2d, peer";
-    }
-    uint32_t capabilities() const override { return kCapRead | kCapWrite | kCapVerify | kCapPeer; }
-
-    void complete(Request& r) const override {
-        if (r.direction.empty()) r.direction = "h2d";
-    }
-
     CheckResult check(const Request& r) const override {
         if (r.direction != "h2d" && r.direction != "d2h" && r.direction != "d2d" && r.direction != "peer")
             return CheckResult::bad("engine gpu: --direction must be h2d, d2h, d2d or peer, not '" + r.direction + "'");
@@ -218,7 +208,7 @@ private:
             if (e == CUDA_SUCCESS) e = cuda_.cuCtxSynchronize();
             const double t1 = now_ns();
             if (e != CUDA_SUCCESS) {
-                m.status = "error: copy failed: " + cuda_.err(e);
+                m.stop(RowStatus::error, "copy failed: " + cuda_.err(e));
                 break;
             }
             samples.push_back(t1 - t0);
@@ -243,7 +233,7 @@ private:
         cuda_.cuCtxSetCurrent(ctx_a_);
         CUdeviceptr d = 0;
         if (CUresult e = cuda_.cuMemAlloc(&d, n); e != CUDA_SUCCESS) {
-            m.status = "error: cuMemAlloc_v2: " + cuda_.err(e);
+            m.stop(RowStatus::error, "cuMemAlloc_v2: " + cuda_.err(e));
             return m;
         }
         std::vector<unsigned char> pageable;
@@ -252,7 +242,7 @@ private:
             void* p = nullptr;
             if (CUresult e = cuda_.cuMemAllocHost(&p, n); e != CUDA_SUCCESS) {
                 cuda_.cuMemFree(d);
-                m.status = "error: cuMemAllocHost_v2: " + cuda_.err(e);
+                m.stop(RowStatus::error, "cuMemAllocHost_v2: " + cuda_.err(e));
                 return m;
             }
             host = static_cast<unsigned char*>(p);
@@ -271,7 +261,7 @@ private:
                 timed(m, [&] { return cuda_.cuMemcpyDtoH(host, d, n); });
                 if (m.ok()) m.verified = std::memcmp(host, want.data(), n) == 0;
             } else {
-                m.status = "error: could not place the pattern on the GPU";
+                m.stop(RowStatus::error, "could not place the pattern on the GPU");
             }
         }
         if (m.verified == false) m.verify_detail = "the data read back differs from the pattern";
@@ -288,7 +278,7 @@ private:
         CUdeviceptr src = 0, dst = 0;
         cuda_.cuCtxSetCurrent(ctx_a_);
         if (CUresult e = cuda_.cuMemAlloc(&src, n); e != CUDA_SUCCESS) {
-            m.status = "error: cuMemAlloc_v2: " + cuda_.err(e);
+            m.stop(RowStatus::error, "cuMemAlloc_v2: " + cuda_.err(e));
             return m;
         }
         if (peer) {
@@ -309,13 +299,13 @@ private:
         if (CUresult e = cuda_.cuMemAlloc(&dst, n); e != CUDA_SUCCESS) {
             cuda_.cuCtxSetCurrent(ctx_a_);
             cuda_.cuMemFree(src);
-            m.status = "error: cuMemAlloc_v2: " + cuda_.err(e);
+            m.stop(RowStatus::error, "cuMemAlloc_v2: " + cuda_.err(e));
             return m;
         }
         cuda_.cuCtxSetCurrent(ctx_a_);
         std::vector<unsigned char> want(n), back(n);
         fill(want.data(), n, 11);
-        if (cuda_.cuMemcpyHtoD(src, want.data(), n) != CUDA_SUCCESS) m.status = "error: could not place the pattern";
+        if (cuda_.cuMemcpyHtoD(src, want.data(), n) != CUDA_SUCCESS) m.stop(RowStatus::error, "could not place the pattern");
         if (m.ok()) {
             if (peer)
                 timed(m, [&] { return cuda_.cuMemcpyPeer(dst, ctx_b_, src, ctx_a_, n); });
@@ -341,8 +331,18 @@ private:
     CUcontext ctx_a_ = nullptr, ctx_b_ = nullptr;
 };
 
-}  // namespace
+const Registration<EngineSpec> registration{EngineSpec{
+    .name = "gpu",
+    .description = "CUDA driver API copies (dlopen libcuda.so.1): h2d, d2h (pageable, pinned), d2d, peer",
+    .capabilities = kCapRead | kCapWrite | kCapVerify | kCapPeer,
+    .memories = {{.name = "all", .help = "each host memory below, one row each", .traits = kMemSeveral},
+                 {.name = "pinned", .help = "page-locked host memory (cuMemAllocHost)"},
+                 {.name = "pageable", .help = "ordinary host memory"}},
+    .directions = {"h2d", "d2h", "d2d", "peer"},
+    .fields = kFieldDevice | kFieldPeer,
+    .make = make_engine_of<GpuEngine>,
+}};
 
-std::unique_ptr<Engine> make_gpu_engine() { return std::make_unique<GpuEngine>(); }
+}  // namespace
 
 }  // namespace p2pscope::xfer

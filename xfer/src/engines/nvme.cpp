@@ -44,19 +44,6 @@ std::optional<std::string> namespace_of(const std::string& sysfs_root, const std
 
 class NvmeEngine final : public Engine {
 public:
-    std::string_view name() const override { return "nvme"; }
-    std::string_view description() const override {
-        return "Kernel NVMe engine (p2pscope.ko): bios into RAM or another device's p2pmem, queue depth";
-    }
-    uint32_t capabilities() const override {
-        return kCapRead | kCapWrite | kCapVerify | kCapQueueDepth | kCapPeer;
-    }
-
-    void complete(Request& r) const override {
-        if (r.memory.empty()) r.memory = "ram";
-        if (r.direction.empty()) r.direction = "read";
-    }
-
     CheckResult check(const Request& r) const override {
         if (r.direction != "read" && r.direction != "write")
             return CheckResult::bad("engine nvme: --direction must be read (device to memory) or write");
@@ -136,7 +123,7 @@ public:
         m.seconds = static_cast<double>(b.elapsed_ns) / 1e9;
         if (b.elapsed_ns) m.bytes_per_second = static_cast<double>(b.bytes) * 1e9 / static_cast<double>(b.elapsed_ns);
         m.latency = detail::latency_from(res->latency);
-        m.status = detail::module_status(b.status, b.ios, b.reason);
+        detail::set_module_status(m, b.status, b.ios, b.reason);
         if (b.verify == P2PSCOPE_VERIFY_MATCHED) {
             m.verified = true;
         } else if (b.verify == P2PSCOPE_VERIFY_MISMATCH) {
@@ -160,12 +147,12 @@ public:
         auto records = log.drain();
         const auto pcie_errors = pcie.uncorrectable_since();
         if (auto f = first_dma_fault(records)) {
-            m.status = "fault: DMA fault at " + f->address + " (" + f->line + ")";
-        } else if (!pcie_errors.empty() && m.status == "ok") {
+            m.stop(RowStatus::fault, "DMA fault at " + f->address + " (" + f->line + ")");
+        } else if (!pcie_errors.empty() && m.ok()) {
             std::string list;
             for (const auto& e : pcie_errors) list += (list.empty() ? "" : ", ") + e;
-            m.status = "error: uncorrectable PCIe error on the path during the run (" + list +
-                       "): the kernel's error recovery ran under it, so these figures are not a healthy path's";
+            m.stop(RowStatus::error, "uncorrectable PCIe error on the path during the run (" + list +
+                       "): the kernel's error recovery ran under it, so these figures are not a healthy path's");
         } else if (m.verified && !*m.verified) {
             m.verify_detail += log.readable()
                                    ? "; no IOMMU fault in the kernel log during the run (the kernel rate-limits "
@@ -189,8 +176,18 @@ private:
     kclient::BlockXferRequest q_;
 };
 
-}  // namespace
+const Registration<EngineSpec> registration{EngineSpec{
+    .name = "nvme",
+    .description = "Kernel NVMe engine (p2pscope.ko): bios into RAM or another device's p2pmem, queue depth",
+    .capabilities = kCapRead | kCapWrite | kCapVerify | kCapQueueDepth | kCapPeer,
+    .memories = {{.name = "ram", .help = "kernel pages"},
+                 {.name = "p2pmem", .help = "the p2pmem of the provider --peer", .traits = kMemOfPeer}},
+    .directions = {"read", "write"},
+    .fields = kFieldDevice | kFieldPeer | kFieldBlock | kFieldSpan | kFieldOffset | kFieldVerify | kFieldDestructive |
+              kFieldForce | kFieldQueueDepth | kFieldModule,
+    .make = make_engine_of<NvmeEngine>,
+}};
 
-std::unique_ptr<Engine> make_nvme_engine() { return std::make_unique<NvmeEngine>(); }
+}  // namespace
 
 }  // namespace p2pscope::xfer

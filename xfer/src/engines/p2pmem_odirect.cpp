@@ -27,16 +27,6 @@ double now_ns() {
 
 class P2pmemODirectEngine final : public Engine {
 public:
-    std::string_view name() const override { return "p2pmem-odirect"; }
-    std::string_view description() const override {
-        return "O_DIRECT read from one block device into p2pmem, then write to another (Linux 6.2+)";
-    }
-    uint32_t capabilities() const override { return kCapRead | kCapWrite | kCapVerify | kCapPeer; }
-
-    void complete(Request& r) const override {
-        if (r.direction.empty()) r.direction = "copy";
-    }
-
     CheckResult check(const Request& r) const override {
         if (r.direction != "copy" && r.direction != "read")
             return CheckResult::bad("engine p2pmem-odirect: --direction must be read (source into p2pmem) or copy "
@@ -94,15 +84,15 @@ public:
             const double t0 = now_ns();
             ssize_t n = ::pread(src_.get(), p2pmem_.data(), r.size, off);
             if (n != static_cast<ssize_t>(r.size)) {
-                m.status = "error: O_DIRECT read of " + r.source_block + " into p2pmem: " +
-                           (n < 0 ? std::string(std::strerror(errno)) : "short read");
+                m.stop(RowStatus::error, "O_DIRECT read of " + r.source_block + " into p2pmem: " +
+                           (n < 0 ? std::string(std::strerror(errno)) : "short read"));
                 break;
             }
             if (dst_) {
                 n = ::pwrite(dst_.get(), p2pmem_.data(), r.size, off);
                 if (n != static_cast<ssize_t>(r.size)) {
-                    m.status = "error: O_DIRECT write of p2pmem to " + r.destination_block + ": " +
-                               (n < 0 ? std::string(std::strerror(errno)) : "short write");
+                    m.stop(RowStatus::error, "O_DIRECT write of p2pmem to " + r.destination_block + ": " +
+                               (n < 0 ? std::string(std::strerror(errno)) : "short write"));
                     break;
                 }
             }
@@ -163,8 +153,16 @@ private:
     detail::Fd src_, dst_;
 };
 
-}  // namespace
+const Registration<EngineSpec> registration{EngineSpec{
+    .name = "p2pmem-odirect",
+    .description = "O_DIRECT read from one block device into p2pmem, then write to another (Linux 6.2+)",
+    .capabilities = kCapRead | kCapWrite | kCapVerify | kCapPeer,
+    .memories = {{.name = "p2pmem", .help = "the p2pmem of --device", .traits = kMemImplied}},
+    .directions = {"copy", "read"},
+    .fields = kFieldDevice | kFieldOffset | kFieldSourceBlock | kFieldDestinationBlock | kFieldDestructive,
+    .make = make_engine_of<P2pmemODirectEngine>,
+}};
 
-std::unique_ptr<Engine> make_p2pmem_odirect_engine() { return std::make_unique<P2pmemODirectEngine>(); }
+}  // namespace
 
 }  // namespace p2pscope::xfer

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // p2pscope xfer: real data movement over a PCIe path. Every way of moving data
-// is an Engine (fio's ioengines): a name, capability flags, check() that says
-// whether it can serve the chosen source and destination and, when not, why;
-// then setup, run, teardown. One file per engine in src/engines/, one line per
-// engine in src/registry.cpp.
+// is an Engine (fio's ioengines), declared by an EngineSpec in its own file in
+// src/engines/: its name, capabilities, the memories and directions it takes
+// (defaults first) and the request fields it reads. Every front end (p2pscope
+// xfer, p2pscoped, qualify, p2pscope-bench, the GUI) lists, completes and runs
+// engines from these specs only, so an engine added is shown everywhere.
+// An engine's check() says whether it can serve a request and, when not, why;
+// then setup, run, teardown, or run_once() for all of it.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +18,7 @@
 #include <vector>
 
 #include "p2pscope/probe/topology.hpp"
+#include "p2pscope/registry.hpp"
 #include "p2pscope/result.hpp"
 
 namespace p2pscope::xfer {
@@ -40,11 +44,10 @@ struct Request {
     std::string engine;
     std::optional<probe::PciAddress> device;  // the device whose memory is used (cpu, gpu, p2pmem provider)
     std::optional<probe::PciAddress> peer;    // second device (gpu peer copies, nvme p2pmem provider)
-    std::string memory;                       // cpu: uc (default), wc, p2pmem, file; gpu: pageable, pinned, all (default);
-                                              // nvme: ram (default), p2pmem; dmaengine: ram-to-ram, ram-to-bar, bar-to-ram
+    std::string memory;                       // one of the engine's memories (its spec); empty: its default
     int bar = -1;                             // cpu: BAR index (uc, wc)
     std::string file;                         // cpu memory file: a regular file mapped shared (harness tests)
-    std::string direction = "read";           // cpu: read, write; gpu: h2d, d2h, d2d, peer; odirect: copy
+    std::string direction;                    // one of the engine's directions; empty: its default
     std::vector<std::string> widths{"8"};     // cpu: 1 2 4 8 16 32 64 memcpy
     std::string block;                        // nvme: the block device (namespace); else found from device
     uint64_t span = 0;                        // nvme: bytes of the device the transfers walk (0: size x depth)
@@ -78,10 +81,22 @@ struct Latency {  // per transfer, nanoseconds
 };
 Latency summarize(std::vector<double> samples_ns);
 
+// How one row of results ended.
+enum class RowStatus {
+    ok,
+    waived,  // this machine cannot do it (the reason says what it lacks)
+    fault,   // the access faulted (SIGBUS, an IOMMU fault): figures cover the transfers before
+    error,   // anything else that stopped it
+};
+std::string_view to_string(RowStatus s);  // "ok", "waived", "fault", "error"
+// The status of a row from its text as reported ("ok", "waived: R", ...); anything else is error.
+RowStatus row_status_of(std::string_view status_text);
+
 // One row of results: one access width, one copy kind.
 struct Measurement {
     std::string label;         // "32-byte" / "memcpy" / "h2d pinned"
-    std::string status = "ok"; // "ok", "waived: REASON", "fault: SIGBUS at offset X with N-byte reads", "error: ..."
+    RowStatus status = RowStatus::ok;
+    std::string reason;        // why, unless ok: "SIGBUS at offset X with N-byte reads"
     uint64_t transfer_bytes = 0;
     uint64_t transfers = 0;
     double seconds = 0;         // sum of the timed transfers
@@ -89,19 +104,81 @@ struct Measurement {
     Latency latency;
     std::optional<bool> verified;  // none: not checked
     std::string verify_detail;     // on a mismatch: where
-    bool ok() const { return status == "ok"; }
+    bool ok() const { return status == RowStatus::ok; }
+    // "ok" or "STATUS: REASON", as schema p2pscope.xfer/1 reports it.
+    std::string status_text() const;
+    void stop(RowStatus s, std::string why) {
+        status = s;
+        reason = std::move(why);
+    }
 };
+
+// A value of Request::memory that an engine takes.
+enum MemoryTrait : uint32_t {
+    kMemSeveral = 1u << 0,  // stands for every other memory of the engine in one run ("all")
+    kMemImplied = 1u << 1,  // the engine's only memory, not a request value (named in labels only)
+    kMemFile = 1u << 2,     // Request::file is the memory; chosen by default when a file is given
+    kMemOfPeer = 1u << 3,   // Request::peer provides it
+};
+struct MemoryChoice {
+    std::string_view name = {};  // "uc"
+    std::string_view help = {};  // "the BAR, uncached"
+    uint32_t traits = 0;       // MemoryTrait bits
+    std::string_view no_link = {};  // memory on no PCIe link and needing no device: what it is ("RAM to RAM")
+};
+
+// The Request fields an engine reads besides engine, memory, direction, size,
+// iterations and seconds (which all read).
+enum RequestField : uint32_t {
+    kFieldDevice = 1u << 0,
+    kFieldPeer = 1u << 1,
+    kFieldBar = 1u << 2,
+    kFieldFile = 1u << 3,
+    kFieldOffset = 1u << 4,
+    kFieldWidths = 1u << 5,
+    kFieldBlock = 1u << 6,  // the engine finds its device from the block device
+    kFieldSpan = 1u << 7,
+    kFieldVerify = 1u << 8,
+    kFieldSourceBlock = 1u << 9,
+    kFieldDestinationBlock = 1u << 10,
+    kFieldDestructive = 1u << 11,
+    kFieldForce = 1u << 12,
+    kFieldQueueDepth = 1u << 13,
+    kFieldFaultTest = 1u << 14,
+    kFieldModule = 1u << 15,  // module_node: the engine runs in p2pscope.ko
+};
+
+class Engine;
+
+// Everything a front end knows of an engine. Each engine's file registers one:
+//   const Registration<EngineSpec> registration{EngineSpec{.name = "cpu", ...}};
+struct EngineSpec {
+    std::string_view name = {};
+    std::string_view description = {};
+    uint32_t capabilities = 0;                      // Capability bits
+    std::vector<MemoryChoice> memories = {};        // the first is the default
+    std::vector<std::string_view> directions = {};  // the first is the default; a single one is no choice
+    uint32_t fields = 0;                       // RequestField bits
+    std::unique_ptr<Engine> (*make)() = nullptr;
+
+    bool reads(RequestField f) const { return (fields & f) != 0; }
+    const MemoryChoice* memory(std::string_view name) const;  // null when not one of its memories
+    // The memories a request can name (not the implied one), default first.
+    std::vector<std::string_view> memory_names() const;
+    // Fills what the user left empty: the memory (the file memory when a
+    // file is given, else the first, unless implied) and the direction.
+    void complete(Request& request) const;
+};
+
+template <class E>
+std::unique_ptr<Engine> make_engine_of() {
+    return std::make_unique<E>();
+}
 
 class Engine {
 public:
     virtual ~Engine() = default;
-    virtual std::string_view name() const = 0;
-    virtual std::string_view description() const = 0;
-    virtual uint32_t capabilities() const = 0;
-    // Fills what the user left empty (memory, direction) with this engine's
-    // defaults; every front end (p2pscope xfer, p2pscoped, the GUI) calls it.
-    virtual void complete(Request& request) const = 0;
-    // Whether this engine can serve the request on this machine; no side effects.
+    // Whether this engine can serve the (completed) request on this machine; no side effects.
     virtual CheckResult check(const Request& request) const = 0;
     // Acquire what run() needs (mappings, contexts, buffers).
     virtual Status setup(const Request& request) = 0;
@@ -111,14 +188,46 @@ public:
     virtual void teardown() = 0;
 };
 
-struct EngineInfo {
-    std::string_view name;
-    std::string_view description;
-    std::unique_ptr<Engine> (*make)();
-};
-// Every engine, in the order they are listed.
-const std::vector<EngineInfo>& engines();
+// Every registered engine, by name; a duplicate name is left out (registered_engine_duplicates()).
+const std::vector<EngineSpec>& engines();
+const std::vector<std::string>& registered_engine_duplicates();
+const EngineSpec* find_engine(std::string_view name);  // null when unknown
 std::unique_ptr<Engine> make_engine(std::string_view name);  // null when unknown
+std::string engine_names();  // "cpu, dmaengine, ..."
+// For --help: "cpu: uc (default), wc, ...; nvme: ram (default), p2pmem", engines with a choice only.
+std::string memory_choices_text();
+std::string direction_choices_text();
+// The engines that read a field: "nvme, dmaengine".
+std::string engines_reading(RequestField field);
+
+// One measurement run, start to end: complete the request, check, (describe
+// the path), setup, run, teardown, and judge the rows.
+enum class Outcome {
+    ok,          // every row ran (some may be waived) and what was checked verified
+    waived,      // check() waived it, or every row was waived: the reason says why
+    invalid,     // check() refused the request as asked wrong
+    failed,      // setup or run failed, a row faulted or failed, or no row came back
+    unverified,  // the rows ran but data did not verify
+};
+std::string_view to_string(Outcome o);  // "ok", "waived", "invalid", "failed", "unverified"
+
+struct PathInfo;
+struct RunOptions {
+    bool describe_path = false;  // look the request's devices up in the live topology
+};
+struct RunResult {
+    Outcome outcome = Outcome::failed;
+    std::string reason;  // unless ok
+    Request request;     // as completed
+    std::vector<Measurement> rows;
+    std::shared_ptr<const PathInfo> path;  // when describe_path: the path, or a note why not
+    std::optional<Error> path_error;      // when describe_path found a device the topology lacks
+    std::optional<Error> error;           // setup's or run's own error, when one stopped it
+    bool ok() const { return outcome == Outcome::ok; }
+};
+// Judges rows that came back from run(): ok, waived (all waived), failed or unverified, with the reason.
+std::pair<Outcome, std::string> judge_rows(const std::vector<Measurement>& rows);
+RunResult run_once(const Request& request, const RunOptions& options = {});
 
 // Kernel release as (major, minor); `uname -r` unless overridden (tests).
 struct KernelVersion {

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// A list that backends add themselves to from their own files (as fio's
+// engines and node_exporter's collectors do): each file declares
+//   const Registration<Info> registration{Info{.name = "...", ...}};
+// at namespace scope. The list is filled during static initialisation, before
+// main, and only read afterwards; it is the one kind of mutable global the
+// project has. Info is any type with a `name` (string or string_view). A second
+// entry with a name already registered is kept out and recorded, so that a
+// test can fail on it (static initialisation has no one to return an error to).
+// CMake's p2pscope_add_registering_library() links such files into every
+// program, since from a plain archive the linker would drop them.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace p2pscope {
+
+template <class Info>
+class Registry {
+public:
+    static Registry& instance() {
+        static Registry registry;
+        return registry;
+    }
+    void add(Info info) {
+        for (const auto& e : entries_)
+            if (e.name == info.name) {
+                duplicates_.emplace_back(info.name);
+                return;
+            }
+        entries_.push_back(std::move(info));
+    }
+    // In registration order, which follows the link order of the files: sort
+    // where the order is visible.
+    const std::vector<Info>& entries() const { return entries_; }
+    // Names registered a second time (and kept out).
+    const std::vector<std::string>& duplicates() const { return duplicates_; }
+
+private:
+    Registry() = default;
+    std::vector<Info> entries_;
+    std::vector<std::string> duplicates_;
+};
+
+template <class Info>
+struct Registration {
+    explicit Registration(Info info) { Registry<Info>::instance().add(std::move(info)); }
+};
+
+}  // namespace p2pscope

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// One measurement run, start to end, as every front end runs an engine.
+#include "p2pscope/xfer/engine.hpp"
+#include "p2pscope/xfer/link.hpp"
+
+namespace p2pscope::xfer {
+
+std::string_view to_string(Outcome o) {
+    switch (o) {
+    case Outcome::ok: return "ok";
+    case Outcome::waived: return "waived";
+    case Outcome::invalid: return "invalid";
+    case Outcome::failed: return "failed";
+    case Outcome::unverified: return "unverified";
+    }
+    return "failed";
+}
+
+std::pair<Outcome, std::string> judge_rows(const std::vector<Measurement>& rows) {
+    size_t stopped = 0, bad = 0, waived = 0;
+    for (const auto& m : rows) {
+        waived += m.status == RowStatus::waived;
+        stopped += m.status == RowStatus::fault || m.status == RowStatus::error;
+        bad += m.verified == false;
+    }
+    if (rows.empty()) return {Outcome::failed, "the engine returned no measurement"};
+    if (stopped)
+        return {Outcome::failed, std::to_string(stopped) + " of " + std::to_string(rows.size()) +
+                                     " measurement(s) faulted or failed (see their status)"};
+    if (bad) return {Outcome::unverified, std::to_string(bad) + " measurement(s) moved data that did not verify"};
+    if (waived == rows.size()) return {Outcome::waived, rows.front().reason};
+    return {Outcome::ok, ""};
+}
+
+RunResult run_once(const Request& request, const RunOptions& options) {
+    RunResult r;
+    r.request = request;
+    const EngineSpec* spec = find_engine(request.engine);
+    if (!spec) {
+        r.outcome = Outcome::invalid;
+        r.reason = "unknown engine '" + request.engine + "' (one of " + engine_names() + ")";
+        return r;
+    }
+    spec->complete(r.request);
+    auto engine = spec->make();
+    const auto verdict = engine->check(r.request);
+    if (verdict.kind == CheckResult::Kind::invalid) {
+        r.outcome = Outcome::invalid;
+        r.reason = verdict.reason;
+        return r;
+    }
+    if (options.describe_path) {
+        auto p = describe_request_path(r.request);
+        PathInfo path;
+        if (p) {
+            path = std::move(*p);
+        } else {
+            path.path_note = "path not described: " + p.error().message;
+            path.ceiling_note = "unknown: " + p.error().message;
+            r.path_error = p.error();
+        }
+        r.path = std::make_shared<const PathInfo>(std::move(path));
+    }
+    if (!verdict.ok()) {
+        r.outcome = Outcome::waived;
+        r.reason = verdict.reason;
+        return r;
+    }
+    if (auto s = engine->setup(r.request); !s) {
+        engine->teardown();
+        r.reason = "setup: " + s.error().message;
+        r.error = s.error();
+        return r;
+    }
+    auto rows = engine->run();
+    engine->teardown();
+    if (!rows) {
+        r.reason = rows.error().message;
+        r.error = rows.error();
+        return r;
+    }
+    r.rows = std::move(*rows);
+    std::tie(r.outcome, r.reason) = judge_rows(r.rows);
+    return r;
+}
+
+}  // namespace p2pscope::xfer
