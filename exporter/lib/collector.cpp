@@ -11,23 +11,13 @@
 
 namespace p2pscope::exporter {
 
-namespace {
-
-// Filled by CollectorRegistration during static initialisation; read-only afterwards.
-std::vector<CollectorInfo>& registry() {
-    static std::vector<CollectorInfo> collectors;
-    return collectors;
-}
-
-}  // namespace
-
-CollectorRegistration::CollectorRegistration(CollectorInfo info) { registry().push_back(std::move(info)); }
-
 std::vector<CollectorInfo> registered_collectors() {
-    std::vector<CollectorInfo> out = registry();
+    std::vector<CollectorInfo> out = Registry<CollectorInfo>::instance().entries();
     std::stable_sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.position < y.position; });
     return out;
 }
+
+const std::vector<std::string>& duplicate_collectors() { return Registry<CollectorInfo>::instance().duplicates(); }
 
 std::vector<CollectorInfo> available_collectors(const TransferEngines& engines) {
     std::vector<CollectorInfo> out;

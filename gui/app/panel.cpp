@@ -4,26 +4,12 @@
 
 namespace p2pscope::gui::ui {
 
-namespace {
-
-// Filled by PanelRegistration during static initialisation; read-only afterwards.
-std::vector<std::unique_ptr<Panel> (*)()>& registry() {
-    static std::vector<std::unique_ptr<Panel> (*)()> factories;
-    return factories;
-}
-
-}  // namespace
-
-PanelRegistration::PanelRegistration(std::unique_ptr<Panel> (*make)()) { registry().push_back(make); }
-
 std::map<std::string, std::unique_ptr<Panel>> make_registered_panels() {
     std::map<std::string, std::unique_ptr<Panel>> out;
-    for (const auto make : registry()) {
-        auto panel = make();
-        const std::string name = panel->name();
-        out.emplace(name, std::move(panel));
-    }
+    for (const auto& p : Registry<PanelInfo>::instance().entries()) out.emplace(p.name, p.make());
     return out;
 }
+
+const std::vector<std::string>& duplicate_panels() { return Registry<PanelInfo>::instance().duplicates(); }
 
 }  // namespace p2pscope::gui::ui

@@ -13,6 +13,7 @@
 
 #include "p2pscope/gui/matrix.hpp"
 #include "p2pscope/gui/store.hpp"
+#include "p2pscope/registry.hpp"
 #include "window.hpp"
 
 namespace p2pscope::gui::ui {
@@ -58,8 +59,6 @@ struct Frame {
 class Panel {
 public:
     virtual ~Panel() = default;
-    // What the App's layout places it by (and the layout JSON names it by).
-    virtual const char* name() const = 0;
     virtual void draw(Frame& f) = 0;
 };
 
@@ -69,16 +68,20 @@ std::unique_ptr<Panel> make_panel() {
 }
 
 // A panel's file declares it with one of these at namespace scope:
-//   const PanelRegistration registration{make_panel<TopologyPanel>};
-// The registry it adds to is filled during static initialisation, before
-// main, and only read afterwards.
-class PanelRegistration {
-public:
-    explicit PanelRegistration(std::unique_ptr<Panel> (*make)());
+//   const PanelRegistration registration{{.name = "Topology", .make = make_panel<TopologyPanel>}};
+// The name is what the App's layout places it by (and the layout JSON names it
+// by). Core's Registry: filled before main, only read afterwards; a second
+// panel of a name is kept out.
+struct PanelInfo {
+    std::string name;
+    std::unique_ptr<Panel> (*make)() = nullptr;
 };
+using PanelRegistration = Registration<PanelInfo>;
 
 // One of each registered panel, by name.
 std::map<std::string, std::unique_ptr<Panel>> make_registered_panels();
+// Names registered twice (the second kept out).
+const std::vector<std::string>& duplicate_panels();
 
 // Shared drawing helpers.
 void panel_title(const char* title, const char* subtitle = nullptr);

@@ -90,14 +90,17 @@ struct NamedThing {
     int value = 0;
 };
 
-TEST(XferRegistry, SecondEntryOfANameIsKeptOutAndRecorded) {
+TEST(XferRegistry, ByNameAndASecondEntryOfANameIsKeptOut) {
     auto& r = Registry<NamedThing>::instance();
-    r.add({"a", 1});
-    r.add({"b", 2});
-    r.add({"a", 3});
-    ASSERT_EQ(r.entries().size(), 2u);
-    EXPECT_EQ(r.entries()[0].value, 1);
-    EXPECT_EQ(r.duplicates(), std::vector<std::string>{"a"});
+    r.add({"c", 1});
+    r.add({"a", 2});
+    r.add({"c", 3});
+    r.add({"b", 4});
+    ASSERT_EQ(r.entries().size(), 3u);
+    std::string order;
+    for (const auto& e : r.entries()) order += e.name + std::to_string(e.value);
+    EXPECT_EQ(order, "a2b4c1") << "by name, the first of a name kept";
+    EXPECT_EQ(r.duplicates(), std::vector<std::string>{"c"});
 }
 
 // What every front end fills in from the spec when the user left it out.

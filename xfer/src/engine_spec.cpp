@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The engines' registry and what every front end reads from an engine's spec.
-#include <algorithm>
-
 #include "p2pscope/xfer/engine.hpp"
 
 namespace p2pscope::xfer {
@@ -29,16 +27,7 @@ void EngineSpec::complete(Request& r) const {
     if (r.direction.empty() && !directions.empty()) r.direction = directions.front();
 }
 
-const std::vector<EngineSpec>& engines() {
-    // Sorted once, after static initialisation filled the registry, so that
-    // the order does not depend on the link order of the engines' files.
-    static const std::vector<EngineSpec> sorted = [] {
-        auto v = Registry<EngineSpec>::instance().entries();
-        std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
-        return v;
-    }();
-    return sorted;
-}
+const std::vector<EngineSpec>& engines() { return Registry<EngineSpec>::instance().entries(); }
 
 const std::vector<std::string>& registered_engine_duplicates() {
     return Registry<EngineSpec>::instance().duplicates();

@@ -25,15 +25,17 @@ public:
         return registry;
     }
     void add(Info info) {
-        for (const auto& e : entries_)
-            if (e.name == info.name) {
-                duplicates_.emplace_back(info.name);
-                return;
-            }
-        entries_.push_back(std::move(info));
+        auto at = entries_.begin();
+        while (at != entries_.end() && at->name < info.name) ++at;
+        if (at != entries_.end() && at->name == info.name) {
+            duplicates_.emplace_back(info.name);
+            return;
+        }
+        entries_.insert(at, std::move(info));
     }
-    // In registration order, which follows the link order of the files: sort
-    // where the order is visible.
+    // By name, whatever the order the files were linked in. Complete only once
+    // static initialisation is over: read it from main on, never from another
+    // registration.
     const std::vector<Info>& entries() const { return entries_; }
     // Names registered a second time (and kept out).
     const std::vector<std::string>& duplicates() const { return duplicates_; }

@@ -40,8 +40,6 @@ void row(const char* key, const std::string& value, const ImVec4* color = nullpt
 
 class DetailsPanel final : public Panel {
 public:
-    const char* name() const override { return "Details"; }
-
     void draw(Frame& f) override {
         const auto& t = f.state.topology;
         if (!t || f.ui.device < 0 || f.ui.device >= static_cast<int>(t->devices.size())) {
@@ -149,7 +147,7 @@ private:
     }
 };
 
-const PanelRegistration registration{make_panel<DetailsPanel>};
+const PanelRegistration registration{{.name = "Details", .make = make_panel<DetailsPanel>}};
 
 }  // namespace
 

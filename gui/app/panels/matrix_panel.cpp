@@ -17,8 +17,6 @@ namespace {
 
 class MatrixPanel final : public Panel {
 public:
-    const char* name() const override { return "Pair matrix"; }
-
     void draw(Frame& f) override {
         const auto& t = f.state.topology;
         char subtitle[64] = "";
@@ -235,7 +233,7 @@ private:
     std::string hover_text_;
 };
 
-const PanelRegistration registration{make_panel<MatrixPanel>};
+const PanelRegistration registration{{.name = "Pair matrix", .make = make_panel<MatrixPanel>}};
 
 }  // namespace
 

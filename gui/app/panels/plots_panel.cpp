@@ -44,8 +44,6 @@ const Percentile kPercentiles[] = {{"p50", &LatencySeries::p50_ns, kP50},
 
 class PlotsPanel final : public Panel {
 public:
-    const char* name() const override { return "Live plots"; }
-
     void draw(Frame& f) override {
         const SeriesSet& all = *f.state.series;
         std::string device, peer;
@@ -177,7 +175,7 @@ private:
     }
 };
 
-const PanelRegistration registration{make_panel<PlotsPanel>};
+const PanelRegistration registration{{.name = "Live plots", .make = make_panel<PlotsPanel>}};
 
 }  // namespace
 

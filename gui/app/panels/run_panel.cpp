@@ -50,8 +50,6 @@ public:
     RunPanel()
         : apis_(names(kclient::all_apis(), kclient::api_name)), mems_(names(kclient::all_mems(), kclient::mem_name)) {}
 
-    const char* name() const override { return "Run controls"; }
-
     void draw(Frame& f) override {
         const RunState& run = f.state.run;
         const bool running = run.phase != RunPhase::idle;
@@ -317,7 +315,7 @@ private:
     std::vector<std::string> engines_ = transfer_engine_names();
 };
 
-const PanelRegistration registration{make_panel<RunPanel>};
+const PanelRegistration registration{{.name = "Run controls", .make = make_panel<RunPanel>}};
 
 }  // namespace
 

@@ -60,8 +60,6 @@ bool contains_ci(const std::string& hay, const char* needle) {
 
 class TopologyPanel final : public Panel {
 public:
-    const char* name() const override { return "Topology"; }
-
     void draw(Frame& f) override {
         const auto& t = f.state.topology;
         char subtitle[96] = "";
@@ -329,7 +327,7 @@ private:
     bool dirty_ = true;
 };
 
-const PanelRegistration registration{make_panel<TopologyPanel>};
+const PanelRegistration registration{{.name = "Topology", .make = make_panel<TopologyPanel>}};
 
 }  // namespace
 

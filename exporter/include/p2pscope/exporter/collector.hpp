@@ -26,6 +26,7 @@
 
 #include "p2pscope/exporter/snapshot.hpp"
 #include "p2pscope/exporter/transfer.hpp"
+#include "p2pscope/registry.hpp"
 #include "p2pscope/result.hpp"
 
 namespace p2pscope::exporter {
@@ -66,15 +67,14 @@ std::unique_ptr<Collector> make_collector() {
 // A collector's file declares it with one of these at namespace scope:
 //   const CollectorRegistration registration{{.name = "iommu", .help = "...",
 //       .position = 30, .make = make_collector<IommuCollector>}};
-// The registry it adds to is the one mutable global here: filled during static
-// initialisation, before main, and only read afterwards.
-class CollectorRegistration {
-public:
-    explicit CollectorRegistration(CollectorInfo info);
-};
+// (core's Registry: filled before main, only read afterwards; a second
+// collector of a name is kept out and listed by duplicate_collectors()).
+using CollectorRegistration = Registration<CollectorInfo>;
 
 // Every registered collector, by position.
 std::vector<CollectorInfo> registered_collectors();
+// Names registered twice (the second kept out): a test keeps it empty.
+const std::vector<std::string>& duplicate_collectors();
 
 // The collectors this build offers with these engines, by position: the
 // registered ones less those that need a transfer engine when there is none.
