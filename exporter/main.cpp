@@ -51,17 +51,9 @@ struct Flags {
     bool check_config = false;
 };
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    const TransferEngines engines = builtin_transfer_engines();
-    const std::vector<CollectorInfo> collectors = available_collectors(engines);
-
-    Flags f;
-    CLI::App app{"p2pscoped: exports PCIe peer-to-peer DMA paths (topology, pair verdicts, IOMMU groups) and the\n"
-                 "results of scheduled measurements (DMA map latency through p2pscope.ko, transfer bandwidth and\n"
-                 "latency by p2pscope xfer's engines) to Prometheus.",
-                 "p2pscoped"};
+// Every flag of p2pscoped; --collector.NAME for each collector this build offers.
+void add_flags(CLI::App& app, Flags& f, const std::vector<CollectorInfo>& collectors,
+               std::map<std::string, bool>& choices) {
     app.set_version_flag("--version", std::string(P2PSCOPE_VERSION));
     app.add_option("--config", f.config,
                    "Configuration: measurements, schedule, duty cycle, journal (JSON, exporter/README.md). "
@@ -102,7 +94,6 @@ int main(int argc, char** argv) {
                    "CPU for the kernel's CPU rule when the input does not say (e.g. amd:0x19, intel)")
         ->type_name("VENDOR[:FAMILY]");
 
-    std::map<std::string, bool> choices;
     for (const auto& c : collectors) {
         const std::string name = c.name;
         auto* on = app.add_flag_callback(
@@ -130,7 +121,101 @@ int main(int argc, char** argv) {
         "and replayed at start. SIGTERM or SIGINT stops the daemon.\n"
         "Exit status: 0 done, 2 bad flags, configuration or topology input, 3 the job cannot be done here\n"
         "(the listener, the journal, a failed push).");
+}
 
+// The daemon's options from its flags: the topology input, the configuration, the collectors.
+Result<DaemonOptions> daemon_options(const Flags& f, const TransferEngines& engines,
+                                     const std::vector<CollectorInfo>& collectors,
+                                     const std::map<std::string, bool>& choices) {
+    DaemonOptions options;
+    options.engines = engines;
+    options.http.listen = f.listen;
+    options.http.max_connections = f.http_max_connections;
+    options.http.per_client = f.http_per_client;
+    options.http.connection_timeout_ms = static_cast<unsigned>(f.http_timeout_s * 1000);
+    if (auto s = check_http_options(options.http); !s) return s.error();
+    options.topology.source.sysfs_root = f.sysfs_root;
+    options.topology.source.hwloc_xml = f.hwloc_xml;
+    options.topology.source.lspci_dump = f.lspci_dump;
+    auto selection = probe::parse_selection(f.classes, f.devices);
+    if (!selection) return selection.error();
+    options.topology.selection = *selection;
+    if (!f.assume_cpu.empty()) {
+        auto cpu = probe::parse_cpu(f.assume_cpu);
+        if (!cpu) return cpu.error();
+        options.topology.verdict.assume_cpu = *cpu;
+    }
+    if (!f.config.empty()) {
+        auto cfg = load_config(f.config, engines);
+        if (!cfg) return cfg.error();
+        options.config = std::move(*cfg);
+    }
+    auto enabled = select_collectors(collectors, choices, f.disable_defaults);
+    if (!enabled) return enabled.error();
+    options.collectors = std::move(*enabled);
+    if (!f.push_gateway.empty())
+        if (auto s = check_push_gateway(f.push_gateway); !s) return s.error();
+    return options;
+}
+
+// --check-config: the journal and topology read, a summary on stdout.
+int print_config_summary(Daemon& d, bool journaled, const std::string& journal_path) {
+    if (journaled)
+        if (auto j = read_journal_file(journal_path); !j) return fail(j.error());
+    const auto s = d.store().load();
+    std::cout << "p2pscoped: configuration ok: " << s->scheduler.measurements << " measurement(s); topology "
+              << s->topology->topology.source << ": " << s->topology->topology.functions.size() << " PCI functions, "
+              << s->topology->pairs.size() << " pairs; collectors";
+    for (const auto& n : d.collectable()->names()) std::cout << " " << n;
+    std::cout << "\n";
+    return 0;
+}
+
+// Push mode: every measurement once, each outcome on stdout, the metrics pushed.
+int push_once(Daemon& d, const Flags& f) {
+    auto s = d.push_once(PushOptions{f.push_gateway, f.push_job, f.push_instance});
+    const auto snapshot = d.store().load();
+    for (const auto& r : snapshot->measurements)
+        std::cout << r->key << ": " << to_string(r->status) << (r->reason.empty() ? "" : " (" + r->reason + ")") << "\n";
+    if (!s) return fail(s.error());
+    std::cout << "pushed to " << f.push_gateway << " (job " << f.push_job << ")\n";
+    return 0;
+}
+
+// Serves until SIGTERM or SIGINT (blocked in every thread, taken here by sigwait).
+int serve_until_signal(Daemon& d, const std::string& listen, const sigset_t& stop_signals, std::mutex& log_mutex) {
+    if (auto s = d.serve(); !s) return fail(s.error());
+    {
+        std::string where;
+        const auto colon = listen.rfind(':');
+        for (int p : d.ports()) where += (where.empty() ? "" : ", ") + listen.substr(0, colon) + ":" + std::to_string(p);
+        std::lock_guard lock(log_mutex);
+        std::cerr << "p2pscoped: listening on " << where << " (/metrics, /snapshot.json)" << std::endl;
+    }
+    int sig = 0;
+    while (sigwait(&stop_signals, &sig) != 0) {
+    }
+    {
+        std::lock_guard lock(log_mutex);
+        std::cerr << "p2pscoped: " << strsignal(sig) << ": stopping" << std::endl;
+    }
+    d.stop();
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const TransferEngines engines = builtin_transfer_engines();
+    const std::vector<CollectorInfo> collectors = available_collectors(engines);
+
+    Flags f;
+    CLI::App app{"p2pscoped: exports PCIe peer-to-peer DMA paths (topology, pair verdicts, IOMMU groups) and the\n"
+                 "results of scheduled measurements (DMA map latency through p2pscope.ko, transfer bandwidth and\n"
+                 "latency by p2pscope xfer's engines) to Prometheus.",
+                 "p2pscoped"};
+    std::map<std::string, bool> choices;
+    add_flags(app, f, collectors, choices);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -144,35 +229,10 @@ int main(int argc, char** argv) {
         return 2;
     }
 
-    DaemonOptions options;
-    options.engines = engines;
-    options.http.listen = f.listen;
-    options.http.max_connections = f.http_max_connections;
-    options.http.per_client = f.http_per_client;
-    options.http.connection_timeout_ms = static_cast<unsigned>(f.http_timeout_s * 1000);
-    if (auto s = check_http_options(options.http); !s) return fail(s.error());
-    options.topology.source.sysfs_root = f.sysfs_root;
-    options.topology.source.hwloc_xml = f.hwloc_xml;
-    options.topology.source.lspci_dump = f.lspci_dump;
-    auto selection = probe::parse_selection(f.classes, f.devices);
-    if (!selection) return fail(selection.error());
-    options.topology.selection = *selection;
-    if (!f.assume_cpu.empty()) {
-        auto cpu = probe::parse_cpu(f.assume_cpu);
-        if (!cpu) return fail(cpu.error());
-        options.topology.verdict.assume_cpu = *cpu;
-    }
-    if (!f.config.empty()) {
-        auto cfg = load_config(f.config, engines);
-        if (!cfg) return fail(cfg.error());
-        options.config = std::move(*cfg);
-    }
-    auto enabled = select_collectors(collectors, choices, f.disable_defaults);
-    if (!enabled) return fail(enabled.error());
-    options.collectors = std::move(*enabled);
+    auto built = daemon_options(f, engines, collectors, choices);
+    if (!built) return fail(built.error());
+    DaemonOptions options = std::move(*built);
     const bool push_mode = !f.push_gateway.empty();
-    if (push_mode)
-        if (auto s = check_push_gateway(f.push_gateway); !s) return fail(s.error());
 
     // The daemon says what happens on stderr (systemd's journal). Push mode
     // and --check-config print their summary on stdout instead, so that an
@@ -184,7 +244,7 @@ int main(int argc, char** argv) {
             std::cerr << "p2pscoped: " << line << std::endl;
         };
 
-    // Signals are taken by sigwait() below; every thread started from here on
+    // Signals are taken by sigwait() in serve_until_signal(); every thread started from here on
     // inherits the mask.
     sigset_t stop_signals;
     sigemptyset(&stop_signals);
@@ -203,43 +263,7 @@ int main(int argc, char** argv) {
     if (!daemon) return fail(daemon.error());
     auto& d = **daemon;
 
-    if (f.check_config) {
-        if (journaled)
-            if (auto j = read_journal_file(journal_path); !j) return fail(j.error());
-        const auto s = d.store().load();
-        std::cout << "p2pscoped: configuration ok: " << s->scheduler.measurements << " measurement(s); topology "
-                  << s->topology->topology.source << ": " << s->topology->topology.functions.size() << " PCI functions, "
-                  << s->topology->pairs.size() << " pairs; collectors";
-        for (const auto& n : d.collectable()->names()) std::cout << " " << n;
-        std::cout << "\n";
-        return 0;
-    }
-
-    if (push_mode) {
-        auto s = d.push_once(PushOptions{f.push_gateway, f.push_job, f.push_instance});
-        const auto snapshot = d.store().load();
-        for (const auto& r : snapshot->measurements)
-            std::cout << r->key << ": " << to_string(r->status) << (r->reason.empty() ? "" : " (" + r->reason + ")") << "\n";
-        if (!s) return fail(s.error());
-        std::cout << "pushed to " << f.push_gateway << " (job " << f.push_job << ")\n";
-        return 0;
-    }
-
-    if (auto s = d.serve(); !s) return fail(s.error());
-    {
-        std::string where;
-        const auto colon = f.listen.rfind(':');
-        for (int p : d.ports()) where += (where.empty() ? "" : ", ") + f.listen.substr(0, colon) + ":" + std::to_string(p);
-        std::lock_guard lock(log_mutex);
-        std::cerr << "p2pscoped: listening on " << where << " (/metrics, /snapshot.json)" << std::endl;
-    }
-    int sig = 0;
-    while (sigwait(&stop_signals, &sig) != 0) {
-    }
-    {
-        std::lock_guard lock(log_mutex);
-        std::cerr << "p2pscoped: " << strsignal(sig) << ": stopping" << std::endl;
-    }
-    d.stop();
-    return 0;
+    if (f.check_config) return print_config_summary(d, journaled, journal_path);
+    if (push_mode) return push_once(d, f);
+    return serve_until_signal(d, f.listen, stop_signals, log_mutex);
 }

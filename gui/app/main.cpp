@@ -140,13 +140,8 @@ private:
     gui::RunController& runs_;
 };
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    Options o;
-    CLI::App app{"p2pscope-gui: explore PCIe peer-to-peer DMA paths: topology tree, pair matrix (path class, P2PDMA "
-                 "verdict, measured latency and bandwidth), live latency and bandwidth plots and run controls.",
-                 "p2pscope-gui"};
+// Every option of p2pscope-gui.
+void add_options(CLI::App& app, Options& o) {
     app.set_version_flag("--version", std::string(P2PSCOPE_VERSION));
     auto* connect = app.add_option("--connect", o.connect, "A running p2pscoped: HOST:PORT or its URL (GET /snapshot.json)")
                         ->type_name("ADDR");
@@ -210,10 +205,121 @@ int main(int argc, char** argv) {
     app.footer(
         "Inputs: this machine by default (probed in-process; run as root to read ACS), or one of --connect,\n"
         "--hwloc-xml, --lspci-dump, --sysfs-root, --json. Map measurements run in-process through /dev/p2pscope\n"
-        "when the topology is this machine's. Transfers run in-process through p2pscope xfer's engines (the\n"
-        "cpu engine on a BAR, p2pmem or a file; gpu; p2pmem-odirect): an engine that cannot run here says why.\n"
+        "when the topology is this machine's. Transfers run in-process through p2pscope xfer's engines\n"
+        "(p2pscope xfer --list): an engine that cannot run here says why.\n"
         "Keys: mouse; hover a matrix cell for the verdict's reason, click it to select the pair.\n"
         "Exit status: 0 done, 2 bad input, 3 cannot be done here (no display, no OpenGL, cannot write the PNG).");
+}
+
+// What the options ask of the window and the App, checked before any window opens.
+struct Start {
+    gui::ui::WindowOptions window;
+    gui::ui::AppOptions app;
+    std::optional<std::pair<int, int>> hover;  // --hover-cell
+    std::optional<gui::TransferSpec> transfer;
+};
+
+p2pscope::Result<Start> start_from(const Options& o) {
+    Start st;
+    int w = 0, h = 0;
+    char x = 0, extra = 0;
+    if (std::sscanf(o.window.c_str(), "%d%c%d%c", &w, &x, &h, &extra) != 3 || (x != 'x' && x != 'X') || w < 320 ||
+        h < 240 || w > 16384 || h > 16384)
+        return p2pscope::make_error(Errc::invalid_argument,
+                                    "--window '" + o.window + "' is not a size from 320x240 to 16384x16384");
+    st.window.width = w;
+    st.window.height = h;
+    st.window.vsync = o.screenshot.empty();
+    if (!o.hover_cell.empty()) {
+        int r = -1, c = -1;
+        char comma = 0;
+        if (std::sscanf(o.hover_cell.c_str(), "%d%c%d%c", &r, &comma, &c, &extra) != 3 || comma != ',' || r < 0 || c < 0)
+            return p2pscope::make_error(Errc::invalid_argument,
+                                        "--hover-cell '" + o.hover_cell + "' is not a cell (ROW,COL, from 0)");
+        st.hover = std::make_pair(r, c);
+        std::tie(st.app.hover_row, st.app.hover_col) = *st.hover;
+    }
+    st.app.mode = *gui::parse_matrix_mode(o.matrix);
+    if (!o.select.empty()) {
+        const auto comma = o.select.find(',');
+        auto a = p2pscope::probe::PciAddress::parse(o.select.substr(0, comma));
+        if (!a) return a.error();
+        st.app.select = a->to_string();
+        if (comma != std::string::npos) {
+            auto p = p2pscope::probe::PciAddress::parse(o.select.substr(comma + 1));
+            if (!p) return p.error();
+            st.app.select_peer = p->to_string();
+        }
+    }
+    if (!o.transfer.empty()) {
+        auto t = gui::parse_transfer_spec(o.transfer);
+        if (!t) return t.error();
+        if (auto c = gui::check_transfer(*t); !c) return c.error();
+        st.transfer = std::move(*t);
+    }
+    return st;
+}
+
+// A screenshot shows data: the first fetch, for --transfer three runs (or the
+// run's end), for --wait-points the selected pair's plots with that many points.
+void wait_for_data(const gui::Store& store, const Options& o, const Start& st) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (store.get()->source.loading && store.get()->source.error.empty() &&
+           std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    while (st.transfer && store.get()->run.phase != gui::RunPhase::idle && store.get()->run.samples < 3 &&
+           std::chrono::steady_clock::now() < deadline + std::chrono::seconds(40))
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const auto& ao = st.app;
+    while (o.wait_points > 0 && !pair_plots_have(*store.get(), ao.select, ao.select_peer, o.wait_points) &&
+           std::chrono::steady_clock::now() < deadline + std::chrono::minutes(5))
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (o.wait_points > 0 && !pair_plots_have(*store.get(), ao.select, ao.select_peer, o.wait_points))
+        std::cerr << "p2pscope-gui: warning: the pair's plots did not reach " << o.wait_points
+                  << " points in 5 minutes; the screenshot shows what there is\n";
+}
+
+// The window's frames until it closes, or --frames of them for --screenshot; the exit status.
+int draw(gui::ui::Window& window, gui::Store& store, gui::ui::Actions& actions, const Options& o, const Start& st) {
+    gui::ui::App ui(store, actions, window.fonts(), st.app);
+    gui::ui::LoopOptions lo;
+    gui::ui::Image shot_image;
+    if (!o.screenshot.empty()) {
+        lo.frames = o.frames;
+        lo.capture_last = &shot_image;
+        wait_for_data(store, o, st);
+    }
+    if (st.hover) {
+        // Two frames lay the matrix out; then the pointer goes onto the cell and the frames below show the hover.
+        gui::ui::LoopOptions layout;
+        layout.frames = 2;
+        gui::ui::run_loop(window, ui, store, layout);
+        const auto at = ui.hover_target();
+        if (!at) {
+            std::cerr << "p2pscope-gui: --hover-cell " << o.hover_cell << ": no such cell in the pair matrix\n";
+            return 2;
+        }
+        window.place_pointer(at->first, at->second);
+    }
+    gui::ui::run_loop(window, ui, store, lo);
+    if (o.screenshot.empty()) return 0;
+    if (auto w = gui::ui::write_png(o.screenshot, shot_image); !w) return fail(w.error());
+    if (!o.layout_json.empty()) {
+        std::ofstream out(o.layout_json);
+        out << ui.layout_json();
+        if (!out) return fail(p2pscope::make_error(Errc::system, o.layout_json + ": cannot write"));
+    }
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options o;
+    CLI::App app{"p2pscope-gui: explore PCIe peer-to-peer DMA paths: topology tree, pair matrix (path class, P2PDMA "
+                 "verdict, measured latency and bandwidth), live latency and bandwidth plots and run controls.",
+                 "p2pscope-gui"};
+    add_options(app, o);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -227,55 +333,14 @@ int main(int argc, char** argv) {
         return 2;
     }
 
-    gui::ui::WindowOptions wo;
-    {
-        int w = 0, h = 0;
-        char x = 0, extra = 0;
-        if (std::sscanf(o.window.c_str(), "%d%c%d%c", &w, &x, &h, &extra) != 3 || (x != 'x' && x != 'X') || w < 320 ||
-            h < 240 || w > 16384 || h > 16384) {
-            std::cerr << "p2pscope-gui: --window '" << o.window << "' is not a size from 320x240 to 16384x16384\n";
-            return 2;
-        }
-        wo.width = w;
-        wo.height = h;
-    }
-    std::optional<std::pair<int, int>> hover;
-    if (!o.hover_cell.empty()) {
-        int r = -1, c = -1;
-        char comma = 0, extra = 0;
-        if (std::sscanf(o.hover_cell.c_str(), "%d%c%d%c", &r, &comma, &c, &extra) != 3 || comma != ',' || r < 0 || c < 0) {
-            std::cerr << "p2pscope-gui: --hover-cell '" << o.hover_cell << "' is not a cell (ROW,COL, from 0)\n";
-            return 2;
-        }
-        hover = std::make_pair(r, c);
-    }
-    gui::ui::AppOptions ao;
-    ao.mode = *gui::parse_matrix_mode(o.matrix);
-    if (hover) std::tie(ao.hover_row, ao.hover_col) = *hover;
-    if (!o.select.empty()) {
-        const auto comma = o.select.find(',');
-        auto a = p2pscope::probe::PciAddress::parse(o.select.substr(0, comma));
-        if (!a) return fail(a.error());
-        ao.select = a->to_string();
-        if (comma != std::string::npos) {
-            auto p = p2pscope::probe::PciAddress::parse(o.select.substr(comma + 1));
-            if (!p) return fail(p.error());
-            ao.select_peer = p->to_string();
-        }
-    }
-
-    std::optional<gui::TransferSpec> transfer;
-    if (!o.transfer.empty()) {
-        auto t = gui::parse_transfer_spec(o.transfer);
-        if (!t) return fail(t.error());
-        if (auto st = gui::check_transfer(*t); !st) return fail(st.error());  // before any window opens
-        transfer = std::move(*t);
-    }
+    if (!o.screenshot.empty() && o.frames == 0) o.frames = 5;
+    auto start = start_from(o);
+    if (!start) return fail(start.error());
 
     auto built = make_source(o);
     if (!built) return fail(built.error());
-    if (built->first && built->first->topology && !ao.select.empty()) {
-        for (const std::string& bdf : {ao.select, ao.select_peer})
+    if (built->first && built->first->topology && !start->app.select.empty()) {
+        for (const std::string& bdf : {start->app.select, start->app.select_peer})
             if (!bdf.empty() && built->first->topology->find(bdf) < 0)
                 return fail(p2pscope::make_error(Errc::not_found, "--select: no PCI function " + bdf + " in " +
                                                                       built->first->topology->source));
@@ -283,9 +348,7 @@ int main(int argc, char** argv) {
     const bool this_machine = built->source->this_machine();
     const std::string where = built->source->description();
 
-    if (!o.screenshot.empty() && o.frames == 0) o.frames = 5;
-    wo.vsync = o.screenshot.empty();
-    auto window = gui::ui::Window::open(wo);
+    auto window = gui::ui::Window::open(start->window);
     if (!window) return fail(window.error());
 
     gui::Store store;
@@ -307,64 +370,15 @@ int main(int argc, char** argv) {
     gui::Collector collector(std::move(built->source), store);
     collector.start(std::move(built->first));
     Actions actions(collector, runs);
-    if (transfer) {
+    if (start->transfer) {
         // The engine's own check first: a request it calls invalid is bad input, exit 2 (a waiver is shown, not an error).
-        if (auto st = runs.start_transfer(*transfer); !st) {
+        if (auto st = runs.start_transfer(*start->transfer); !st) {
             collector.stop();
             return fail(st.error());
         }
     }
 
-    int status = 0;
-    {
-        gui::ui::App ui(store, actions, (*window)->fonts(), ao);
-        gui::ui::LoopOptions lo;
-        gui::ui::Image shot_image;
-        if (!o.screenshot.empty()) {
-            lo.frames = o.frames;
-            lo.capture_last = &shot_image;
-        }
-        if (!o.screenshot.empty()) {
-            // A screenshot shows data: wait for the first fetch (p2pscoped answers on the collector thread).
-            const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-            while (store.get()->source.loading && store.get()->source.error.empty() &&
-                   std::chrono::steady_clock::now() < deadline)
-                std::this_thread::sleep_for(std::chrono::milliseconds(20));
-            // And, for --transfer, a plot with points: three runs, or the run's end.
-            while (transfer && store.get()->run.phase != gui::RunPhase::idle && store.get()->run.samples < 3 &&
-                   std::chrono::steady_clock::now() < deadline + std::chrono::seconds(40))
-                std::this_thread::sleep_for(std::chrono::milliseconds(20));
-            // And, with --wait-points, the selected pair's plots with that many points each.
-            while (o.wait_points > 0 && !pair_plots_have(*store.get(), ao.select, ao.select_peer, o.wait_points) &&
-                   std::chrono::steady_clock::now() < deadline + std::chrono::minutes(5))
-                std::this_thread::sleep_for(std::chrono::milliseconds(100));
-            if (o.wait_points > 0 && !pair_plots_have(*store.get(), ao.select, ao.select_peer, o.wait_points))
-                std::cerr << "p2pscope-gui: warning: the pair's plots did not reach " << o.wait_points
-                          << " points in 5 minutes; the screenshot shows what there is\n";
-        }
-        if (hover) {
-            // Two frames lay the matrix out; then the pointer goes onto the cell and the frames below show the hover.
-            gui::ui::LoopOptions layout;
-            layout.frames = 2;
-            gui::ui::run_loop(**window, ui, store, layout);
-            const auto at = ui.hover_target();
-            if (!at) {
-                std::cerr << "p2pscope-gui: --hover-cell " << o.hover_cell << ": no such cell in the pair matrix\n";
-                status = 2;
-            } else {
-                (*window)->place_pointer(at->first, at->second);
-            }
-        }
-        if (status == 0) gui::ui::run_loop(**window, ui, store, lo);
-        if (status == 0 && !o.screenshot.empty()) {
-            if (auto st = gui::ui::write_png(o.screenshot, shot_image); !st) status = fail(st.error());
-            if (status == 0 && !o.layout_json.empty()) {
-                std::ofstream out(o.layout_json);
-                out << ui.layout_json();
-                if (!out) status = fail(p2pscope::make_error(Errc::system, o.layout_json + ": cannot write"));
-            }
-        }
-    }
+    const int status = draw(**window, store, actions, o, *start);
     store.set_waker({});
     runs.stop();
     runs.join();
