@@ -181,53 +181,86 @@ Color ramp(double t) {
     return {mix(stops[i].r, stops[i + 1].r), mix(stops[i].g, stops[i + 1].g), mix(stops[i].b, stops[i + 1].b)};
 }
 
+namespace {
+
+// Path and verdict: each pair's cell from its view; the diagonal is the device itself.
+template <class CellOf>
+void fill_pair_cells(MatrixView& out, const TopologyView& v, CellOf cell_of) {
+    const size_t n = out.n;
+    for (size_t r = 0; r < n; ++r)
+        for (size_t c = 0; c < n; ++c) {
+            const PairView* p = r == c ? nullptr : v.pair(r, c);
+            out.cells[r * n + c] = r == c                 ? Cell{kSame, "X", false, 0}
+                                   : !p || !p->present ? Cell{kAbsent, "", false, 0}
+                                                       : cell_of(*p);
+        }
+}
+
+// Latency and bandwidth: the latest measurement of each cell, its value (none:
+// nothing measured) on a log colour scale from the lowest to the highest, and
+// the legend. False when no cell has a value.
+template <class ValueOf>
+bool fill_measured_cells(MatrixView& out, const TopologyView& v, const std::map<CellKey, const MeasurementView*>& latest,
+                         ValueOf value_of, std::string (*compact)(double), std::string (*format)(double)) {
+    const size_t n = out.n;
+    double lo = 0, hi = 0;
+    bool any = false;
+    for (size_t r = 0; r < n; ++r)
+        for (size_t c = 0; c < n; ++c) {
+            Cell& cell = out.cells[r * n + c];
+            auto it = latest.find(cell_key(v, r, c));
+            const MeasurementView* m = it == latest.end() ? nullptr : it->second;
+            const std::optional<double> value = m && m->ok() ? value_of(*m) : std::nullopt;
+            if (m && !m->ok()) {
+                const bool waived = m->status == "waived";
+                cell = {waived ? kWaived : kFailed, waived ? "W" : "F", false, 0};
+            } else if (!value) {
+                cell = {kNoData, "", false, 0};
+            } else {
+                cell = {{}, compact(*value), true, *value};
+                lo = any ? std::min(lo, *value) : *value;
+                hi = any ? std::max(hi, *value) : *value;
+                any = true;
+            }
+        }
+    out.min_value = lo;
+    out.max_value = hi;
+    const double llo = std::log(std::max(lo, 1.0)), lhi = std::log(std::max(hi, 1.0));
+    for (auto& cell : out.cells)
+        if (cell.has_value) cell.color = ramp(lhi > llo ? (std::log(std::max(cell.value, 1.0)) - llo) / (lhi - llo) : 0.5);
+    if (any) out.legend = {{ramp(0), format(lo)}, {ramp(0.5), "log scale"}, {ramp(1), format(hi)}};
+    out.legend.push_back({kWaived, "waived"});
+    out.legend.push_back({kFailed, "failed"});
+    out.legend.push_back({kNoData, "not measured"});
+    return any;
+}
+
+}  // namespace
+
 MatrixView build_matrix(const TopologyView& v, const std::vector<MeasurementView>& measurements, MatrixMode mode) {
     MatrixView out;
     out.mode = mode;
     out.n = v.matrix.size();
-    const size_t n = out.n;
-    out.cells.resize(n * n);
+    out.cells.resize(out.n * out.n);
     switch (mode) {
     case MatrixMode::path:
-        for (size_t r = 0; r < n; ++r)
-            for (size_t c = 0; c < n; ++c) {
-                Cell& cell = out.cells[r * n + c];
-                if (r == c) {
-                    cell = {kSame, "X", false, 0};
-                    continue;
-                }
-                const PairView* p = v.pair(r, c);
-                if (!p || !p->present) {
-                    cell = {kAbsent, "", false, 0};
-                    continue;
-                }
-                cell = {path_color(p->path), p->path == "unknown" ? "?" : p->path, false, 0};
-            }
+        fill_pair_cells(out, v, [](const PairView& p) {
+            return Cell{path_color(p.path), p.path == "unknown" ? "?" : p.path, false, 0};
+        });
         for (const char* p : {"PIX", "PXB", "PHB", "NODE", "SYS", "unknown"})
             out.legend.push_back({path_color(p), p});
         out.note = "nvidia-smi topo -m's legend for any vendor: PIX at most one switch, PXB several switches, PHB a "
                    "host bridge, NODE host bridges of one NUMA node, SYS across NUMA nodes.";
         break;
     case MatrixMode::verdict:
-        for (size_t r = 0; r < n; ++r)
-            for (size_t c = 0; c < n; ++c) {
-                Cell& cell = out.cells[r * n + c];
-                if (r == c) {
-                    cell = {kSame, "X", false, 0};
-                    continue;
-                }
-                const PairView* p = v.pair(r, c);
-                if (!p || !p->present) {
-                    cell = {kAbsent, "", false, 0};
-                    continue;
-                }
-                std::string label = p->verdict == "BUS_ADDR"           ? "B"
-                                    : p->verdict == "THRU_HOST_BRIDGE" ? "H"
-                                    : p->verdict == "NOT_SUPPORTED"    ? "N"
-                                                                       : "?";
-                if (p->distance) label += std::to_string(*p->distance);
-                cell = {verdict_color(p->verdict), label, false, 0};
-            }
+        fill_pair_cells(out, v, [](const PairView& p) {
+            std::string label = p.verdict == "BUS_ADDR"           ? "B"
+                                : p.verdict == "THRU_HOST_BRIDGE" ? "H"
+                                : p.verdict == "NOT_SUPPORTED"    ? "N"
+                                                                  : "?";
+            if (p.distance) label += std::to_string(*p.distance);
+            return Cell{verdict_color(p.verdict), label, false, 0};
+        });
         out.legend = {{verdict_color("BUS_ADDR"), "BUS_ADDR"},
                       {verdict_color("THRU_HOST_BRIDGE"), "THRU_HOST_BRIDGE"},
                       {verdict_color("NOT_SUPPORTED"), "NOT_SUPPORTED"},
@@ -236,43 +269,10 @@ MatrixView build_matrix(const TopologyView& v, const std::vector<MeasurementView
                    "Hover a cell for the reason.";
         break;
     case MatrixMode::latency: {
-        const auto latest = latest_maps(measurements);
-        double lo = 0, hi = 0;
-        bool any = false;
-        for (size_t r = 0; r < n; ++r)
-            for (size_t c = 0; c < n; ++c) {
-                Cell& cell = out.cells[r * n + c];
-                auto it = latest.find(cell_key(v, r, c));
-                if (it == latest.end()) {
-                    cell = {kNoData, "", false, 0};
-                    continue;
-                }
-                const MeasurementView& m = *it->second;
-                if (!m.ok()) {
-                    cell = {m.status == "waived" ? kWaived : kFailed, m.status == "waived" ? "W" : "F", false, 0};
-                    continue;
-                }
-                if (!m.map || m.map->count == 0) {
-                    cell = {kNoData, "", false, 0};
-                    continue;
-                }
-                cell = {{}, compact_ns(m.map->p50_ns), true, m.map->p50_ns};
-                lo = any ? std::min(lo, cell.value) : cell.value;
-                hi = any ? std::max(hi, cell.value) : cell.value;
-                any = true;
-            }
-        out.min_value = lo;
-        out.max_value = hi;
-        const double llo = std::log(std::max(lo, 1.0)), lhi = std::log(std::max(hi, 1.0));
-        for (auto& cell : out.cells)
-            if (cell.has_value)
-                cell.color = ramp(lhi > llo ? (std::log(std::max(cell.value, 1.0)) - llo) / (lhi - llo) : 0.5);
-        if (any) {
-            out.legend = {{ramp(0), format_ns(lo)}, {ramp(0.5), "log scale"}, {ramp(1), format_ns(hi)}};
-        }
-        out.legend.push_back({kWaived, "waived"});
-        out.legend.push_back({kFailed, "failed"});
-        out.legend.push_back({kNoData, "not measured"});
+        const auto p50 = [](const MeasurementView& m) {
+            return m.map && m.map->count ? std::optional<double>(m.map->p50_ns) : std::nullopt;
+        };
+        const bool any = fill_measured_cells(out, v, latest_maps(measurements), p50, compact_ns, format_ns);
         out.note = any ? "Rows map the memory of the column's device (diagonal: host memory); latest map "
                          "measurement per cell, any API."
                        : "No map measurement yet: start one under Run controls (needs /dev/p2pscope) or connect "
@@ -280,41 +280,11 @@ MatrixView build_matrix(const TopologyView& v, const std::vector<MeasurementView
         break;
     }
     case MatrixMode::bandwidth: {
-        const auto latest = latest_transfers(measurements);
-        double lo = 0, hi = 0;
-        bool any = false;
-        for (size_t r = 0; r < n; ++r)
-            for (size_t c = 0; c < n; ++c) {
-                Cell& cell = out.cells[r * n + c];
-                auto it = latest.find(cell_key(v, r, c));
-                if (it == latest.end()) {
-                    cell = {kNoData, "", false, 0};
-                    continue;
-                }
-                const MeasurementView& m = *it->second;
-                if (!m.ok()) {
-                    cell = {m.status == "waived" ? kWaived : kFailed, m.status == "waived" ? "W" : "F", false, 0};
-                    continue;
-                }
-                if (!m.transfer || m.transfer->transfers == 0) {
-                    cell = {kNoData, "", false, 0};
-                    continue;
-                }
-                cell = {{}, compact_rate(m.transfer->bytes_per_second), true, m.transfer->bytes_per_second};
-                lo = any ? std::min(lo, cell.value) : cell.value;
-                hi = any ? std::max(hi, cell.value) : cell.value;
-                any = true;
-            }
-        out.min_value = lo;
-        out.max_value = hi;
-        const double llo = std::log(std::max(lo, 1.0)), lhi = std::log(std::max(hi, 1.0));
-        for (auto& cell : out.cells)
-            if (cell.has_value)
-                cell.color = ramp(lhi > llo ? (std::log(std::max(cell.value, 1.0)) - llo) / (lhi - llo) : 0.5);
-        if (any) out.legend = {{ramp(0), format_rate(lo)}, {ramp(0.5), "log scale"}, {ramp(1), format_rate(hi)}};
-        out.legend.push_back({kWaived, "waived"});
-        out.legend.push_back({kFailed, "failed"});
-        out.legend.push_back({kNoData, "not measured"});
+        const auto rate = [](const MeasurementView& m) {
+            return m.transfer && m.transfer->transfers ? std::optional<double>(m.transfer->bytes_per_second)
+                                                       : std::nullopt;
+        };
+        const bool any = fill_measured_cells(out, v, latest_transfers(measurements), rate, compact_rate, format_rate);
         out.note = any ? "Rows are the transfer's device, columns its peer (diagonal: the CPU or host memory); the "
                          "fastest row of the latest transfer run per cell."
                        : kNoTransferYet;
