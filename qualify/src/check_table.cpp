@@ -66,6 +66,34 @@ Found run_transfer(const PairContext& c) {
                           ceiling, where);
 }
 
+// Keys read by one of ThresholdsReader's kinds into one field, written back as it is.
+template <double Thresholds::*Field, double Lo, bool OpenLo, double Hi>
+constexpr ThresholdKey number_key(std::string_view name) {
+    return {name,
+            [](ThresholdsReader& r, const json& v, const std::string& key, Thresholds& t) {
+                r.number(v, key, Lo, OpenLo, Hi, t.*Field);
+            },
+            [](const Thresholds& t) { return json(t.*Field); }};
+}
+
+template <uint64_t Thresholds::*Field, uint64_t Multiple>
+constexpr ThresholdKey bytes_key(std::string_view name) {
+    return {name,
+            [](ThresholdsReader& r, const json& v, const std::string& key, Thresholds& t) {
+                r.bytes(v, key, Multiple, t.*Field);
+            },
+            [](const Thresholds& t) { return json(t.*Field); }};
+}
+
+template <std::vector<probe::DeviceClass> Thresholds::*Field>
+constexpr ThresholdKey classes_key(std::string_view name) {
+    return {name,
+            [](ThresholdsReader& r, const json& v, const std::string& key, Thresholds& t) {
+                r.classes(v, key, t.*Field);
+            },
+            [](const Thresholds& t) { return class_names(t.*Field); }};
+}
+
 constexpr ThresholdKey kP2pdmaKeys[] = {
     {"allowed_verdicts",
      [](ThresholdsReader& r, const json& v, const std::string& key, Thresholds& t) {
@@ -96,13 +124,7 @@ constexpr ThresholdKey kIommuKeys[] = {
      [](const Thresholds& t) { return json(t.iommu_allowed_domains); }},
 };
 
-constexpr ThresholdKey kAtsKeys[] = {
-    {"required_classes",
-     [](ThresholdsReader& r, const json& v, const std::string& key, Thresholds& t) {
-         r.classes(v, key, t.ats_required_classes);
-     },
-     [](const Thresholds& t) { return class_names(t.ats_required_classes); }},
-};
+constexpr ThresholdKey kAtsKeys[] = {classes_key<&Thresholds::ats_required_classes>("required_classes")};
 
 constexpr ThresholdKey kMpsMrrsKeys[] = {
     {"mrrs_min_bytes",
@@ -115,16 +137,8 @@ constexpr ThresholdKey kMpsMrrsKeys[] = {
 };
 
 constexpr ThresholdKey kRelaxedOrderingKeys[] = {
-    {"required_classes",
-     [](ThresholdsReader& r, const json& v, const std::string& key, Thresholds& t) {
-         r.classes(v, key, t.relaxed_ordering_required);
-     },
-     [](const Thresholds& t) { return class_names(t.relaxed_ordering_required); }},
-    {"forbidden_classes",
-     [](ThresholdsReader& r, const json& v, const std::string& key, Thresholds& t) {
-         r.classes(v, key, t.relaxed_ordering_forbidden);
-     },
-     [](const Thresholds& t) { return class_names(t.relaxed_ordering_forbidden); }},
+    classes_key<&Thresholds::relaxed_ordering_required>("required_classes"),
+    classes_key<&Thresholds::relaxed_ordering_forbidden>("forbidden_classes"),
 };
 
 constexpr ThresholdKey kBarKeys[] = {
@@ -156,39 +170,15 @@ constexpr ThresholdKey kNumaKeys[] = {
 };
 
 constexpr ThresholdKey kMapKeys[] = {
-    {"p99_ns_max",
-     [](ThresholdsReader& r, const json& v, const std::string& key, Thresholds& t) {
-         r.number(v, key, 0, true, 1e12, t.map_p99_ns_max);
-     },
-     [](const Thresholds& t) { return json(t.map_p99_ns_max); }},
-    {"size_bytes",
-     [](ThresholdsReader& r, const json& v, const std::string& key, Thresholds& t) {
-         r.bytes(v, key, 1, t.map_size_bytes);
-     },
-     [](const Thresholds& t) { return json(t.map_size_bytes); }},
-    {"seconds",
-     [](ThresholdsReader& r, const json& v, const std::string& key, Thresholds& t) {
-         r.number(v, key, 0, true, 60, t.map_seconds);
-     },
-     [](const Thresholds& t) { return json(t.map_seconds); }},
+    number_key<&Thresholds::map_p99_ns_max, 0.0, true, 1e12>("p99_ns_max"),
+    bytes_key<&Thresholds::map_size_bytes, 1>("size_bytes"),
+    number_key<&Thresholds::map_seconds, 0.0, true, 60.0>("seconds"),
 };
 
 constexpr ThresholdKey kTransferKeys[] = {
-    {"min_fraction_of_ceiling",
-     [](ThresholdsReader& r, const json& v, const std::string& key, Thresholds& t) {
-         r.number(v, key, 0, true, 1, t.transfer_min_fraction);
-     },
-     [](const Thresholds& t) { return json(t.transfer_min_fraction); }},
-    {"size_bytes",
-     [](ThresholdsReader& r, const json& v, const std::string& key, Thresholds& t) {
-         r.bytes(v, key, 4096, t.transfer_size_bytes);
-     },
-     [](const Thresholds& t) { return json(t.transfer_size_bytes); }},
-    {"seconds",
-     [](ThresholdsReader& r, const json& v, const std::string& key, Thresholds& t) {
-         r.number(v, key, 0, true, 60, t.transfer_seconds);
-     },
-     [](const Thresholds& t) { return json(t.transfer_seconds); }},
+    number_key<&Thresholds::transfer_min_fraction, 0.0, true, 1.0>("min_fraction_of_ceiling"),
+    bytes_key<&Thresholds::transfer_size_bytes, 4096>("size_bytes"),
+    number_key<&Thresholds::transfer_seconds, 0.0, true, 60.0>("seconds"),
 };
 
 constexpr CheckDefinition kChecks[] = {
