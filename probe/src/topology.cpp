@@ -9,6 +9,14 @@
 
 namespace p2pscope::probe {
 
+double link_ceiling_bytes_per_s(double speed_gts, int width) {
+    if (speed_gts <= 0 || width <= 0) return 0;
+    // PCIe 1.x/2.x (2.5, 5 GT/s) use 8b/10b; 3.0 and later (8 GT/s and up) 128b/130b.
+    // (PCIe 6.0's FLIT mode at 64 GT/s is counted as 128b/130b here: close enough for a ceiling.)
+    const double efficiency = speed_gts <= 5.0 ? 8.0 / 10.0 : 128.0 / 130.0;
+    return speed_gts * 1e9 * width * efficiency / 8.0;
+}
+
 std::string PciAddress::to_string() const {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%04x:%02x:%02x.%x", domain, bus, device, function);

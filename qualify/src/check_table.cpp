@@ -10,7 +10,6 @@
 #include <cstdio>
 #include <string>
 
-#include "p2pscope/xfer/link.hpp"
 
 namespace p2pscope::qualify {
 
@@ -45,7 +44,7 @@ void path_ceiling(const std::vector<LinkOnPath>& links, std::optional<double>& c
             ceiling.reset();
             return;
         }
-        const double c = xfer::link_ceiling_bytes_per_s(*speed, *width);
+        const double c = probe::link_ceiling_bytes_per_s(*speed, *width);
         if (!ceiling || c < *ceiling) {
             ceiling = c;
             char buf[96];

@@ -30,19 +30,6 @@
 using namespace p2pscope;
 using namespace p2pscope::xfer;
 
-// Against figures from elsewhere: hwloc's own link bandwidth for a Gen3 x16
-// GPU in the DGX-2 XML (pci_link_speed="15.753846", GB/s), and the PCIe
-// generations' published x1/x16 rates (Gen1 250 MB/s and Gen2 500 MB/s per
-// lane, 8b/10b; Gen4 x16 31.508 and Gen5 x16 63.015 GB/s, 128b/130b).
-TEST(XferLink, CeilingMath) {
-    EXPECT_NEAR(link_ceiling_bytes_per_s(8.0, 16) / 1e9, 15.753846, 1e-6);
-    EXPECT_NEAR(link_ceiling_bytes_per_s(2.5, 1), 250e6, 1);
-    EXPECT_NEAR(link_ceiling_bytes_per_s(5.0, 4), 4 * 500e6, 1);
-    EXPECT_NEAR(link_ceiling_bytes_per_s(16.0, 16) / 1e9, 31.508, 0.001);
-    EXPECT_NEAR(link_ceiling_bytes_per_s(32.0, 16) / 1e9, 63.015, 0.001);
-    EXPECT_EQ(link_ceiling_bytes_per_s(0, 16), 0);
-}
-
 TEST(XferStats, Percentiles) {
     std::vector<double> s;
     for (int i = 100; i >= 1; --i) s.push_back(i);

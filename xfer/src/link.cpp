@@ -10,14 +10,6 @@
 
 namespace p2pscope::xfer {
 
-double link_ceiling_bytes_per_s(double speed_gts, int width) {
-    if (speed_gts <= 0 || width <= 0) return 0;
-    // PCIe 1.x/2.x (2.5, 5 GT/s) use 8b/10b; 3.0 and later (8 GT/s and up) 128b/130b.
-    // (PCIe 6.0's FLIT mode at 64 GT/s is counted as 128b/130b here: close enough for a ceiling.)
-    const double efficiency = speed_gts <= 5.0 ? 8.0 / 10.0 : 128.0 / 130.0;
-    return speed_gts * 1e9 * width * efficiency / 8.0;
-}
-
 Result<PathInfo> describe_path(const probe::Topology& t, const std::vector<probe::PciAddress>& devices) {
     PathInfo info;
     std::vector<const probe::PciFunction*> fns;
@@ -27,7 +19,7 @@ Result<PathInfo> describe_path(const probe::Topology& t, const std::vector<probe
         fns.push_back(f);
         info.bdfs.push_back(a.to_string());
         if (f->link.speed_gts && f->link.width) {
-            double c = link_ceiling_bytes_per_s(*f->link.speed_gts, *f->link.width);
+            double c = probe::link_ceiling_bytes_per_s(*f->link.speed_gts, *f->link.width);
             if (!info.ceiling_bytes_per_s || c < *info.ceiling_bytes_per_s) {
                 info.ceiling_bytes_per_s = c;
                 char buf[96];

@@ -51,6 +51,11 @@ struct Link {
     std::optional<double> bandwidth_gbps; // hwloc's figure (GB/s) when nothing else is known
 };
 
+// Raw link rate in bytes/s: GT/s x lanes x line-code efficiency (8b/10b up to
+// 5 GT/s, 128b/130b above) / 8. Before TLP/DLLP overhead, so no transfer
+// reaches it. 8 GT/s x16 = 15.75e9; 2.5 GT/s x1 = 250e6; 0 for a bad rate.
+double link_ceiling_bytes_per_s(double speed_gts, int width);
+
 // ACS capability and control registers (PCIe extended capability 0x000d).
 struct Acs {
     uint16_t capability = 0;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// The theoretical ceiling of a PCIe link and what a run learns about its path
-// from the prober.
+// What a run learns about its path from the prober: the devices, their path
+// class and P2PDMA verdict, and the narrowest link's raw rate
+// (probe::link_ceiling_bytes_per_s).
 #pragma once
 
 #include <optional>
@@ -11,11 +12,6 @@
 #include "p2pscope/result.hpp"
 
 namespace p2pscope::xfer {
-
-// Raw link rate in bytes/s: GT/s x lanes x line-code efficiency (8b/10b up to
-// 5 GT/s, 128b/130b above) / 8. Before TLP/DLLP overhead, so no transfer
-// reaches it. 8 GT/s x16 = 15.75e9; 2.5 GT/s x1 = 250e6.
-double link_ceiling_bytes_per_s(double speed_gts, int width);
 
 struct PathInfo {
     std::vector<std::string> bdfs;           // the devices the data crosses to or from
