@@ -6,8 +6,8 @@
 #include <CLI/CLI.hpp>
 
 #include "../cli/size_option.hpp"
-#include "p2pscope.h"  // kmod/uapi: P2PSCOPE_MAX_QUEUE_DEPTH
 #include "p2pscope/kclient/names.hpp"
+#include "p2pscope/kclient/uapi.hpp"
 #include "p2pscope/xfer/cpu_access.hpp"
 #include "p2pscope/xfer/engine.hpp"
 
@@ -66,7 +66,7 @@ void add_options(CLI::App& app, Options& o, Text& t) {
                    "cpu, nvme: read, write; gpu: h2d, d2h, d2d; default the engine's own")
         ->delimiter(',')->type_name("LIST");
     app.add_option("--queue-depths,--queue-depth", o.queue_depths, "nvme: bios in flight, 1..256 (default 1)")
-        ->delimiter(',')->type_name("LIST")->check(CLI::Range(1u, unsigned{P2PSCOPE_MAX_QUEUE_DEPTH}));
+        ->delimiter(',')->type_name("LIST")->check(CLI::Range(1u, unsigned{kclient::kMaxQueueDepth}));
     app.add_option("--block", o.block,
                    "nvme: the block device (namespace); default the NVMe of --device;\n"
                    "p2pmem-odirect: the block device read into p2pmem")
@@ -170,7 +170,7 @@ Status check_text(const Text& t, Options& o) {
         if (api != "all" && !kclient::parse_api(api)) return bad("--apis: unknown map API '" + api + "'");
     if (std::find(t.apis.begin(), t.apis.end(), "all") != t.apis.end()) {
         o.apis.clear();
-        for (uint32_t x : kclient::all_apis()) o.apis.emplace_back(kclient::api_name(x));
+        for (kclient::MapApi x : kclient::all_apis()) o.apis.emplace_back(kclient::api_name(x));
     } else if (!t.apis.empty()) {
         o.apis = t.apis;
     }

@@ -84,7 +84,7 @@ void run_map_benchmark(benchmark::State& state, const kclient::Device& dev, cons
         up50 += u.p50_ns;
         up99 += u.p99_ns;
         timer += static_cast<double>(r->raw.timer_overhead_ns);
-        slowed = slowed || (r->raw.result_flags & P2PSCOPE_RES_F_TEST_SLOWDOWN);
+        slowed = slowed || r->test_slowdown();
     }
     if (n == 0) return;
     // a module loaded with test_slowdown_pct: inflated on purpose, say so
@@ -241,10 +241,10 @@ Result<std::vector<std::string>> register_map_family(const Options& o, std::shar
         context.add("map", "waived: --no-map");
         return names;
     }
-    std::vector<uint32_t> mems;
+    std::vector<kclient::MapMemory> mems;
     for (const auto& m : o.memory)
         if (auto v = kclient::parse_mem(m)) mems.push_back(*v);
-    if (o.memory.empty()) mems.push_back(P2PSCOPE_MEM_RAM);
+    if (o.memory.empty()) mems.push_back(kclient::MapMemory::ram);
     if (mems.empty()) {
         context.add("map", "waived: no map memory type in --memory");
         return names;
@@ -262,7 +262,7 @@ Result<std::vector<std::string>> register_map_family(const Options& o, std::shar
     context.add("module_version", dev->version().module_version);
     for (const auto& bdf : o.devices)
         for (const auto& api_text : o.apis)
-            for (uint32_t mem : mems)
+            for (kclient::MapMemory mem : mems)
                 for (uint64_t size : o.sizes) {
                     kclient::MapRequest q;
                     q.device = bdf;

@@ -36,7 +36,7 @@ struct MapOptions {
     std::vector<uint32_t> cpus;
     uint32_t dma_mask_bits = 0;
     std::string format = "text";
-    std::string node = P2PSCOPE_DEVICE_PATH;
+    std::string node = kclient::kDevicePath;
     std::string clock = "default";
     bool dirty = false;
     std::string iova = "reused";
@@ -47,10 +47,10 @@ struct Row {
     kclient::MapResult result;
 };
 
-Result<std::vector<uint32_t>> parse_list(const std::vector<std::string>& names, const char* what,
-                                         std::optional<uint32_t> (*parse)(std::string_view),
-                                         std::vector<uint32_t> (*all)()) {
-    std::vector<uint32_t> out;
+template <typename Code>
+Result<std::vector<Code>> parse_list(const std::vector<std::string>& names, const char* what,
+                                     std::optional<Code> (*parse)(std::string_view), std::vector<Code> (*all)()) {
+    std::vector<Code> out;
     for (const auto& n : names) {
         if (n == "all") return all();
         auto v = parse(n);
@@ -61,8 +61,7 @@ Result<std::vector<uint32_t>> parse_list(const std::vector<std::string>& names, 
 }
 
 std::string status_text(const kclient::MapResult& r) {
-    const std::string slowed =
-        (r.raw.result_flags & P2PSCOPE_RES_F_TEST_SLOWDOWN) ? " (slowed by the module's test_slowdown_pct)" : "";
+    const std::string slowed = r.test_slowdown() ? " (slowed by the module's test_slowdown_pct)" : "";
     if (r.complete()) return "ok" + slowed;
     return (r.ran() ? "stopped: " : "waived: ") + std::string(r.raw.reason) + slowed;
 }
@@ -135,7 +134,7 @@ Status run_map(const MapOptions& o, std::ostream& out) {
     if (!dir) return make_error(Errc::invalid_argument, "unknown direction '" + o.direction + "'");
     auto size = parse_size(o.size, "--size");
     if (!size) return size.error();
-    if (*size == 0 || *size > P2PSCOPE_MAX_SIZE_BYTES)
+    if (*size == 0 || *size > kclient::kMaxSizeBytes)
         return make_error(Errc::invalid_argument, "--size must be within 1 byte..1G (what the module maps at once)");
     auto bar_offset = parse_size(o.bar_offset, "--bar-offset");
     if (!bar_offset) return bar_offset.error();
@@ -155,8 +154,8 @@ Status run_map(const MapOptions& o, std::ostream& out) {
     if (!dev) return dev.error();
 
     std::vector<Row> rows;
-    for (uint32_t api : *apis) {
-        for (uint32_t mem : *mems) {
+    for (kclient::MapApi api : *apis) {
+        for (kclient::MapMemory mem : *mems) {
             kclient::MapRequest q;
             q.device = *device;
             q.peer = peer;
@@ -174,11 +173,11 @@ Status run_map(const MapOptions& o, std::ostream& out) {
             q.bar_offset_bytes = *bar_offset;
             q.dmabuf_fd = o.dmabuf_fd;
             if (o.dmabuf_source == "vfio") q.dmabuf_source = kclient::MapRequest::DmabufSource::vfio;
-            q.clock = o.clock == "monotonic" ? P2PSCOPE_CLOCK_MONOTONIC
-                      : o.clock == "local"   ? P2PSCOPE_CLOCK_LOCAL
-                                             : P2PSCOPE_CLOCK_DEFAULT;
-            if (o.dirty) q.flags |= P2PSCOPE_MAP_F_DIRTY;
-            if (o.iova == "per_request") q.flags |= P2PSCOPE_MAP_F_IOVA_PER_REQUEST;
+            q.clock = o.clock == "monotonic" ? kclient::kClockMonotonic
+                      : o.clock == "local"   ? kclient::kClockLocal
+                                             : kclient::kClockDefault;
+            if (o.dirty) q.flags |= kclient::kMapDirty;
+            if (o.iova == "per_request") q.flags |= kclient::kMapIovaPerRequest;
             q = kclient::normalize(q);
             auto r = kclient::run_map(*dev, q);
             if (!r) return make_error(r.error().code, std::string(kclient::api_name(api)) + " x " +
@@ -226,10 +225,10 @@ Action add_map_command(CLI::App& app) {
         ->delimiter(',')
         ->type_name("LIST");
     app.add_option("--iterations", o->iterations, "Samples per thread (instead of --seconds)")
-        ->check(CLI::Range(uint64_t{1}, uint64_t{P2PSCOPE_MAX_ITERATIONS}));
+        ->check(CLI::Range(uint64_t{1}, kclient::kMaxIterations));
     app.add_option("--seconds", o->seconds, "Duration of each measurement, up to 60 (default 1)")
         ->check(p2pscope::finite())
-        ->check(CLI::Range(1e-6, P2PSCOPE_MAX_DURATION_NS / 1e9));
+        ->check(CLI::Range(1e-6, static_cast<double>(kclient::kMaxDurationNs) / 1e9));
     app.add_option("--direction", o->direction, "bidirectional, to_device or from_device")->capture_default_str();
     app.add_option("--peer", o->peer,
                    "p2pmem provider (memory p2pmem), BAR owner (memory bar) or dma-buf exporter (memory dmabuf)")

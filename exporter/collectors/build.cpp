@@ -5,7 +5,7 @@
 #include <string>
 
 #include "families.hpp"
-#include "p2pscope.h"
+#include "p2pscope/kclient/uapi.hpp"
 
 namespace p2pscope::exporter::collectors {
 
@@ -20,7 +20,7 @@ public:
         add_gauge(info,
                   {{"version", P2PSCOPE_VERSION},
                    {"revision", P2PSCOPE_REVISION},
-                   {"uapi_abi", std::to_string(P2PSCOPE_ABI_MAJOR) + "." + std::to_string(P2PSCOPE_ABI_MINOR)},
+                   {"uapi_abi", std::to_string(kclient::kAbiMajor) + "." + std::to_string(kclient::kAbiMinor)},
                    {"compiler", compiler()}},
                   1);
         emit(out, std::move(info));

@@ -14,9 +14,9 @@
 #include "p2pscope/xfer/cpu_access.hpp"
 #include "p2pscope/exporter/journal.hpp"
 #include "p2pscope/kclient/names.hpp"
+#include "p2pscope/kclient/uapi.hpp"
 #include "p2pscope/qualify/diff.hpp"
 #include "p2pscope/qualify/thresholds.hpp"
-#include "p2pscope.h"
 
 namespace p2pscope::exporter {
 
@@ -127,9 +127,21 @@ bool valid_key(const std::string& k) {
     return true;
 }
 
-std::string names_of(const std::vector<uint32_t>& values, std::string_view (*name)(uint32_t)) {
+template <typename Code>
+std::string names_of(const std::vector<Code>& values, std::string_view (*name)(Code)) {
     std::string out;
     for (auto v : values) out += (out.empty() ? "" : ", ") + std::string(name(v));
+    return out;
+}
+
+// "map_sgtable, iova_link and iommu_domain": the APIs that map a list of segments.
+std::string list_apis() {
+    std::vector<std::string_view> apis;
+    for (auto a : kclient::all_apis())
+        if (kclient::api_traits(a).segments == kclient::Segments::list) apis.push_back(kclient::api_name(a));
+    std::string out;
+    for (size_t i = 0; i < apis.size(); ++i)
+        out += std::string(i == 0 ? "" : i + 1 == apis.size() ? " and " : ", ") + std::string(apis[i]);
     return out;
 }
 
@@ -148,7 +160,6 @@ Result<MapSpec> parse_map(const Checker& c, const json& m, const std::string& pa
         if (!pa) return pa.error();
         s.peer = *pa;
     }
-    s.api = P2PSCOPE_API_MAP_SINGLE;
     if (auto a = m.find("api"); a != m.end()) {
         auto t = text(c, *a, path + ".api");
         if (!t) return t.error();
@@ -156,7 +167,6 @@ Result<MapSpec> parse_map(const Checker& c, const json& m, const std::string& pa
         if (!v) return c.fail(path + ".api", "unknown API '" + *t + "' (" + names_of(kclient::all_apis(), kclient::api_name) + ")");
         s.api = *v;
     }
-    s.mem = P2PSCOPE_MEM_RAM;
     if (auto a = m.find("memory"); a != m.end()) {
         auto t = text(c, *a, path + ".memory");
         if (!t) return t.error();
@@ -166,31 +176,33 @@ Result<MapSpec> parse_map(const Checker& c, const json& m, const std::string& pa
                           "unknown memory type '" + *t + "' (" + names_of(kclient::all_mems(), kclient::mem_name) + ")");
         s.mem = *v;
     }
-    s.dir = P2PSCOPE_DIR_BIDIRECTIONAL;
     if (auto a = m.find("direction"); a != m.end()) {
         auto t = text(c, *a, path + ".direction");
         if (!t) return t.error();
         auto v = kclient::parse_dir(*t);
-        if (!v) return c.fail(path + ".direction", "unknown direction '" + *t + "' (bidirectional, to_device, from_device)");
+        if (!v)
+            return c.fail(path + ".direction",
+                          "unknown direction '" + *t + "' (" + names_of(kclient::all_dirs(), kclient::dir_name) + ")");
         s.dir = *v;
     }
     if (auto a = m.find("size"); a != m.end()) {
-        auto v = byte_size(c, *a, path + ".size", P2PSCOPE_MAX_SIZE_BYTES);
+        auto v = byte_size(c, *a, path + ".size", kclient::kMaxSizeBytes);
         if (!v) return v.error();
         s.size_bytes = *v;
     }
     // As p2pscope map: segments apply to the APIs that map a list; the module
-    // counts the entries of dma-bufs and noncontiguous allocations itself.
-    const bool takes_list = s.api == P2PSCOPE_API_MAP_SGTABLE || s.api == P2PSCOPE_API_IOVA_LINK ||
-                            s.api == P2PSCOPE_API_IOMMU_DOMAIN;
+    // counts the entries of the APIs that decide them (dma-bufs, noncontiguous
+    // allocations) itself.
+    const kclient::Segments segments = kclient::api_traits(s.api).segments;
     if (auto a = m.find("segments"); a != m.end()) {
-        auto v = integer(c, *a, path + ".segments", 1, P2PSCOPE_MAX_SEGMENTS);
+        auto v = integer(c, *a, path + ".segments", 1, kclient::kMaxSegments);
         if (!v) return v.error();
-        if (!takes_list && *v != 1)
-            return c.fail(path + ".segments", "only map_sgtable, iova_link and iommu_domain map several segments");
+        if (segments != kclient::Segments::list && *v != 1)
+            return c.fail(path + ".segments", "only " + list_apis() + " map several segments");
         s.segments = static_cast<uint32_t>(*v);
     }
-    if (!takes_list) s.segments = (s.api == P2PSCOPE_API_DMABUF || s.api == P2PSCOPE_API_ALLOC_NONCONTIG) ? 0 : 1;
+    if (segments == kclient::Segments::one) s.segments = 1;
+    if (segments == kclient::Segments::module) s.segments = 0;
     if (auto a = m.find("threads"); a != m.end()) {
         auto v = integer(c, *a, path + ".threads", 1, 4096);
         if (!v) return v.error();

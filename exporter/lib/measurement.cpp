@@ -62,7 +62,7 @@ void run_map(const MapSpec& spec, const RunContext& ctx, MeasurementRecord& rec)
         return;
     }
     std::optional<kclient::Udmabuf> udmabuf;  // dma-buf memory: one made for the run, as p2pscope map does
-    if (q.mem == P2PSCOPE_MEM_DMABUF) {
+    if (q.mem == kclient::MapMemory::dmabuf) {
         auto u = kclient::Udmabuf::create(q.size_bytes * std::max<uint32_t>(1, q.threads));
         if (!u) {
             rec.status = Outcome::failed;
@@ -214,9 +214,9 @@ json map_result_json(const kclient::MapRequest& q, const kclient::MapResult& res
            {"cpus", result.cpus},
            {"preempted_windows", b.preempted_windows},
            {"clock_steps_back", b.clock_steps_back},
-           {"bounced", (b.result_flags & P2PSCOPE_RES_F_BOUNCED) != 0},
-           {"debug_kernel", (b.result_flags & (P2PSCOPE_RES_F_DEBUG_KERNEL | P2PSCOPE_RES_F_DMA_API_DEBUG)) != 0},
-           {"test_slowdown", (b.result_flags & P2PSCOPE_RES_F_TEST_SLOWDOWN) != 0},
+           {"bounced", result.bounced()},
+           {"debug_kernel", result.debug_kernel()},
+           {"test_slowdown", result.test_slowdown()},
            {"kernel_release", b.kernel_release},
            {"module_version", b.module_version}};
     if (result.ran()) {

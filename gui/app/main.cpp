@@ -21,8 +21,8 @@
 #include "app.hpp"
 #include "p2pscope/gui/runs.hpp"
 #include "p2pscope/gui/sources.hpp"
+#include "p2pscope/kclient/uapi.hpp"  // the device node's default path
 #include "p2pscope/probe/classes.hpp"
-#include "p2pscope.h"  // kmod/uapi: the device node's default path
 #include "window.hpp"
 
 namespace gui = p2pscope::gui;
@@ -37,7 +37,7 @@ struct Options {
     std::string assume_cpu;
     std::string matrix = "path";
     std::string select;
-    std::string device_node = P2PSCOPE_DEVICE_PATH;
+    std::string device_node = p2pscope::kclient::kDevicePath;
     std::string window = "1600x1000";
     std::string screenshot, layout_json, hover_cell;
     std::string transfer;

@@ -112,7 +112,7 @@ Result<MapResult> Device::map_bench(const MapRequest& r) const {
     out.map.buckets.assign(P2PSCOPE_HIST_BUCKETS, 0);
     out.unmap.buckets.assign(P2PSCOPE_HIST_BUCKETS, 0);
     p2pscope_map_bench& b = out.raw;
-    if (r.mem == P2PSCOPE_MEM_DMABUF && r.peer)
+    if (r.mem == MapMemory::dmabuf && r.peer)
         if (auto ok = need_abi(3, "imports no peer's dma-buf"); !ok) return ok.error();
     if (!r.cpus.empty())
         if (auto ok = need_abi(3, "takes no CPU list"); !ok) return ok.error();
@@ -122,9 +122,9 @@ Result<MapResult> Device::map_bench(const MapRequest& r) const {
         b.flags |= P2PSCOPE_MAP_F_PEER;
     }
     b.flags |= r.flags;
-    b.api = r.api;
-    b.mem = r.mem;
-    b.dir = r.dir;
+    b.api = static_cast<uint32_t>(r.api);
+    b.mem = static_cast<uint32_t>(r.mem);
+    b.dir = static_cast<uint32_t>(r.dir);
     b.threads = r.threads;
     b.size_bytes = r.size_bytes;
     b.segments = r.segments;
@@ -232,8 +232,8 @@ Result<BlockXferResult> Device::xfer_block(const BlockXferRequest& r) const {
         b.flags |= P2PSCOPE_XFER_F_PEER;
     }
     b.flags |= r.flags;
-    b.mem = r.mem;
-    b.dir = r.dir;
+    b.mem = static_cast<uint32_t>(r.mem);
+    b.dir = static_cast<uint32_t>(r.dir);
     b.block_bytes = r.block_bytes;
     b.queue_depth = r.queue_depth;
     b.offset_bytes = r.offset_bytes;
@@ -252,8 +252,8 @@ Result<DmaXferResult> Device::xfer_dma(const DmaXferRequest& r) const {
     DmaXferResult out;
     out.latency.buckets.assign(P2PSCOPE_HIST_BUCKETS, 0);
     p2pscope_xfer_dma& d = out.raw;
-    d.src_mem = r.src_mem;
-    d.dst_mem = r.dst_mem;
+    d.src_mem = static_cast<uint32_t>(r.src_mem);
+    d.dst_mem = static_cast<uint32_t>(r.dst_mem);
     if (r.bar_device) {
         d.peer = to_uapi(*r.bar_device);
         d.flags |= P2PSCOPE_XFER_F_PEER;

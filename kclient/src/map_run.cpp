@@ -22,12 +22,14 @@ json summary_json(const Histogram& h) {
 }  // namespace
 
 MapRequest normalize(MapRequest q) {
-    const bool takes_list =
-        q.api == P2PSCOPE_API_MAP_SGTABLE || q.api == P2PSCOPE_API_IOVA_LINK || q.api == P2PSCOPE_API_IOMMU_DOMAIN;
-    if (!takes_list) q.segments = (q.api == P2PSCOPE_API_DMABUF || q.api == P2PSCOPE_API_ALLOC_NONCONTIG) ? 0 : 1;
-    if (q.api != P2PSCOPE_API_IOVA_LINK) q.flags &= ~P2PSCOPE_MAP_F_IOVA_PER_REQUEST;
+    switch (api_traits(q.api).segments) {
+    case Segments::one: q.segments = 1; break;
+    case Segments::module: q.segments = 0; break;
+    case Segments::list: break;
+    }
+    if (q.api != MapApi::iova_link) q.flags &= ~kMapIovaPerRequest;
     // A udmabuf is RAM: no peer's memory to import it as.
-    if (q.mem == P2PSCOPE_MEM_DMABUF && q.dmabuf_fd < 0 && q.dmabuf_source == MapRequest::DmabufSource::udmabuf)
+    if (q.mem == MapMemory::dmabuf && q.dmabuf_fd < 0 && q.dmabuf_source == MapRequest::DmabufSource::udmabuf)
         q.peer.reset();
     return q;
 }
@@ -36,7 +38,7 @@ Result<MapResult> run_map(const Device& device, MapRequest request) {
     MapRequest q = normalize(std::move(request));
     std::optional<Udmabuf> udmabuf;
     std::optional<VfioDmabuf> vfio;
-    if (q.mem == P2PSCOPE_MEM_DMABUF) {
+    if (q.mem == MapMemory::dmabuf) {
         const uint64_t bytes = q.size_bytes * std::max<uint32_t>(1, q.threads);
         const bool made_here = q.dmabuf_fd < 0;
         if (made_here && q.dmabuf_source == MapRequest::DmabufSource::vfio) {
@@ -55,7 +57,7 @@ Result<MapResult> run_map(const Device& device, MapRequest request) {
         q.size_bytes = 0;
     }
     // bar and its offset are the module's for BAR memory only
-    if (q.mem != P2PSCOPE_MEM_BAR) {
+    if (q.mem != MapMemory::bar) {
         q.bar = 0;
         q.bar_offset_bytes = 0;
     }
@@ -71,9 +73,9 @@ json map_request_json(const MapRequest& q) {
             {"size_bytes", q.size_bytes},
             {"segments", q.segments},
             {"threads", q.threads},
-            {"iova", q.api != P2PSCOPE_API_IOVA_LINK                   ? json(nullptr)
-                     : (q.flags & P2PSCOPE_MAP_F_IOVA_PER_REQUEST) ? json("per_request")
-                                                                   : json("reused")},
+            {"iova", q.api != MapApi::iova_link         ? json(nullptr)
+                     : (q.flags & kMapIovaPerRequest) ? json("per_request")
+                                                      : json("reused")},
             {"map", nullptr},
             {"unmap", nullptr}};
 }
@@ -98,12 +100,12 @@ json map_result_json(const MapRequest& q, const MapResult& r) {
     j["cpus"] = r.cpus;
     j["preempted_windows"] = b.preempted_windows;
     j["clock_steps_back"] = b.clock_steps_back;
-    j["bounced"] = (b.result_flags & P2PSCOPE_RES_F_BOUNCED) != 0;
+    j["bounced"] = r.bounced();
     j["iotlb_flush"] = (b.result_flags & P2PSCOPE_RES_F_IOTLB_DEFERRED) ? "deferred"
                        : (b.result_flags & P2PSCOPE_RES_F_IOTLB_STRICT) ? "strict"
                                                                          : "none";
-    j["debug_kernel"] = (b.result_flags & (P2PSCOPE_RES_F_DEBUG_KERNEL | P2PSCOPE_RES_F_DMA_API_DEBUG)) != 0;
-    j["test_slowdown"] = (b.result_flags & P2PSCOPE_RES_F_TEST_SLOWDOWN) != 0;
+    j["debug_kernel"] = r.debug_kernel();
+    j["test_slowdown"] = r.test_slowdown();
     j["kernel_release"] = b.kernel_release;
     j["module_version"] = b.module_version;
     if (r.ran()) {

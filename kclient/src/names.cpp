@@ -10,49 +10,55 @@ namespace p2pscope::kclient {
 
 namespace {
 
+constexpr uint32_t value(MapApi a) { return static_cast<uint32_t>(a); }
+constexpr uint32_t value(MapMemory m) { return static_cast<uint32_t>(m); }
+constexpr uint32_t value(MapDirection d) { return static_cast<uint32_t>(d); }
+
+// The typed tables (kinds.hpp) against the UAPI: every API and memory type it
+// has (0 is neither), each at its own value, in order.
+static_assert(kApiTable.size() == P2PSCOPE_API_COUNT - 1, "kApiTable: one entry per P2PSCOPE_API_*");
+static_assert(kMemTable.size() == P2PSCOPE_MEM_COUNT - 1, "kMemTable: one entry per P2PSCOPE_MEM_*");
+static_assert(kDirTable.size() == P2PSCOPE_DIR_FROM_DEVICE + 1, "kDirTable: one entry per P2PSCOPE_DIR_*");
+constexpr bool in_uapi_order() {
+    for (size_t i = 0; i < kApiTable.size(); ++i)
+        if (value(kApiTable[i].api) != i + 1) return false;
+    for (size_t i = 0; i < kMemTable.size(); ++i)
+        if (value(kMemTable[i].mem) != i + 1) return false;
+    for (size_t i = 0; i < kDirTable.size(); ++i)
+        if (value(kDirTable[i].dir) != i) return false;
+    return true;
+}
+static_assert(in_uapi_order(), "kinds.hpp's tables: entry i of each holds value i (+ 1 where 0 is none)");
+
+static_assert(value(MapApi::map_page) == P2PSCOPE_API_MAP_PAGE);
+static_assert(value(MapApi::map_single) == P2PSCOPE_API_MAP_SINGLE);
+static_assert(value(MapApi::map_sgtable) == P2PSCOPE_API_MAP_SGTABLE);
+static_assert(value(MapApi::map_resource) == P2PSCOPE_API_MAP_RESOURCE);
+static_assert(value(MapApi::alloc_coherent) == P2PSCOPE_API_ALLOC_COHERENT);
+static_assert(value(MapApi::alloc_noncontig) == P2PSCOPE_API_ALLOC_NONCONTIG);
+static_assert(value(MapApi::dmabuf) == P2PSCOPE_API_DMABUF);
+static_assert(value(MapApi::iova_link) == P2PSCOPE_API_IOVA_LINK);
+static_assert(value(MapApi::iommu_domain) == P2PSCOPE_API_IOMMU_DOMAIN);
+static_assert(value(MapApi::map_phys) == P2PSCOPE_API_MAP_PHYS);
+
+static_assert(value(MapMemory::ram) == P2PSCOPE_MEM_RAM);
+static_assert(value(MapMemory::ram_huge) == P2PSCOPE_MEM_RAM_HUGE);
+static_assert(value(MapMemory::p2pmem) == P2PSCOPE_MEM_P2PMEM);
+static_assert(value(MapMemory::bar) == P2PSCOPE_MEM_BAR);
+static_assert(value(MapMemory::bounce) == P2PSCOPE_MEM_BOUNCE);
+static_assert(value(MapMemory::dmabuf) == P2PSCOPE_MEM_DMABUF);
+static_assert(value(MapMemory::encrypted) == P2PSCOPE_MEM_ENCRYPTED);
+
+static_assert(value(MapDirection::bidirectional) == P2PSCOPE_DIR_BIDIRECTIONAL);
+static_assert(value(MapDirection::to_device) == P2PSCOPE_DIR_TO_DEVICE);
+static_assert(value(MapDirection::from_device) == P2PSCOPE_DIR_FROM_DEVICE);
+
 template <size_t N>
 std::string_view lookup(const std::array<std::pair<uint32_t, std::string_view>, N>& table, uint32_t v) {
     for (const auto& [k, name] : table)
         if (k == v) return name;
     return "unknown";
 }
-
-template <size_t N>
-std::optional<uint32_t> reverse(const std::array<std::pair<uint32_t, std::string_view>, N>& table,
-                                std::string_view name) {
-    for (const auto& [k, n] : table)
-        if (n == name) return k;
-    return std::nullopt;
-}
-
-constexpr std::array<std::pair<uint32_t, std::string_view>, 10> kApis{{
-    {P2PSCOPE_API_MAP_PAGE, "map_page"},
-    {P2PSCOPE_API_MAP_SINGLE, "map_single"},
-    {P2PSCOPE_API_MAP_SGTABLE, "map_sgtable"},
-    {P2PSCOPE_API_MAP_RESOURCE, "map_resource"},
-    {P2PSCOPE_API_ALLOC_COHERENT, "alloc_coherent"},
-    {P2PSCOPE_API_ALLOC_NONCONTIG, "alloc_noncontig"},
-    {P2PSCOPE_API_DMABUF, "dmabuf"},
-    {P2PSCOPE_API_IOVA_LINK, "iova_link"},
-    {P2PSCOPE_API_IOMMU_DOMAIN, "iommu_domain"},
-    {P2PSCOPE_API_MAP_PHYS, "map_phys"},
-}};
-
-constexpr std::array<std::pair<uint32_t, std::string_view>, 7> kMems{{
-    {P2PSCOPE_MEM_RAM, "ram"},
-    {P2PSCOPE_MEM_RAM_HUGE, "ram_huge"},
-    {P2PSCOPE_MEM_P2PMEM, "p2pmem"},
-    {P2PSCOPE_MEM_BAR, "bar"},
-    {P2PSCOPE_MEM_BOUNCE, "bounce"},
-    {P2PSCOPE_MEM_DMABUF, "dmabuf"},
-    {P2PSCOPE_MEM_ENCRYPTED, "encrypted"},
-}};
-
-constexpr std::array<std::pair<uint32_t, std::string_view>, 3> kDirs{{
-    {P2PSCOPE_DIR_BIDIRECTIONAL, "bidirectional"},
-    {P2PSCOPE_DIR_TO_DEVICE, "to_device"},
-    {P2PSCOPE_DIR_FROM_DEVICE, "from_device"},
-}};
 
 constexpr std::array<std::pair<uint32_t, std::string_view>, 3> kModes{{
     {P2PSCOPE_MODE_NONE, "none"},
@@ -116,22 +122,54 @@ constexpr std::array<std::pair<uint32_t, std::string_view>, 4> kClocks{{
 
 }  // namespace
 
-std::string_view api_name(uint32_t api) { return lookup(kApis, api); }
-std::optional<uint32_t> parse_api(std::string_view name) { return reverse(kApis, name); }
-std::vector<uint32_t> all_apis() {
-    std::vector<uint32_t> v;
-    for (const auto& [k, n] : kApis) v.push_back(k);
+std::string_view api_name(MapApi api) {
+    for (const auto& e : kApiTable)
+        if (e.api == api) return e.name;
+    return "unknown";
+}
+std::optional<MapApi> parse_api(std::string_view name) {
+    for (const auto& e : kApiTable)
+        if (e.name == name) return e.api;
+    return std::nullopt;
+}
+std::vector<MapApi> all_apis() {
+    std::vector<MapApi> v;
+    for (const auto& e : kApiTable) v.push_back(e.api);
     return v;
 }
-std::string_view mem_name(uint32_t mem) { return lookup(kMems, mem); }
-std::optional<uint32_t> parse_mem(std::string_view name) { return reverse(kMems, name); }
-std::vector<uint32_t> all_mems() {
-    std::vector<uint32_t> v;
-    for (const auto& [k, n] : kMems) v.push_back(k);
+
+std::string_view mem_name(MapMemory mem) {
+    for (const auto& e : kMemTable)
+        if (e.mem == mem) return e.name;
+    return "unknown";
+}
+std::optional<MapMemory> parse_mem(std::string_view name) {
+    for (const auto& e : kMemTable)
+        if (e.name == name) return e.mem;
+    return std::nullopt;
+}
+std::vector<MapMemory> all_mems() {
+    std::vector<MapMemory> v;
+    for (const auto& e : kMemTable) v.push_back(e.mem);
     return v;
 }
-std::string_view dir_name(uint32_t dir) { return lookup(kDirs, dir); }
-std::optional<uint32_t> parse_dir(std::string_view name) { return reverse(kDirs, name); }
+
+std::string_view dir_name(MapDirection dir) {
+    for (const auto& e : kDirTable)
+        if (e.dir == dir) return e.name;
+    return "unknown";
+}
+std::optional<MapDirection> parse_dir(std::string_view name) {
+    for (const auto& e : kDirTable)
+        if (e.name == name) return e.dir;
+    return std::nullopt;
+}
+std::vector<MapDirection> all_dirs() {
+    std::vector<MapDirection> v;
+    for (const auto& e : kDirTable) v.push_back(e.dir);
+    return v;
+}
+
 std::string_view mode_name(uint32_t mode) { return lookup(kModes, mode); }
 std::string_view iommu_name(uint32_t type) { return lookup(kIommu, type); }
 std::string_view reason_name(uint32_t reason) { return lookup(kReasons, reason); }

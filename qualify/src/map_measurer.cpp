@@ -36,8 +36,8 @@ public:
             const bool b_owns = publishes_p2pmem(b);
             q.device = (b_owns ? a : b).address;
             q.peer = (b_owns ? b : a).address;
-            q.api = P2PSCOPE_API_MAP_SGTABLE;
-            q.mem = P2PSCOPE_MEM_P2PMEM;
+            q.api = kclient::MapApi::map_sgtable;
+            q.mem = kclient::MapMemory::p2pmem;
             what = "map_sgtable by " + q.device.to_string() + " of " + q.peer->to_string() + "'s p2pmem";
         } else {
             auto info = device_->query(b.address);
@@ -45,7 +45,7 @@ public:
             std::optional<uint32_t> bar;
             for (uint32_t i = 0; i < 6 && !bar; ++i) {
                 const auto& r = info->bars[i];
-                if ((r.flags & P2PSCOPE_BAR_F_MEM) && !(r.flags & P2PSCOPE_BAR_F_PAGES) &&
+                if ((r.flags & kclient::kBarMem) && !(r.flags & kclient::kBarPages) &&
                     r.len_bytes >= th.map_size_bytes)
                     bar = i;
             }
@@ -54,8 +54,8 @@ public:
                        " has no page-less memory BAR of " + std::to_string(th.map_size_bytes) + " bytes to map";
             q.device = a.address;
             q.peer = b.address;
-            q.api = P2PSCOPE_API_MAP_RESOURCE;
-            q.mem = P2PSCOPE_MEM_BAR;
+            q.api = kclient::MapApi::map_resource;
+            q.mem = kclient::MapMemory::bar;
             q.bar = *bar;
             what = "map_resource by " + a.address.to_string() + " of BAR " + std::to_string(*bar) + " of " +
                    b.address.to_string();
@@ -64,7 +64,7 @@ public:
         if (!r) return what + ": " + r.error().message;
         const std::string reason(r->raw.reason, ::strnlen(r->raw.reason, sizeof r->raw.reason));
         // The kernel refusing the P2P mapping is the answer for this pair, not a gap in the run.
-        if (r->raw.status == P2PSCOPE_REASON_P2P_NOT_SUPPORTED) return RunFailed{what + ": " + reason};
+        if (r->raw.status == kclient::kReasonP2pNotSupported) return RunFailed{what + ": " + reason};
         if (!r->complete() || !r->ran()) return what + ": the module did not complete the run: " + reason;
         return Measured{r->map.percentile_ns(0.99),
                         what + ", " + std::to_string(th.map_size_bytes) + " bytes, " + std::to_string(r->map.count) +

@@ -5,7 +5,6 @@
 
 #include "helpers.hpp"
 #include "p2pscope/exporter/config.hpp"
-#include "p2pscope.h"
 
 namespace p2pscope::exporter {
 namespace {
@@ -42,8 +41,8 @@ TEST(Config, ShippedSampleParses) {
     EXPECT_EQ(m.kind, MeasurementKind::map);
     EXPECT_EQ(m.map.device.to_string(), "0000:34:00.0");
     ASSERT_TRUE(m.map.peer);
-    EXPECT_EQ(m.map.api, P2PSCOPE_API_MAP_SGTABLE);
-    EXPECT_EQ(m.map.mem, P2PSCOPE_MEM_P2PMEM);
+    EXPECT_EQ(m.map.api, kclient::MapApi::map_sgtable);
+    EXPECT_EQ(m.map.mem, kclient::MapMemory::p2pmem);
     EXPECT_EQ(m.map.size_bytes, 2u << 20);
     EXPECT_EQ(m.map.segments, 16u);
     EXPECT_EQ(c->measurements[4].kind, MeasurementKind::qualify);
@@ -90,9 +89,9 @@ TEST(Config, MapDefaultsFollowP2pscopeMap) {
                           "cfg.json", {});
     ASSERT_TRUE(c) << c.error().message;
     const auto& m = c->measurements[0].map;
-    EXPECT_EQ(m.api, P2PSCOPE_API_MAP_SINGLE);
-    EXPECT_EQ(m.mem, P2PSCOPE_MEM_RAM);
-    EXPECT_EQ(m.dir, P2PSCOPE_DIR_BIDIRECTIONAL);
+    EXPECT_EQ(m.api, kclient::MapApi::map_single);
+    EXPECT_EQ(m.mem, kclient::MapMemory::ram);
+    EXPECT_EQ(m.dir, kclient::MapDirection::bidirectional);
     EXPECT_EQ(m.size_bytes, 4096u);
     EXPECT_EQ(m.segments, 1u);
     EXPECT_DOUBLE_EQ(m.seconds, 1.0);
@@ -145,6 +144,8 @@ TEST(Config, MistakesNameFileAndPath) {
               "cfg.json: measurements[0].size: '4X' is not a size (4096, 4K, 2M, 1G)");
     EXPECT_EQ(error_of(R"({"measurements":[{"key":"m","kind":"map","device":"34:00.0","segments":4}]})"),
               "cfg.json: measurements[0].segments: only map_sgtable, iova_link and iommu_domain map several segments");
+    EXPECT_EQ(error_of(R"({"measurements":[{"key":"m","kind":"map","device":"34:00.0","direction":"up"}]})"),
+              "cfg.json: measurements[0].direction: unknown direction 'up' (bidirectional, to_device, from_device)");
     EXPECT_EQ(error_of(R"({"measurements":[{"key":"m","kind":"map","device":"34:00.0","seconds":61}]})"),
               "cfg.json: measurements[0].seconds: must be > 0 and <= 60");
 }

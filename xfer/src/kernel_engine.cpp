@@ -6,7 +6,7 @@
 #include <cinttypes>
 #include <cstdio>
 
-#include "p2pscope.h"  // kmod/uapi
+#include "p2pscope/kclient/uapi.hpp"
 
 namespace p2pscope::xfer::detail {
 
@@ -32,7 +32,7 @@ Latency latency_from(const kclient::Histogram& h) {
 }
 
 void set_module_status(Measurement& m, uint32_t status, uint64_t transfers, const char* reason) {
-    if (status != P2PSCOPE_REASON_NONE) m.stop(transfers ? RowStatus::error : RowStatus::waived, reason);
+    if (status != kclient::kReasonNone) m.stop(transfers ? RowStatus::error : RowStatus::waived, reason);
 }
 
 std::string bytes_label(uint64_t b) {

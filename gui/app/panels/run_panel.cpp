@@ -39,9 +39,10 @@ bool combo(const char* label, std::string& value, const std::vector<std::string>
     return changed;
 }
 
-std::vector<std::string> names(std::vector<uint32_t> codes, std::string_view (*name)(uint32_t)) {
+template <typename Code>
+std::vector<std::string> names(const std::vector<Code>& codes, std::string_view (*name)(Code)) {
     std::vector<std::string> out;
-    for (uint32_t c : codes) out.emplace_back(name(c));
+    for (Code c : codes) out.emplace_back(name(c));
     return out;
 }
 

@@ -18,7 +18,11 @@ std::string map_key(const MapSpec& s) {
 }
 
 namespace {
-bool needs_peer(const std::string& memory) { return memory == "p2pmem" || memory == "bar"; }
+// The memory types that are a peer's own (p2pmem, bar): the pair's column owns them.
+bool needs_peer(const std::string& memory) {
+    const auto m = kclient::parse_mem(memory);
+    return m && kclient::mem_traits(*m).peer == kclient::MemPeer::owner;
+}
 }  // namespace
 
 Status check_spec(const MapSpec& s) {
@@ -61,7 +65,7 @@ public:
         q.size_bytes = s.size_bytes;
         q.duration_ns = static_cast<uint64_t>(std::llround(s.sample_seconds * 1e9));
         std::optional<kclient::Udmabuf> buf;
-        if (q.mem == P2PSCOPE_MEM_DMABUF) {
+        if (q.mem == kclient::MapMemory::dmabuf) {
             auto b = kclient::Udmabuf::create(s.size_bytes);
             if (!b) return b.error();
             buf.emplace(std::move(*b));

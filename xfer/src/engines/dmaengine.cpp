@@ -34,7 +34,7 @@ public:
                                     " needs --device BDF and --bar N (a device bound to p2pscope)");
         if (!bar && (r.device || r.bar >= 0))
             return CheckResult::bad("engine dmaengine: --device and --bar are for ram-to-bar and bar-to-ram");
-        if (r.size < 8 || r.size > P2PSCOPE_MAX_DMA_COPY_BYTES || r.size % 8)
+        if (r.size < 8 || r.size > kclient::kMaxDmaCopyBytes || r.size % 8)
             return CheckResult::bad("engine dmaengine: --size must be a multiple of 8 up to 4M");
         if (bar && r.offset % 4096)
             return CheckResult::bad("engine dmaengine: --offset into the BAR must be page aligned");
@@ -58,8 +58,8 @@ public:
         if (!d) return d.error();
         device_.emplace(std::move(*d));
         q_ = {};
-        q_.src_mem = r.memory == "bar-to-ram" ? P2PSCOPE_MEM_BAR : P2PSCOPE_MEM_RAM;
-        q_.dst_mem = r.memory == "ram-to-bar" ? P2PSCOPE_MEM_BAR : P2PSCOPE_MEM_RAM;
+        q_.src_mem = r.memory == "bar-to-ram" ? kclient::MapMemory::bar : kclient::MapMemory::ram;
+        q_.dst_mem = r.memory == "ram-to-bar" ? kclient::MapMemory::bar : kclient::MapMemory::ram;
         if (r.memory != "ram-to-ram") {
             q_.bar_device = r.device;
             q_.bar = static_cast<uint32_t>(r.bar);
@@ -68,7 +68,7 @@ public:
         q_.size_bytes = r.size;
         q_.iterations = r.iterations;
         q_.duration_ns = r.iterations ? 0 : static_cast<uint64_t>(r.seconds * 1e9);
-        if (r.verify) q_.flags |= P2PSCOPE_XFER_F_VERIFY;
+        if (r.verify) q_.flags |= kclient::kXferVerify;
         return Ok{};
     }
 
@@ -85,8 +85,8 @@ public:
         if (d.elapsed_ns) m.bytes_per_second = static_cast<double>(d.bytes) * 1e9 / static_cast<double>(d.elapsed_ns);
         m.latency = detail::latency_from(res->latency);
         detail::set_module_status(m, d.status, d.copies, d.reason);
-        if (d.verify == P2PSCOPE_VERIFY_MATCHED) m.verified = true;
-        if (d.verify == P2PSCOPE_VERIFY_MISMATCH) {
+        if (res->verify() == kclient::VerifyState::matched) m.verified = true;
+        if (res->verify() == kclient::VerifyState::mismatch) {
             m.verified = false;
             m.verify_detail = "first wrong word at byte " + std::to_string(d.verify_mismatch_offset) + " of the copy";
         }

@@ -51,11 +51,11 @@ public:
             return CheckResult::bad("engine nvme: --memory must be ram or p2pmem");
         if (r.peer && r.memory != "p2pmem")
             return CheckResult::bad("engine nvme: --peer names the p2pmem provider: only with --memory p2pmem");
-        if (r.size < 512 || r.size > P2PSCOPE_MAX_BLOCK_BYTES || r.size % 512)
+        if (r.size < 512 || r.size > kclient::kMaxBlockBytes || r.size % 512)
             return CheckResult::bad("engine nvme: --size must be a multiple of 512 up to 1M (one bio)");
-        if (r.queue_depth < 1 || r.queue_depth > P2PSCOPE_MAX_QUEUE_DEPTH)
+        if (r.queue_depth < 1 || r.queue_depth > kclient::kMaxQueueDepth)
             return CheckResult::bad("engine nvme: --queue-depth must be within 1.." +
-                                    std::to_string(P2PSCOPE_MAX_QUEUE_DEPTH));
+                                    std::to_string(kclient::kMaxQueueDepth));
         if (r.span % r.size)
             return CheckResult::bad("engine nvme: --span must be a multiple of --size");
         if (r.direction == "write" && !r.destructive)
@@ -89,17 +89,17 @@ public:
         q_.block_major = major(st.st_rdev);
         q_.block_minor = minor(st.st_rdev);
         q_.provider = r.peer;
-        q_.mem = r.memory == "p2pmem" ? P2PSCOPE_MEM_P2PMEM : P2PSCOPE_MEM_RAM;
-        q_.dir = r.direction == "write" ? P2PSCOPE_DIR_TO_DEVICE : P2PSCOPE_DIR_FROM_DEVICE;
+        q_.mem = r.memory == "p2pmem" ? kclient::MapMemory::p2pmem : kclient::MapMemory::ram;
+        q_.dir = r.direction == "write" ? kclient::MapDirection::to_device : kclient::MapDirection::from_device;
         q_.block_bytes = static_cast<uint32_t>(r.size);
         q_.queue_depth = r.queue_depth;
         q_.offset_bytes = r.offset;
         q_.span_bytes = r.span;
         q_.iterations = r.iterations;
         q_.duration_ns = r.iterations ? 0 : static_cast<uint64_t>(r.seconds * 1e9);
-        if (r.destructive) q_.flags |= P2PSCOPE_XFER_F_DESTRUCTIVE;
-        if (r.destructive && r.force) q_.flags |= P2PSCOPE_XFER_F_FORCE;
-        if (r.verify && r.destructive) q_.flags |= P2PSCOPE_XFER_F_VERIFY;
+        if (r.destructive) q_.flags |= kclient::kXferDestructive;
+        if (r.destructive && r.force) q_.flags |= kclient::kXferForce;
+        if (r.verify && r.destructive) q_.flags |= kclient::kXferVerify;
         return Ok{};
     }
 
@@ -124,9 +124,9 @@ public:
         if (b.elapsed_ns) m.bytes_per_second = static_cast<double>(b.bytes) * 1e9 / static_cast<double>(b.elapsed_ns);
         m.latency = detail::latency_from(res->latency);
         detail::set_module_status(m, b.status, b.ios, b.reason);
-        if (b.verify == P2PSCOPE_VERIFY_MATCHED) {
+        if (res->verify() == kclient::VerifyState::matched) {
             m.verified = true;
-        } else if (b.verify == P2PSCOPE_VERIFY_MISMATCH) {
+        } else if (res->verify() == kclient::VerifyState::mismatch) {
             m.verified = false;
             char d[200];
             std::snprintf(d, sizeof d, "device byte %" PRIu64 ": wrote 0x%016" PRIx64 ", read 0x%016" PRIx64 "%s",

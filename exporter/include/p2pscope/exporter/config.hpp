@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "p2pscope/exporter/transfer.hpp"
+#include "p2pscope/kclient/kinds.hpp"
 #include "p2pscope/probe/topology.hpp"
 #include "p2pscope/result.hpp"
 
@@ -18,14 +19,14 @@ namespace p2pscope::exporter {
 inline constexpr const char* kConfigSchema = "p2pscoped.config/1";
 inline constexpr std::size_t kMaxMeasurements = 256;  // keys are label values: keep them bounded
 
-// One p2pscope map combination: as `p2pscope map` takes it, for one API and
-// one memory type.
+// One p2pscope map combination: as `p2pscope map` takes it (and with its
+// defaults), for one API and one memory type.
 struct MapSpec {
     probe::PciAddress device;
     std::optional<probe::PciAddress> peer;
-    uint32_t api = 0;  // P2PSCOPE_API_*
-    uint32_t mem = 0;  // P2PSCOPE_MEM_*
-    uint32_t dir = 0;  // P2PSCOPE_DIR_*
+    kclient::MapApi api = kclient::MapApi::map_single;
+    kclient::MapMemory mem = kclient::MapMemory::ram;
+    kclient::MapDirection dir = kclient::MapDirection::bidirectional;
     uint64_t size_bytes = 4096;
     uint32_t segments = 1;
     uint32_t threads = 1;

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "p2pscope/kclient/histogram.hpp"
+#include "p2pscope/kclient/kinds.hpp"
+#include "p2pscope/kclient/uapi.hpp"
 #include "p2pscope/probe/topology.hpp"
 #include "p2pscope/result.hpp"
 #include "p2pscope.h"  // kmod/uapi: the UAPI of p2pscope.ko
@@ -18,9 +20,9 @@ struct MapRequest {
     probe::PciAddress device;
     // p2pmem provider, BAR owner, or the device whose memory a dma-buf is
     std::optional<probe::PciAddress> peer;
-    uint32_t api = P2PSCOPE_API_MAP_SINGLE;
-    uint32_t mem = P2PSCOPE_MEM_RAM;
-    uint32_t dir = P2PSCOPE_DIR_BIDIRECTIONAL;
+    MapApi api = MapApi::map_single;
+    MapMemory mem = MapMemory::ram;
+    MapDirection dir = MapDirection::bidirectional;
     uint32_t threads = 1;
     uint64_t size_bytes = 4096;
     uint32_t segments = 1;
@@ -33,8 +35,8 @@ struct MapRequest {
     // Dma-buf memory without a caller's fd: a udmabuf of RAM, or peer's BAR
     // (bar, bar_offset_bytes) exported by vfio-pci.
     enum class DmabufSource { udmabuf, vfio } dmabuf_source = DmabufSource::udmabuf;
-    uint32_t flags = 0;
-    uint32_t clock = P2PSCOPE_CLOCK_DEFAULT;
+    uint32_t flags = 0;  // kMapDirty, kMapIovaPerRequest
+    uint32_t clock = kClockDefault;
     // The CPU of each thread (threads entries), or empty: the module picks
     // housekeeping CPUs.
     std::vector<uint32_t> cpus;
@@ -45,50 +47,60 @@ struct MapResult {
     Histogram map, unmap;
     std::vector<uint32_t> cpus;  // the CPU each thread ran on (empty: none ran)
     bool ran() const { return raw.map.count > 0; }
-    bool complete() const { return raw.status == P2PSCOPE_REASON_NONE; }
+    bool complete() const { return raw.status == kReasonNone; }
+    // What else the module saw: a mapping that bounced through swiotlb,
+    // timings a debug kernel (KASAN, lockdep, DMA-API debug) inflates, and
+    // ones its test_slowdown_pct inflates on purpose.
+    bool bounced() const { return (raw.result_flags & P2PSCOPE_RES_F_BOUNCED) != 0; }
+    bool debug_kernel() const {
+        return (raw.result_flags & (P2PSCOPE_RES_F_DEBUG_KERNEL | P2PSCOPE_RES_F_DMA_API_DEBUG)) != 0;
+    }
+    bool test_slowdown() const { return (raw.result_flags & P2PSCOPE_RES_F_TEST_SLOWDOWN) != 0; }
 };
 
 // The kernel NVMe engine (P2PSCOPE_IOC_XFER_BLOCK): bios between a block
 // device and RAM or p2pmem.
 struct BlockXferRequest {
     uint32_t block_major = 0, block_minor = 0;
-    std::optional<probe::PciAddress> provider;  // p2pmem provider (mem P2PMEM)
-    uint32_t mem = P2PSCOPE_MEM_RAM;
-    uint32_t dir = P2PSCOPE_DIR_FROM_DEVICE;
+    std::optional<probe::PciAddress> provider;     // p2pmem provider (mem p2pmem)
+    MapMemory mem = MapMemory::ram;                // ram or p2pmem
+    MapDirection dir = MapDirection::from_device;  // from_device (reads) or to_device (writes)
     uint32_t block_bytes = 128 * 1024;
     uint32_t queue_depth = 1;
     uint64_t offset_bytes = 0;
     uint64_t span_bytes = 0;
     uint64_t iterations = 0;
     uint64_t duration_ns = 0;
-    uint32_t flags = 0;  // P2PSCOPE_XFER_F_VERIFY, _DESTRUCTIVE
+    uint32_t flags = 0;  // kXferVerify, kXferDestructive, kXferForce
 };
 struct BlockXferResult {
     p2pscope_xfer_block raw{};
     Histogram latency;  // per bio
+    VerifyState verify() const { return static_cast<VerifyState>(raw.verify); }
 };
 
 // The kernel dmaengine engine (P2PSCOPE_IOC_XFER_DMA).
 struct DmaXferRequest {
-    uint32_t src_mem = P2PSCOPE_MEM_RAM, dst_mem = P2PSCOPE_MEM_RAM;
+    MapMemory src_mem = MapMemory::ram, dst_mem = MapMemory::ram;  // ram or bar
     std::optional<probe::PciAddress> bar_device;  // when a side is BAR
     uint32_t bar = 0;
     uint64_t bar_offset_bytes = 0;
     uint64_t size_bytes = 1 << 20;
     uint64_t iterations = 0;
     uint64_t duration_ns = 0;
-    uint32_t flags = 0;  // P2PSCOPE_XFER_F_VERIFY
+    uint32_t flags = 0;  // kXferVerify
 };
 struct DmaXferResult {
     p2pscope_xfer_dma raw{};
     Histogram latency;  // per copy
+    VerifyState verify() const { return static_cast<VerifyState>(raw.verify); }
 };
 
 class Device {
 public:
     // Opens the device node and checks the ABI major. The error tells how to
     // load the module when the node is missing.
-    static Result<Device> open(const std::string& path = P2PSCOPE_DEVICE_PATH);
+    static Result<Device> open(const std::string& path = kDevicePath);
     Device(Device&&) noexcept;
     Device& operator=(Device&&) noexcept;
     Device(const Device&) = delete;

@@ -7,18 +7,23 @@
 #include <string_view>
 #include <vector>
 
+#include "p2pscope/kclient/kinds.hpp"
+
 namespace p2pscope::kclient {
 
-std::string_view api_name(uint32_t api);        // "map_single"
-std::optional<uint32_t> parse_api(std::string_view name);
-std::vector<uint32_t> all_apis();
+// Names of the tables in kinds.hpp; "unknown" for a value outside them, none
+// for a name outside them. all_*: in the UAPI's order.
+std::string_view api_name(MapApi api);          // "map_single"
+std::optional<MapApi> parse_api(std::string_view name);
+std::vector<MapApi> all_apis();
 
-std::string_view mem_name(uint32_t mem);        // "ram_huge"
-std::optional<uint32_t> parse_mem(std::string_view name);
-std::vector<uint32_t> all_mems();
+std::string_view mem_name(MapMemory mem);       // "ram_huge"
+std::optional<MapMemory> parse_mem(std::string_view name);
+std::vector<MapMemory> all_mems();
 
-std::string_view dir_name(uint32_t dir);        // "bidirectional", "to_device", "from_device"
-std::optional<uint32_t> parse_dir(std::string_view name);
+std::string_view dir_name(MapDirection dir);    // "bidirectional", "to_device", "from_device"
+std::optional<MapDirection> parse_dir(std::string_view name);
+std::vector<MapDirection> all_dirs();
 
 std::string_view mode_name(uint32_t mode);      // "exclusive", "borrowed", "none"
 std::string_view iommu_name(uint32_t type);     // "DMA-FQ", ...
