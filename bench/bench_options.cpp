@@ -50,20 +50,19 @@ void add_options(CLI::App& app, Options& o, Text& t) {
                    "(nvme: the NVMe controller whose namespace is read or written)")
         ->delimiter(',')->type_name("BDF[,...]");
     app.add_option("--engines,--engine", t.engines,
-                   "transfer engines (cpu, p2pmem-odirect, gpu, nvme, dmaengine, all;\n"
-                   "default all, where an engine that cannot run is reported as waived)")
+                   "transfer engines (" + xfer::engine_names() +
+                       ", all;\ndefault all, where an engine that cannot run is reported as waived)")
         ->delimiter(',')->type_name("LIST");
     app.add_option("--memory", o.memory,
-                   "map: ram, ram_huge, p2pmem, bar, bounce, dmabuf, encrypted;\n"
-                   "transfers: uc, wc, p2pmem, file (cpu), pageable, pinned (gpu),\n"
-                   "ram, p2pmem (nvme), ram-to-ram, ram-to-bar, bar-to-ram (dmaengine)")
+                   "map: ram, ram_huge, p2pmem, bar, bounce, dmabuf, encrypted;\ntransfers: " +
+                       xfer::memory_choices_text())
         ->delimiter(',')->type_name("LIST");
     app.add_option("--sizes,--size", t.sizes, "bytes per transfer / per mapping (4096, 64K, 1M; default 64K)")
         ->delimiter(',')->type_name("LIST");
     app.add_option("--widths,--width", t.widths, "cpu access widths 1..64, memcpy or all (default 8,memcpy)")
         ->delimiter(',')->type_name("LIST");
     app.add_option("--directions,--direction", o.directions,
-                   "cpu, nvme: read, write; gpu: h2d, d2h, d2d; default the engine's own")
+                   xfer::direction_choices_text())
         ->delimiter(',')->type_name("LIST");
     app.add_option("--queue-depths,--queue-depth", o.queue_depths, "nvme: bios in flight, 1..256 (default 1)")
         ->delimiter(',')->type_name("LIST")->check(CLI::Range(1u, unsigned{kclient::kMaxQueueDepth}));

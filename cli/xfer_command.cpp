@@ -203,11 +203,10 @@ Status run_xfer(const XferOptions& o, std::ostream& out) {
     q.fault_test = o.fault_test;
     q.sysfs_root = o.sysfs_root;
 
-    auto run = xfer::run_once(q, {.describe_path = true});
-    if (run.outcome == xfer::Outcome::invalid) return make_error(Errc::invalid_argument, run.reason);
-    // A device the prober does not know is bad input.
-    if (run.path_error) return *run.path_error;
+    // A device the prober does not know is bad input, refused before anything moves.
+    auto run = xfer::run_once(q, {.describe_path = true, .path_required = true});
     if (run.error) return *run.error;
+    if (run.outcome == xfer::Outcome::invalid) return make_error(Errc::invalid_argument, run.reason);
 
     Report r;
     r.request = run.request;

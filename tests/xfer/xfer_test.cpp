@@ -78,7 +78,7 @@ struct NamedThing {
 };
 
 TEST(XferRegistry, ByNameAndASecondEntryOfANameIsKeptOut) {
-    auto& r = Registry<NamedThing>::instance();
+    Registry<NamedThing> r;
     r.add({"c", 1});
     r.add({"a", 2});
     r.add({"c", 3});

@@ -44,12 +44,7 @@ RunResult run_once(const Request& request, const RunOptions& options) {
     spec->complete(r.request);
     auto engine = spec->make();
     const auto verdict = engine->check(r.request);
-    if (verdict.kind == CheckResult::Kind::invalid) {
-        r.outcome = Outcome::invalid;
-        r.reason = verdict.reason;
-        return r;
-    }
-    if (options.describe_path) {
+    if (options.describe_path) {  // also for a refused request: p2pscoped reports the path it would have taken
         auto p = describe_request_path(r.request);
         PathInfo path;
         if (p) {
@@ -61,6 +56,17 @@ RunResult run_once(const Request& request, const RunOptions& options) {
         }
         r.path = std::make_shared<const PathInfo>(std::move(path));
     }
+    if (verdict.kind == CheckResult::Kind::invalid) {
+        r.outcome = Outcome::invalid;
+        r.reason = verdict.reason;
+        return r;
+    }
+    if (r.path_error && options.path_required) {  // a device the prober does not know: nothing moves
+        r.outcome = Outcome::invalid;
+        r.reason = r.path_error->message;
+        r.error = r.path_error;
+        return r;
+    }
     if (!verdict.ok()) {
         r.outcome = Outcome::waived;
         r.reason = verdict.reason;
@@ -68,7 +74,7 @@ RunResult run_once(const Request& request, const RunOptions& options) {
     }
     if (auto s = engine->setup(r.request); !s) {
         engine->teardown();
-        r.reason = "setup: " + s.error().message;
+        r.reason = s.error().message;
         r.error = s.error();
         return r;
     }

@@ -20,6 +20,7 @@ namespace p2pscope {
 template <class Info>
 class Registry {
 public:
+    // The one every Registration<Info> adds to. (A Registry of one's own, for a test, is an ordinary object.)
     static Registry& instance() {
         static Registry registry;
         return registry;
@@ -41,7 +42,6 @@ public:
     const std::vector<std::string>& duplicates() const { return duplicates_; }
 
 private:
-    Registry() = default;
     std::vector<Info> entries_;
     std::vector<std::string> duplicates_;
 };

@@ -178,7 +178,9 @@ std::unique_ptr<Engine> make_engine_of() {
 class Engine {
 public:
     virtual ~Engine() = default;
-    // Whether this engine can serve the (completed) request on this machine; no side effects.
+    // Whether this engine can serve the request on this machine; no side effects.
+    // Requests come completed (EngineSpec::complete; run_once does it): an
+    // empty memory or direction is refused.
     virtual CheckResult check(const Request& request) const = 0;
     // Acquire what run() needs (mappings, contexts, buffers).
     virtual Status setup(const Request& request) = 0;
@@ -214,6 +216,7 @@ std::string_view to_string(Outcome o);  // "ok", "waived", "invalid", "failed", 
 struct PathInfo;
 struct RunOptions {
     bool describe_path = false;  // look the request's devices up in the live topology
+    bool path_required = false;  // with describe_path: a device the topology lacks is invalid, before any setup
 };
 struct RunResult {
     Outcome outcome = Outcome::failed;
@@ -222,7 +225,7 @@ struct RunResult {
     std::vector<Measurement> rows;
     std::shared_ptr<const PathInfo> path;  // when describe_path: the path, or a note why not
     std::optional<Error> path_error;      // when describe_path found a device the topology lacks
-    std::optional<Error> error;           // setup's or run's own error, when one stopped it
+    std::optional<Error> error;           // setup's, run's or (path_required) the path's own error, when one stopped it
     bool ok() const { return outcome == Outcome::ok; }
 };
 // Judges rows that came back from run(): ok, waived (all waived), failed or unverified, with the reason.
