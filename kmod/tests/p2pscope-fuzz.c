@@ -19,6 +19,7 @@
 #include <linux/udmabuf.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "p2pscope_test.h"
 
@@ -27,6 +28,25 @@ static long failures;
 static long by_errno[256];
 static long by_status[P2PSCOPE_REASON_COUNT + 1];
 static long runs_with_samples;
+
+/* Where the time goes: seconds spent in each command's ioctls, and the longest one. */
+enum { T_MAP, T_BLOCK, T_DMA, T_OTHER, T_KINDS };
+static const char *const time_names[T_KINDS] = { "MAP_BENCH", "XFER_BLOCK", "XFER_DMA", "other" };
+static double time_sum[T_KINDS], time_max[T_KINDS];
+
+static unsigned int time_kind(unsigned long cmd)
+{
+	return cmd == P2PSCOPE_IOC_MAP_BENCH ? T_MAP : cmd == P2PSCOPE_IOC_XFER_BLOCK ? T_BLOCK :
+	       cmd == P2PSCOPE_IOC_XFER_DMA ? T_DMA : T_OTHER;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static uint64_t rnd(void)
 {
@@ -50,9 +70,15 @@ static void fail(const char *what, long i, int ret, int err)
 
 static int do_ioctl(int fd, unsigned long cmd, void *arg, int *err)
 {
+	double t0 = now_s(), dt;
 	int ret = ioctl(fd, cmd, arg);
+	unsigned int k = time_kind(cmd);
 
 	*err = ret ? errno : 0;
+	dt = now_s() - t0;
+	time_sum[k] += dt;
+	if (dt > time_max[k])
+		time_max[k] = dt;
 	by_errno[*err & 255]++;
 	if (ret && *err != EINVAL && *err != ENOTTY && *err != EFAULT &&
 	    *err != ENODEV && *err != EBUSY && *err != ENOMEM)
@@ -357,6 +383,10 @@ static void xfer_block(int fd, const uint32_t *blk, long i)
 		x.hist_uptr = (uintptr_t)h; hist = 0; break;
 	default: x.span_bytes = (uint64_t)x.block_bytes * (1 + pick(4)); break;
 	}
+	/* Never a long run: an iteration count that stayed valid but huge, with
+	 * no duration, would run for the module's limit (a minute). */
+	if (!x.duration_ns && x.iterations > 64)
+		x.duration_ns = 1 + pick(20000000);
 	if (hist) {
 		x.hist_buckets = P2PSCOPE_HIST_BUCKETS;
 		x.hist_uptr = (uintptr_t)h;
@@ -604,8 +634,10 @@ int main(int argc, char **argv)
 		if (by_status[e])
 			printf(" %s=%ld", e < P2PSCOPE_REASON_COUNT ?
 			       reason_names[e] : "out_of_range", by_status[e]);
-	printf("; with samples: %ld\njob %d: %ld failure(s)\n",
-	       runs_with_samples, j, failures);
+	printf("; with samples: %ld\njob %d: seconds in ioctls (longest):", runs_with_samples, j);
+	for (e = 0; e < T_KINDS; e++)
+		printf(" %s=%.1f (%.3f)", time_names[e], time_sum[e], time_max[e]);
+	printf("\njob %d: %ld failure(s)\n", j, failures);
 	if (j)
 		return failures ? 1 : 0;
 	while (wait(&status) > 0)
