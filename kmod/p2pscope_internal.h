@@ -8,10 +8,12 @@
 #include <linux/atomic.h>
 #include <linux/completion.h>
 #include <linux/dma-mapping.h>
+#include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/pci.h>
 #include <linux/scatterlist.h>
 #include <linux/sched.h>
+#include <linux/sched/clock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 
@@ -48,6 +50,9 @@ static inline bool p2pscope_zero(const void *p, size_t len)
 {
 	return !memchr_inv(p, 0, len);
 }
+
+/* A histogram in user space: P2PSCOPE_HIST_BUCKETS counters. */
+#define P2PSCOPE_HIST_BYTES	(P2PSCOPE_HIST_BUCKETS * sizeof(u64))
 
 /*
  * Every command's histogram fields, checked alike: a user address (any of
@@ -257,7 +262,7 @@ const struct p2pscope_api *p2pscope_api_get(u32 id);
 u32 p2pscope_api_unavailable(u32 id, const char **why);
 u32 p2pscope_mem_unavailable(u32 mem, const char **why);
 
-/* One measurement (run.c). */
+/* One measurement (run.c, sample.c). */
 struct p2pscope_run {
 	struct p2pscope_map_bench *req;
 	const struct p2pscope_api *api;
@@ -320,11 +325,14 @@ int p2pscope_mem_alloc(struct p2pscope_thread *t);
 void p2pscope_mem_free(struct p2pscope_thread *t);
 void p2pscope_mem_dirty(struct p2pscope_thread *t);
 
-/* run.c */
+/* MAP_BENCH: run.c (the request, the run's setup), sample.c (the threads) */
 long p2pscope_ioctl_map_bench(void __user *argp);
 extern unsigned int p2pscope_test_slowdown_pct;
+int p2pscope_run_threads(struct p2pscope_run *run);
+void p2pscope_collect_results(struct p2pscope_run *run, u64 *map_hist,
+			      u64 *unmap_hist);
 
-/* Transfers: xfer_block.c (block layer), xfer_dma.c (dmaengine). */
+/* Transfers: xfer_block*.c (block layer), xfer_dma.c (dmaengine). */
 long p2pscope_ioctl_xfer_block(void __user *argp);
 int p2pscope_xfer_block_init(void);
 void p2pscope_xfer_block_exit(void);
@@ -334,9 +342,26 @@ static inline u64 p2pscope_pattern(u64 seed, u64 off)
 {
 	return seed ^ (off * P2PSCOPE_PATTERN_MULT);
 }
-u64 p2pscope_clock_read(u32 clock);
+
+/*
+ * The clocks (P2PSCOPE_CLOCK_*, clock.c).  Inline: the sample loop reads one
+ * around every call it times.
+ */
+static __always_inline u64 p2pscope_now(u32 clock)
+{
+	switch (clock) {
+	case P2PSCOPE_CLOCK_MONOTONIC:
+		return ktime_get_ns();
+	case P2PSCOPE_CLOCK_MONOTONIC_FAST:
+		return ktime_get_mono_fast_ns();
+	default:
+		return sched_clock();
+	}
+}
+
 u64 p2pscope_timer_overhead_ps(u32 clock);
 u32 p2pscope_default_clock(void);
+void p2pscope_calibrate(struct p2pscope_thread *t);
 
 /*
  * Bounce detection on the DMA address of @dev for the buffer at @phys; false

@@ -27,44 +27,32 @@
  *  1. verified reads: the range is written with the pattern from RAM;
  *  2. the measured reads or writes;
  *  3. verified writes: the range is read back into RAM and checked.
+ *
+ * This file has the command: its checks, the opening of the block device,
+ * the p2pmem setup and a run's life from the ioctl to its freeing.  The
+ * buffers and their bios are in xfer_block_bio.c, the phases and their
+ * waits in xfer_block_phases.c, what the three share in xfer_block.h.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/bio.h>
 #include <linux/blkdev.h>
-#include <linux/highmem.h>
-#include <linux/io.h>
-#include <linux/llist.h>
-#include <linux/math64.h>
 #include <linux/pci-p2pdma.h>
 #include <linux/random.h>
 #include <linux/slab.h>
-#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
-#if defined(P2PSCOPE_HAVE_BDEV_FILE_OPEN_BY_DEV)
+#include "p2pscope_internal.h"
+#include "xfer_block.h"
+
+#ifdef P2PSCOPE_HAVE_BDEV_FILE_OPEN_BY_DEV
 #include <linux/file.h>
 #endif
 
-#include "p2pscope_internal.h"
-
 #define CMD "XFER_BLOCK"
 
-/* Bounds of every wait (see the top of this file). */
-#define P2PSCOPE_XFER_TICK		(HZ / 10)	/* look around while waiting */
-#define P2PSCOPE_XFER_STALL_NS		(10 * NSEC_PER_SEC)
-#define P2PSCOPE_XFER_SETTLE		(5 * HZ)
-#define P2PSCOPE_XFER_SETTLE_KILLED	(HZ / 2)	/* the caller was killed */
-#define HIST_BYTES (P2PSCOPE_HIST_BUCKETS * sizeof(u64))
-
-#if defined(P2PSCOPE_HAVE_BLKDEV_GET_BY_DEV) || \
-	defined(P2PSCOPE_HAVE_BDEV_FILE_OPEN_BY_DEV)
-#define P2PSCOPE_HAVE_BLOCK_XFER 1
-#endif
-
 /* Also for the stub: a kernel without the block API validates the same. */
-static int p2pscope_xvalidate(const struct p2pscope_xfer_block *r)
+static int p2pscope_block_validate(const struct p2pscope_xfer_block *r)
 {
 	int ret;
 
@@ -141,638 +129,9 @@ static int p2pscope_xvalidate(const struct p2pscope_xfer_block *r)
 
 #ifdef P2PSCOPE_HAVE_BLOCK_XFER
 
-/* A buffer bios read into or write from: RAM pages or one p2pmem range. */
-struct p2pscope_xbuf {
-	struct page **pages;		/* RAM: npages pages */
-	void *p2p;			/* P2PMEM: from pci_alloc_p2pmem() */
-	struct pci_dev *provider;	/* P2PMEM */
-	unsigned int npages;
-	unsigned int len;
-};
-
-struct p2pscope_xrun;
-
-struct p2pscope_xslot {
-	struct p2pscope_xrun *run;
-	struct p2pscope_xbuf buf;
-	struct llist_node done_node;
-	u64 dev_off;
-	u64 t_submit;
-	u64 t_done;
-	blk_status_t status;
-};
-
-struct p2pscope_xrun {
-	struct p2pscope_xfer_block *req;
-	struct block_device *bdev;
-#ifdef P2PSCOPE_HAVE_BDEV_FILE_OPEN_BY_DEV
-	struct file *bdev_file;
-#else
-	fmode_t fmode;
-#endif
-	struct pci_dev *pdev;		/* PCI function behind bdev, or NULL */
-	struct pci_dev *provider;	/* MEM_P2PMEM */
-	struct p2pscope_hold hold;
-	struct p2pscope_xslot *slots;
-	unsigned int nslots;
-	struct p2pscope_xslot sync;	/* RAM: pattern writes and read-back */
-	u64 *scratch;			/* one block: the CPU's copy of p2pmem */
-	u64 *hist;
-	struct llist_head done;
-	atomic_t inflight;
-	wait_queue_head_t wq;		/* end_io and the provider's unbind wake it */
-	u64 last_done_ns;		/* a bio's completion, or a phase's start */
-	bool orphaned;			/* under wq.lock: the last end_io frees the run */
-	struct work_struct free_work;
-	struct delayed_work recovery_watch;	/* pdev: PCIe error recovery seen */
-	bool watching;
-	int recovery_seen;
-	bool write;
-	bool verify;
-	u64 limit_ns;
-	struct p2pscope_outcome out;
-};
-
-static struct workqueue_struct *p2pscope_xfree_wq;
-
-/* ------------------------------------------------------------- buffers */
-
-/* BAR memory is not RAM: the CPU reaches p2pmem only through the io helpers. */
-static void __iomem *p2pscope_xbuf_io(const struct p2pscope_xbuf *b)
-{
-	return (void __force __iomem *)b->p2p;
-}
-
-static int p2pscope_xbuf_alloc(struct p2pscope_xbuf *b, unsigned int len,
-			       struct pci_dev *provider)
-{
-	unsigned int i;
-
-	b->len = len;
-	b->npages = DIV_ROUND_UP(len, PAGE_SIZE);
-	if (provider) {
-#ifdef P2PSCOPE_HAVE_PCI_P2PDMA
-		/* The provider's pool hands out whole, aligned pages. */
-		b->p2p = pci_alloc_p2pmem(provider, len);
-		b->provider = provider;
-		if (!b->p2p)
-			return -ENOMEM;
-		/* Nothing another user left there goes to the device. */
-		memset_io(p2pscope_xbuf_io(b), P2PSCOPE_POISON_BYTE, len);
-		return 0;
-#else
-		return -EOPNOTSUPP;
-#endif
-	}
-	b->pages = kcalloc(b->npages, sizeof(*b->pages), GFP_KERNEL);
-	if (!b->pages)
-		return -ENOMEM;
-	for (i = 0; i < b->npages; i++) {
-		/* Zeroed: unverified writes must not leak kernel memory. */
-		b->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
-		if (!b->pages[i])
-			return -ENOMEM;		/* the caller frees */
-	}
-	return 0;
-}
-
-static void p2pscope_xbuf_free(struct p2pscope_xbuf *b)
-{
-	unsigned int i;
-
-#ifdef P2PSCOPE_HAVE_PCI_P2PDMA
-	if (b->p2p)
-		pci_free_p2pmem(b->provider, b->p2p, b->len);
-#endif
-	if (b->pages) {
-		for (i = 0; i < b->npages; i++)
-			if (b->pages[i])
-				__free_page(b->pages[i]);
-		kfree(b->pages);
-	}
-	memset(b, 0, sizeof(*b));
-}
-
-static struct page *p2pscope_xbuf_page(const struct p2pscope_xbuf *b,
-				       unsigned int i)
-{
-	return b->p2p ? virt_to_page(b->p2p + i * PAGE_SIZE) : b->pages[i];
-}
-
-static void p2pscope_fill_words(u64 *w, unsigned int nwords, u64 seed, u64 off)
-{
-	unsigned int j;
-
-	for (j = 0; j < nwords; j++)
-		w[j] = cpu_to_le64(p2pscope_pattern(seed, off + j * 8ULL));
-}
-
-/* Index of the first word of @w that differs from the pattern, or -1. */
-static long p2pscope_check_words(const u64 *w, unsigned int nwords, u64 seed,
-				 u64 off)
-{
-	unsigned int j;
-
-	for (j = 0; j < nwords; j++)
-		if (le64_to_cpu(w[j]) != p2pscope_pattern(seed, off + j * 8ULL))
-			return j;
-	return -1;
-}
-
-/* Fill @b with the pattern of device offset @off. */
-static void p2pscope_xbuf_fill(struct p2pscope_xrun *run,
-			       struct p2pscope_xbuf *b, u64 off)
-{
-	const u64 seed = run->req->seed;
-	unsigned int i, n, left = b->len;
-
-	if (b->p2p) {
-		p2pscope_fill_words(run->scratch, b->len / 8, seed, off);
-		memcpy_toio(p2pscope_xbuf_io(b), run->scratch, b->len);
-		return;
-	}
-	for (i = 0; i < b->npages; i++, left -= n) {
-		u64 *w = kmap_local_page(b->pages[i]);
-
-		n = min_t(unsigned int, left, PAGE_SIZE);
-		p2pscope_fill_words(w, n / 8, seed, off + (u64)i * PAGE_SIZE);
-		kunmap_local(w);
-	}
-}
-
-static void p2pscope_xbuf_poison(struct p2pscope_xbuf *b)
-{
-	unsigned int i, n, left = b->len;
-
-	if (b->p2p) {
-		memset_io(p2pscope_xbuf_io(b), P2PSCOPE_POISON_BYTE, b->len);
-		return;
-	}
-	for (i = 0; i < b->npages; i++, left -= n) {
-		n = min_t(unsigned int, left, PAGE_SIZE);
-		memset_page(b->pages[i], 0, P2PSCOPE_POISON_BYTE, n);
-	}
-}
-
-/* Check @b against the pattern of device offset @off; false on a mismatch. */
-static bool p2pscope_xbuf_check(struct p2pscope_xrun *run,
-				struct p2pscope_xbuf *b, u64 off)
-{
-	struct p2pscope_xfer_block *req = run->req;
-	unsigned int i, n, left = b->len;
-	u64 base = off, found = 0;
-	long bad = -1;
-
-	if (b->p2p) {
-		memcpy_fromio(run->scratch, p2pscope_xbuf_io(b), b->len);
-		bad = p2pscope_check_words(run->scratch, b->len / 8, req->seed, off);
-		if (bad >= 0)
-			found = le64_to_cpu(run->scratch[bad]);
-	} else {
-		for (i = 0; i < b->npages && bad < 0; i++, left -= n) {
-			u64 *w = kmap_local_page(b->pages[i]);
-
-			n = min_t(unsigned int, left, PAGE_SIZE);
-			base = off + (u64)i * PAGE_SIZE;
-			bad = p2pscope_check_words(w, n / 8, req->seed, base);
-			if (bad >= 0)
-				found = le64_to_cpu(w[bad]);
-			kunmap_local(w);
-		}
-	}
-	if (bad < 0)
-		return true;
-	if (req->verify != P2PSCOPE_VERIFY_MISMATCH) {
-		req->verify = P2PSCOPE_VERIFY_MISMATCH;
-		req->verify_mismatch_offset = base + bad * 8ULL;
-		req->verify_expected = p2pscope_pattern(req->seed,
-							req->verify_mismatch_offset);
-		req->verify_found = found;
-	}
-	return false;
-}
-
-/* -------------------------------------------------------------- bios */
-
-static void p2pscope_xslot_end_io(struct bio *bio)
-{
-	struct p2pscope_xslot *s = bio->bi_private;
-	struct p2pscope_xrun *run = s->run;
-	unsigned long flags;
-	bool last_orphan;
-
-	s->t_done = ktime_get_ns();
-	s->status = bio->bi_status;
-	bio_put(bio);
-	/*
-	 * Under the wait queue's lock, so that the submitter, once it saw
-	 * inflight reach zero and took this lock, knows no callback still
-	 * touches the run; and so that a run is orphaned or not, never both.
-	 */
-	spin_lock_irqsave(&run->wq.lock, flags);
-	WRITE_ONCE(run->last_done_ns, s->t_done);
-	llist_add(&s->done_node, &run->done);
-	last_orphan = atomic_dec_and_test(&run->inflight) && run->orphaned;
-	wake_up_locked(&run->wq);
-	spin_unlock_irqrestore(&run->wq.lock, flags);
-	if (last_orphan)
-		queue_work(p2pscope_xfree_wq, &run->free_work);
-}
-
-static blk_opf_t p2pscope_xfer_opf(const struct p2pscope_xbuf *b, bool write)
-{
-	blk_opf_t opf = write ? REQ_OP_WRITE : REQ_OP_READ;
-
-	/* As nvmet does: P2P pages must not merge with others. */
-	if (b->p2p)
-		opf |= REQ_NOMERGE;
-	return opf;
-}
-
-static struct bio *p2pscope_xbio(struct p2pscope_xrun *run,
-				 struct p2pscope_xbuf *b, u64 off, bool write)
-{
-	struct bio *bio = bio_alloc(run->bdev, b->npages,
-				    p2pscope_xfer_opf(b, write), GFP_KERNEL);
-	unsigned int i, n, left = b->len;
-
-	bio->bi_iter.bi_sector = off >> SECTOR_SHIFT;
-	for (i = 0; i < b->npages; i++, left -= n) {
-		n = min_t(unsigned int, left, PAGE_SIZE);
-		if (bio_add_page(bio, p2pscope_xbuf_page(b, i), n, 0) != n) {
-			bio_put(bio);
-			return NULL;
-		}
-	}
-	return bio;
-}
-
-static int p2pscope_xslot_submit(struct p2pscope_xrun *run,
-				 struct p2pscope_xslot *s, bool write)
-{
-	struct bio *bio;
-
-	if (run->verify) {
-		if (write)
-			p2pscope_xbuf_fill(run, &s->buf, s->dev_off);
-		else
-			p2pscope_xbuf_poison(&s->buf);
-	}
-	bio = p2pscope_xbio(run, &s->buf, s->dev_off, write);
-	if (!bio)
-		return p2pscope_refuse(&run->out, P2PSCOPE_REASON_DEVICE_LIMIT, -EINVAL,
-				       "a %u-byte bio does not fit this block device's limits",
-				       s->buf.len);
-	bio->bi_end_io = p2pscope_xslot_end_io;
-	bio->bi_private = s;
-	atomic_inc(&run->inflight);
-	s->t_submit = ktime_get_ns();
-	submit_bio(bio);
-	return 0;
-}
-
-/*
- * Is the block device going away?  Its driver empties it (capacity 0: nvme
- * does that first) or the block layer marks it dead.
- */
-static bool p2pscope_xdisk_gone(const struct p2pscope_xrun *run)
-{
-	struct gendisk *disk = run->bdev->bd_disk;
-
-	return test_bit(GD_DEAD, &disk->state) || !get_capacity(disk);
-}
-
-static void p2pscope_io_failed(struct p2pscope_xrun *run, int err, u64 off)
-{
-	struct p2pscope_xfer_block *req = run->req;
-
-	/*
-	 * A P2PDMA mapping the kernel refuses fails the bio with -EREMOTEIO
-	 * (the scatterlist path), or with -EINVAL (BLK_STS_INVAL) where the
-	 * block layer maps without a scatterlist (6.17 and later).
-	 */
-	if (p2pscope_xdisk_gone(run))
-		p2pscope_refuse(&run->out, P2PSCOPE_REASON_DEVICE_GONE, err,
-				"block device %u:%u was removed (%s at byte %llu failed with %d)",
-				req->block_major, req->block_minor,
-				run->write ? "a write" : "a read", off, err);
-	else if (run->provider && (err == -EREMOTEIO ||
-			      (err == -EINVAL && (int)req->p2p_distance < 0)))
-		p2pscope_refuse(&run->out, P2PSCOPE_REASON_P2P_NOT_SUPPORTED, err,
-				"%s at byte %llu: the kernel allows no P2PDMA between %s's memory and %s (pci_p2pdma_distance %d)",
-				err == -EREMOTEIO ? "-EREMOTEIO" : "-EINVAL",
-				off, pci_name(run->provider),
-				run->pdev ? pci_name(run->pdev) : "the block device",
-				(int)req->p2p_distance);
-	else
-		p2pscope_refuse(&run->out, P2PSCOPE_REASON_IO_FAILED, err,
-				"%s of %u bytes at byte %llu failed (%d)",
-				run->write ? "write" : "read", req->block_bytes,
-				off, err);
-}
-
-/*
- * AER error recovery freezes the block device's function for a while; the
- * submitter may then wait inside submit_bio() and miss it.  A watch every
- * tick, from a work item, notes it for the run.
- */
-static void p2pscope_xrecovery_watch(struct work_struct *work)
-{
-	struct p2pscope_xrun *run = container_of(to_delayed_work(work),
-						 struct p2pscope_xrun,
-						 recovery_watch);
-
-	if (pci_channel_offline(run->pdev)) {
-		WRITE_ONCE(run->recovery_seen, 1);
-		wake_up(&run->wq);
-		return;
-	}
-	schedule_delayed_work(&run->recovery_watch, P2PSCOPE_XFER_TICK);
-}
-
-/* False, with the outcome set, once the function went through error recovery. */
-static bool p2pscope_xno_recovery(struct p2pscope_xrun *run)
-{
-	if (!run->pdev ||
-	    (!READ_ONCE(run->recovery_seen) && !pci_channel_offline(run->pdev)))
-		return true;
-	p2pscope_refuse(&run->out, P2PSCOPE_REASON_IO_FAILED, -EIO,
-			"%s entered PCIe error recovery (an uncorrectable error): the run stopped",
-			pci_name(run->pdev));
-	return false;
-}
-
-/*
- * While a run goes on: wait for a completion, a tick or the provider going
- * away, then look around.  False, with the outcome set (or *ret on a fatal
- * signal), when the run must stop.
- */
-static bool p2pscope_xwatch(struct p2pscope_xrun *run, int *ret)
-{
-	long left = wait_event_killable_timeout(run->wq,
-			!llist_empty(&run->done) || READ_ONCE(run->hold.gone) ||
-			READ_ONCE(run->recovery_seen), P2PSCOPE_XFER_TICK);
-	u64 quiet;
-
-	if (left < 0) {
-		*ret = -EINTR;
-		return false;
-	}
-	if (READ_ONCE(run->hold.gone)) {
-		/*
-		 * Nothing more is submitted: its unbind may go on now.  Pages
-		 * still in flight keep its p2pmem (the kernel waits for them
-		 * before it unmaps the BAR).
-		 */
-		p2pscope_release(&run->hold);
-		p2pscope_refuse(&run->out, P2PSCOPE_REASON_DEVICE_GONE, 0,
-				"%s, the p2pmem provider, was unbound or removed",
-				pci_name(run->provider));
-		return false;
-	}
-	if (!p2pscope_xno_recovery(run))
-		return false;
-	quiet = ktime_get_ns() - READ_ONCE(run->last_done_ns);
-	if (atomic_read(&run->inflight) && (s64)quiet > (s64)P2PSCOPE_XFER_STALL_NS) {
-		/* A removal whose device vanished first: the driver waits for its timeout. */
-		if (p2pscope_xdisk_gone(run))
-			p2pscope_refuse(&run->out, P2PSCOPE_REASON_DEVICE_GONE, -ETIMEDOUT,
-					"block device %u:%u is being removed, and no I/O completed for %llu s",
-					run->req->block_major, run->req->block_minor,
-					div_u64(quiet, NSEC_PER_SEC));
-		else
-			p2pscope_refuse(&run->out, P2PSCOPE_REASON_IO_FAILED, -ETIMEDOUT,
-					"no I/O completed for %llu s: the device stopped answering",
-					div_u64(quiet, NSEC_PER_SEC));
-		return false;
-	}
-	return true;
-}
-
-/*
- * After a stop: wait a bounded time for the bios in flight.  False, with the
- * outcome set, when some are still out: they are left to their end_io.
- */
-static bool p2pscope_xsettle(struct p2pscope_xrun *run)
-{
-	long bound = fatal_signal_pending(current) ? P2PSCOPE_XFER_SETTLE_KILLED :
-						     P2PSCOPE_XFER_SETTLE;
-	int left;
-
-	if (wait_event_timeout(run->wq, !atomic_read(&run->inflight), bound))
-		return true;
-	left = atomic_read(&run->inflight);
-	if (!left)
-		return true;
-	p2pscope_refuse(&run->out, P2PSCOPE_REASON_IO_FAILED, -ETIMEDOUT,
-			"%d bio%s still in flight %u ms after the run stopped: left to the block layer to end",
-			left, left == 1 ? "" : "s", jiffies_to_msecs(bound));
-	pr_warn("%s[%d]: XFER_BLOCK on %u:%u: %d bio%s still in flight after %u ms; its buffers are freed when they end\n",
-		current->comm, task_pid_nr(current), run->req->block_major,
-		run->req->block_minor, left, left == 1 ? "" : "s",
-		jiffies_to_msecs(bound));
-	return false;
-}
-
-/* Wait for the one bio of the untimed phases, bounded like the rest. */
-static int p2pscope_xwait_sync(struct p2pscope_xrun *run)
-{
-	int ret = 0;
-
-	while (llist_empty(&run->done))
-		if (!p2pscope_xwatch(run, &ret)) {
-			p2pscope_xsettle(run);
-			return ret ?: P2PSCOPE_REFUSED;
-		}
-	llist_del_all(&run->done);
-	return 0;
-}
-
-/* One bio of the RAM buffer at @off (the untimed phases). */
-static int p2pscope_xsync(struct p2pscope_xrun *run, u64 off, bool write)
-{
-	struct p2pscope_xslot *s = &run->sync;
-	int ret;
-
-	s->dev_off = off;
-	WRITE_ONCE(run->last_done_ns, ktime_get_ns());
-	ret = p2pscope_xslot_submit(run, s, write);
-	if (!ret)
-		ret = p2pscope_xwait_sync(run);
-	if (ret)
-		return ret;
-	ret = blk_status_to_errno(s->status);
-	if (ret && p2pscope_xdisk_gone(run))
-		return p2pscope_refuse(&run->out, P2PSCOPE_REASON_DEVICE_GONE, ret,
-				       "block device %u:%u was removed (%s the pattern at byte %llu failed with %d)",
-				       run->req->block_major, run->req->block_minor,
-				       write ? "writing" : "reading back", off, ret);
-	if (ret)
-		return p2pscope_refuse(&run->out, P2PSCOPE_REASON_IO_FAILED, ret,
-				       "%s the pattern at byte %llu failed (%d)",
-				       write ? "writing" : "reading back", off, ret);
-	return 0;
-}
-
-/* A cache flush after the pattern is written: an empty PREFLUSH bio, bounded. */
-static int p2pscope_xflush(struct p2pscope_xrun *run)
-{
-	struct bio *bio = bio_alloc(run->bdev, 0, REQ_OP_WRITE | REQ_PREFLUSH,
-				    GFP_KERNEL);
-	int ret;
-
-	bio->bi_end_io = p2pscope_xslot_end_io;
-	bio->bi_private = &run->sync;
-	atomic_inc(&run->inflight);
-	WRITE_ONCE(run->last_done_ns, ktime_get_ns());
-	submit_bio(bio);
-	ret = p2pscope_xwait_sync(run);
-	if (ret)
-		return ret;
-	ret = blk_status_to_errno(run->sync.status);
-	if (ret)
-		return p2pscope_refuse(&run->out, P2PSCOPE_REASON_IO_FAILED, ret,
-				       "flush after writing the pattern failed (%d)",
-				       ret);
-	return 0;
-}
-
-/* Phases 1 and 3: the whole range, from or into the RAM buffer. */
-static int p2pscope_xpass(struct p2pscope_xrun *run, bool write)
-{
-	struct p2pscope_xfer_block *req = run->req;
-	u64 off;
-	int ret;
-
-	for (off = 0; off < req->span_bytes; off += req->block_bytes) {
-		u64 at = req->offset_bytes + off;
-
-		if (fatal_signal_pending(current))
-			return -EINTR;
-		ret = p2pscope_xsync(run, at, write);
-		if (ret)
-			return ret;
-		if (!write && !p2pscope_xbuf_check(run, &run->sync.buf, at))
-			return 0;
-		cond_resched();
-	}
-	return write ? p2pscope_xflush(run) : 0;
-}
-
-/* Submit @s at the next position of the range (@next, relative), and advance it. */
-static int p2pscope_xsubmit_next(struct p2pscope_xrun *run,
-				 struct p2pscope_xslot *s, u64 *next)
-{
-	const struct p2pscope_xfer_block *req = run->req;
-
-	s->dev_off = req->offset_bytes + *next;
-	*next = (*next + req->block_bytes) % req->span_bytes;
-	return p2pscope_xslot_submit(run, s, run->write);
-}
-
-/* Record a completed bio of phase 2; false when the run must stop. */
-static bool p2pscope_xreap(struct p2pscope_xrun *run, struct p2pscope_xslot *s)
-{
-	struct p2pscope_xfer_block *req = run->req;
-	u64 ns = s->t_done > s->t_submit ? s->t_done - s->t_submit : 0;
-	int err = blk_status_to_errno(s->status);
-
-	p2pscope_record(&req->latency, run->hist, ns);
-	req->ios++;
-	if (err) {
-		req->io_errors++;
-		p2pscope_io_failed(run, err, s->dev_off);
-		return false;
-	}
-	req->bytes += s->buf.len;
-	/* Once a device went away, what its BAR reads back proves nothing. */
-	if (run->out.status)
-		return false;
-	return !(run->verify && !run->write &&
-		 !p2pscope_xbuf_check(run, &s->buf, s->dev_off));
-}
-
-/* Is the run's time up?  Then a run that also had a count says the time stopped it. */
-static bool p2pscope_xpast(struct p2pscope_xrun *run, u64 deadline)
-{
-	if (ktime_get_ns() < deadline)
-		return false;
-	if (run->req->iterations)
-		run->req->result_flags |= P2PSCOPE_XRES_F_TIME_LIMIT;
-	return true;
-}
-
-/* Phase 2, timed. */
-static int p2pscope_xmeasure(struct p2pscope_xrun *run)
-{
-	struct p2pscope_xfer_block *req = run->req;
-	const u64 limit = req->iterations ?: U64_MAX;
-	u64 submitted = 0, next = 0, start, deadline, last = 0;
-	struct p2pscope_xslot *s, *tmp;
-	struct llist_node *nodes;
-	bool stop = false;
-	unsigned int i;
-	int ret = 0;
-
-	req->latency.min_ns = U64_MAX;
-	start = ktime_get_ns();
-	WRITE_ONCE(run->last_done_ns, start);
-	deadline = start + run->limit_ns;
-	for (i = 0; i < run->nslots && submitted < limit && !stop; i++) {
-		if (p2pscope_xsubmit_next(run, &run->slots[i], &next))
-			stop = true;
-		else
-			submitted++;
-	}
-
-	for (;;) {
-		nodes = llist_del_all(&run->done);
-		llist_for_each_entry_safe(s, tmp, nodes, done_node) {
-			last = max(last, s->t_done);
-			if (!p2pscope_xreap(run, s))
-				stop = true;
-			if (stop || submitted >= limit)
-				continue;
-			if (p2pscope_xpast(run, deadline)) {
-				stop = true;
-				continue;
-			}
-			if (p2pscope_xsubmit_next(run, s, &next))
-				stop = true;
-			else
-				submitted++;
-		}
-		if (!atomic_read(&run->inflight) && llist_empty(&run->done))
-			break;
-		if (stop) {
-			/* What completed in time is still recorded. */
-			if (!p2pscope_xsettle(run))
-				break;
-			continue;
-		}
-		if (p2pscope_xpast(run, deadline)) {
-			stop = true;
-			continue;
-		}
-		/* Completions may keep coming after a recovery: look every round. */
-		if (!p2pscope_xno_recovery(run)) {
-			stop = true;
-			continue;
-		}
-		if (llist_empty(&run->done) && !p2pscope_xwatch(run, &ret))
-			stop = true;
-		cond_resched();
-	}
-
-	if (!req->latency.count)
-		req->latency.min_ns = 0;
-	req->elapsed_ns = last > start ? last - start : 0;
-	return ret;
-}
-
 /* ------------------------------------------------------------- setup */
 
-static int p2pscope_xopen(struct p2pscope_xrun *run)
+static int p2pscope_block_open(struct p2pscope_block_run *run)
 {
 	struct p2pscope_xfer_block *req = run->req;
 	dev_t dev = MKDEV(req->block_major, req->block_minor);
@@ -806,7 +165,7 @@ static int p2pscope_xopen(struct p2pscope_xrun *run)
 	return 0;
 }
 
-static void p2pscope_xclose(struct p2pscope_xrun *run)
+static void p2pscope_block_close(struct p2pscope_block_run *run)
 {
 #ifdef P2PSCOPE_HAVE_BDEV_FILE_OPEN_BY_DEV
 	if (run->bdev_file)
@@ -838,7 +197,7 @@ static void p2pscope_set_addr(struct p2pscope_pci_addr *a, struct pci_dev *p)
 }
 
 /* What depends on the opened device: geometry and the P2P client. */
-static int p2pscope_xcheck_device(struct p2pscope_xrun *run)
+static int p2pscope_block_check_device(struct p2pscope_block_run *run)
 {
 	struct p2pscope_xfer_block *req = run->req;
 	unsigned int lbs = bdev_logical_block_size(run->bdev);
@@ -885,7 +244,7 @@ static int p2pscope_xcheck_device(struct p2pscope_xrun *run)
 	return 0;
 }
 
-static int p2pscope_xsetup_p2pmem(struct p2pscope_xrun *run)
+static int p2pscope_block_setup_p2pmem(struct p2pscope_block_run *run)
 {
 #ifdef P2PSCOPE_HAVE_PCI_P2PDMA
 	struct p2pscope_xfer_block *req = run->req;
@@ -931,7 +290,7 @@ static int p2pscope_xsetup_p2pmem(struct p2pscope_xrun *run)
 #endif
 }
 
-static int p2pscope_xalloc(struct p2pscope_xrun *run)
+static int p2pscope_block_alloc(struct p2pscope_block_run *run)
 {
 	struct p2pscope_xfer_block *req = run->req;
 	unsigned int i;
@@ -945,8 +304,8 @@ static int p2pscope_xalloc(struct p2pscope_xrun *run)
 		return -ENOMEM;
 	for (i = 0; i < run->nslots; i++) {
 		run->slots[i].run = run;
-		ret = p2pscope_xbuf_alloc(&run->slots[i].buf, req->block_bytes,
-					  run->provider);
+		ret = p2pscope_block_buf_alloc(&run->slots[i].buf, req->block_bytes,
+					       run->provider);
 		if (ret == -ENOMEM && run->provider)
 			return p2pscope_refuse(&run->out, P2PSCOPE_REASON_NO_MEMORY, ret,
 					       "pci_alloc_p2pmem(%u bytes) failed on %s after %u buffers (pool exhausted?)",
@@ -965,35 +324,37 @@ static int p2pscope_xalloc(struct p2pscope_xrun *run)
 	}
 	run->sync.run = run;
 	if (run->verify)
-		return p2pscope_xbuf_alloc(&run->sync.buf, req->block_bytes, NULL);
+		return p2pscope_block_buf_alloc(&run->sync.buf, req->block_bytes, NULL);
 	return 0;
 }
 
-static void p2pscope_xrun_free(struct p2pscope_xrun *run)
+static void p2pscope_block_run_free(struct p2pscope_block_run *run)
 {
 	unsigned int i;
 
 	if (run->slots)
 		for (i = 0; i < run->nslots; i++)
-			p2pscope_xbuf_free(&run->slots[i].buf);
+			p2pscope_block_buf_free(&run->slots[i].buf);
 	kfree(run->slots);
-	p2pscope_xbuf_free(&run->sync.buf);
+	p2pscope_block_buf_free(&run->sync.buf);
 	kvfree(run->scratch);
 	kvfree(run->hist);
 	p2pscope_release(&run->hold);
-	p2pscope_xclose(run);
+	p2pscope_block_close(run);
 	pci_dev_put(run->provider);
 	pci_dev_put(run->pdev);
 	kfree(run);
 }
 
-static void p2pscope_xfree_work(struct work_struct *work)
+struct workqueue_struct *p2pscope_block_free_wq;
+
+static void p2pscope_block_free_work(struct work_struct *work)
 {
-	struct p2pscope_xrun *run = container_of(work, struct p2pscope_xrun,
-						 free_work);
+	struct p2pscope_block_run *run = container_of(work, struct p2pscope_block_run,
+						      free_work);
 
 	pr_info("XFER_BLOCK: the last bio left in flight has ended; its buffers are freed\n");
-	p2pscope_xrun_free(run);
+	p2pscope_block_run_free(run);
 	/* destroy_workqueue() at unload waits for this function to return. */
 	module_put(THIS_MODULE);
 }
@@ -1003,7 +364,7 @@ static void p2pscope_xfree_work(struct work_struct *work)
  * then the last end_io queues its freeing, and the module stays loaded
  * until that has run.
  */
-static void p2pscope_xrun_put(struct p2pscope_xrun *run)
+static void p2pscope_block_run_put(struct p2pscope_block_run *run)
 {
 	bool orphan;
 
@@ -1021,31 +382,31 @@ static void p2pscope_xrun_put(struct p2pscope_xrun *run)
 	}
 	spin_unlock_irq(&run->wq.lock);
 	if (!orphan)
-		p2pscope_xrun_free(run);
+		p2pscope_block_run_free(run);
 }
 
 int p2pscope_xfer_block_init(void)
 {
-	p2pscope_xfree_wq = alloc_workqueue("p2pscope_xfree", WQ_UNBOUND, 0);
-	return p2pscope_xfree_wq ? 0 : -ENOMEM;
+	p2pscope_block_free_wq = alloc_workqueue("p2pscope_block_free", WQ_UNBOUND, 0);
+	return p2pscope_block_free_wq ? 0 : -ENOMEM;
 }
 
 void p2pscope_xfer_block_exit(void)
 {
 	/* Nothing is queued: every orphaned run held the module. */
-	destroy_workqueue(p2pscope_xfree_wq);
+	destroy_workqueue(p2pscope_block_free_wq);
 }
 
-static int p2pscope_xrun(struct p2pscope_xrun *run)
+static int p2pscope_block_transfer(struct p2pscope_block_run *run)
 {
 	struct p2pscope_xfer_block *req = run->req;
 	int ret;
 
-	ret = p2pscope_xopen(run);
+	ret = p2pscope_block_open(run);
 	if (!ret)
-		ret = p2pscope_xcheck_device(run);
+		ret = p2pscope_block_check_device(run);
 	if (!ret && req->mem == P2PSCOPE_MEM_P2PMEM)
-		ret = p2pscope_xsetup_p2pmem(run);
+		ret = p2pscope_block_setup_p2pmem(run);
 	if (ret)
 		return ret;
 	/*
@@ -1086,41 +447,41 @@ static int p2pscope_xrun(struct p2pscope_xrun *run)
 		device_unlock(&run->provider->dev);
 	}
 	if (run->pdev) {
-		INIT_DELAYED_WORK(&run->recovery_watch, p2pscope_xrecovery_watch);
+		INIT_DELAYED_WORK(&run->recovery_watch, p2pscope_block_recovery_watch);
 		run->watching = true;
 		schedule_delayed_work(&run->recovery_watch, P2PSCOPE_XFER_TICK);
 	}
 
-	ret = p2pscope_xalloc(run);
+	ret = p2pscope_block_alloc(run);
 	if (ret)
 		return ret;
 	if (run->verify && !run->write) {
-		ret = p2pscope_xpass(run, true);
+		ret = p2pscope_block_verify_pass(run, true);
 		if (ret)
 			return ret;
 	}
-	ret = p2pscope_xmeasure(run);
+	ret = p2pscope_block_measure(run);
 	if (ret || run->out.status)
 		return ret;
 	if (run->verify && run->write)
-		ret = p2pscope_xpass(run, false);
+		ret = p2pscope_block_verify_pass(run, false);
 	return ret;
 }
 
 long p2pscope_ioctl_xfer_block(void __user *argp)
 {
 	struct p2pscope_xfer_block *req;
-	struct p2pscope_xrun *run = NULL;
+	struct p2pscope_block_run *run = NULL;
 	long ret;
 
 	req = memdup_user(argp, sizeof(*req));
 	if (IS_ERR(req))
 		return PTR_ERR(req);
-	ret = p2pscope_xvalidate(req);
+	ret = p2pscope_block_validate(req);
 	if (ret)
 		goto out;
 	if (req->hist_uptr &&
-	    !access_ok(u64_to_user_ptr(req->hist_uptr), HIST_BYTES)) {
+	    !access_ok(u64_to_user_ptr(req->hist_uptr), P2PSCOPE_HIST_BYTES)) {
 		ret = -EFAULT;
 		goto out;
 	}
@@ -1145,14 +506,14 @@ long p2pscope_ioctl_xfer_block(void __user *argp)
 	init_llist_head(&run->done);
 	init_waitqueue_head(&run->wq);
 	atomic_set(&run->inflight, 0);
-	INIT_WORK(&run->free_work, p2pscope_xfree_work);
+	INIT_WORK(&run->free_work, p2pscope_block_free_work);
 	if (run->verify) {
 		req->verify = P2PSCOPE_VERIFY_MATCHED;	/* until a word differs */
 		if (!run->write)
 			req->result_flags |= P2PSCOPE_XRES_F_VERIFY_INLINE;
 	}
 
-	ret = p2pscope_xrun(run);
+	ret = p2pscope_block_transfer(run);
 	if (ret > 0)
 		ret = 0;	/* refused: the outcome says why */
 	if (ret)
@@ -1167,7 +528,7 @@ long p2pscope_ioctl_xfer_block(void __user *argp)
 	if (req->hist_uptr && run->hist) {
 		req->hist_buckets = P2PSCOPE_HIST_BUCKETS;
 		if (copy_to_user(u64_to_user_ptr(req->hist_uptr), run->hist,
-				 HIST_BYTES)) {
+				 P2PSCOPE_HIST_BYTES)) {
 			ret = -EFAULT;
 			goto out;
 		}
@@ -1176,7 +537,7 @@ long p2pscope_ioctl_xfer_block(void __user *argp)
 		ret = -EFAULT;
 out:
 	if (run)
-		p2pscope_xrun_put(run);
+		p2pscope_block_run_put(run);
 	kfree(req);
 	return ret;
 }
@@ -1200,7 +561,7 @@ long p2pscope_ioctl_xfer_block(void __user *argp)
 	req = memdup_user(argp, sizeof(*req));
 	if (IS_ERR(req))
 		return PTR_ERR(req);
-	ret = p2pscope_xvalidate(req);
+	ret = p2pscope_block_validate(req);
 	if (ret)
 		goto out;
 	p2pscope_start_result(req, status);

@@ -24,12 +24,11 @@
 #include "p2pscope_internal.h"
 
 #define CMD "XFER_DMA"
-#define HIST_BYTES (P2PSCOPE_HIST_BUCKETS * sizeof(u64))
 #define P2PSCOPE_DMA_TIMEOUT_MS	5000
 
 #ifdef P2PSCOPE_HAVE_DMAENGINE_MEMCPY
 
-struct p2pscope_dside {
+struct p2pscope_dma_side {
 	u32 mem;
 	enum dma_data_direction dir;
 	void *ram;			/* MEM_RAM */
@@ -39,14 +38,14 @@ struct p2pscope_dside {
 	bool mapped;
 };
 
-struct p2pscope_drun {
+struct p2pscope_dma_run {
 	struct p2pscope_xfer_dma *req;
 	struct dma_chan *chan;
 	struct device *dma_dev;
 	struct pci_dev *peer;
 	struct p2pscope_hold hold;
 	bool enabled;			/* pci_enable_device_mem(peer) */
-	struct p2pscope_dside src, dst;
+	struct p2pscope_dma_side src, dst;
 	u64 *hist;
 	u64 *scratch;			/* a copy's worth, for BAR checks */
 	struct completion done;
@@ -56,15 +55,15 @@ struct p2pscope_drun {
 
 static void p2pscope_dma_callback(void *param)
 {
-	struct p2pscope_drun *run = param;
+	struct p2pscope_dma_run *run = param;
 
 	run->t_done = ktime_get_ns();
 	complete(&run->done);
 }
 
-static int p2pscope_dside_setup(struct p2pscope_drun *run,
-				struct p2pscope_dside *s, u32 mem,
-				enum dma_data_direction dir)
+static int p2pscope_dma_side_setup(struct p2pscope_dma_run *run,
+				   struct p2pscope_dma_side *s, u32 mem,
+				   enum dma_data_direction dir)
 {
 	struct p2pscope_xfer_dma *req = run->req;
 	size_t size = req->size_bytes;
@@ -97,8 +96,8 @@ static int p2pscope_dside_setup(struct p2pscope_drun *run,
 	return 0;
 }
 
-static void p2pscope_dside_free(struct p2pscope_drun *run,
-				struct p2pscope_dside *s)
+static void p2pscope_dma_side_free(struct p2pscope_dma_run *run,
+				   struct p2pscope_dma_side *s)
 {
 	size_t size = run->req->size_bytes;
 
@@ -113,8 +112,8 @@ static void p2pscope_dside_free(struct p2pscope_drun *run,
 	memset(s, 0, sizeof(*s));
 }
 
-static void p2pscope_dside_fill(struct p2pscope_drun *run,
-				struct p2pscope_dside *s)
+static void p2pscope_dma_side_fill(struct p2pscope_dma_run *run,
+				   struct p2pscope_dma_side *s)
 {
 	const u64 n = run->req->size_bytes / 8, seed = run->req->seed;
 	u64 *w = s->ram ?: run->scratch;
@@ -129,8 +128,8 @@ static void p2pscope_dside_fill(struct p2pscope_drun *run,
 					   run->req->size_bytes, s->dir);
 }
 
-static void p2pscope_dside_poison(struct p2pscope_drun *run,
-				  struct p2pscope_dside *s)
+static void p2pscope_dma_side_poison(struct p2pscope_dma_run *run,
+				     struct p2pscope_dma_side *s)
 {
 	if (s->io) {
 		memset_io(s->io, P2PSCOPE_POISON_BYTE, run->req->size_bytes);
@@ -142,8 +141,8 @@ static void p2pscope_dside_poison(struct p2pscope_drun *run,
 				   s->dir);
 }
 
-static bool p2pscope_dside_check(struct p2pscope_drun *run,
-				 struct p2pscope_dside *s)
+static bool p2pscope_dma_side_check(struct p2pscope_dma_run *run,
+				    struct p2pscope_dma_side *s)
 {
 	struct p2pscope_xfer_dma *req = run->req;
 	const u64 n = req->size_bytes / 8;
@@ -168,7 +167,7 @@ static bool p2pscope_dside_check(struct p2pscope_drun *run,
 }
 
 /* One copy, timed from submission to the completion callback. */
-static int p2pscope_dma_copy(struct p2pscope_drun *run)
+static int p2pscope_dma_copy(struct p2pscope_dma_run *run)
 {
 	struct p2pscope_xfer_dma *req = run->req;
 	struct dma_async_tx_descriptor *tx;
@@ -213,7 +212,7 @@ static int p2pscope_dma_copy(struct p2pscope_drun *run)
 	return 0;
 }
 
-static int p2pscope_dma_setup(struct p2pscope_drun *run)
+static int p2pscope_dma_setup(struct p2pscope_dma_run *run)
 {
 	struct p2pscope_xfer_dma *req = run->req;
 	bool bar = req->src_mem == P2PSCOPE_MEM_BAR ||
@@ -293,14 +292,14 @@ static int p2pscope_dma_setup(struct p2pscope_drun *run)
 	run->scratch = kvmalloc(req->size_bytes, GFP_KERNEL);
 	if (!run->hist || !run->scratch)
 		return -ENOMEM;
-	ret = p2pscope_dside_setup(run, &run->src, req->src_mem, DMA_TO_DEVICE);
+	ret = p2pscope_dma_side_setup(run, &run->src, req->src_mem, DMA_TO_DEVICE);
 	if (!ret)
-		ret = p2pscope_dside_setup(run, &run->dst, req->dst_mem,
-					   DMA_FROM_DEVICE);
+		ret = p2pscope_dma_side_setup(run, &run->dst, req->dst_mem,
+					      DMA_FROM_DEVICE);
 	return ret;
 }
 
-static int p2pscope_dma_measure(struct p2pscope_drun *run)
+static int p2pscope_dma_measure(struct p2pscope_dma_run *run)
 {
 	struct p2pscope_xfer_dma *req = run->req;
 	const bool verify = req->flags & P2PSCOPE_XFER_F_VERIFY;
@@ -311,17 +310,17 @@ static int p2pscope_dma_measure(struct p2pscope_drun *run)
 	req->latency.min_ns = U64_MAX;
 	if (verify) {
 		req->verify = P2PSCOPE_VERIFY_MATCHED;
-		p2pscope_dside_fill(run, &run->src);
+		p2pscope_dma_side_fill(run, &run->src);
 	}
 	start = ktime_get_ns();
 	deadline = start + (req->duration_ns ?: P2PSCOPE_MAX_DURATION_NS);
 	while (req->copies < limit) {
 		if (verify)
-			p2pscope_dside_poison(run, &run->dst);
+			p2pscope_dma_side_poison(run, &run->dst);
 		ret = p2pscope_dma_copy(run);
 		if (ret)
 			break;
-		if (verify && !p2pscope_dside_check(run, &run->dst))
+		if (verify && !p2pscope_dma_side_check(run, &run->dst))
 			break;
 		if (fatal_signal_pending(current)) {
 			ret = -EINTR;
@@ -348,10 +347,10 @@ static int p2pscope_dma_measure(struct p2pscope_drun *run)
 	return ret;
 }
 
-static void p2pscope_drun_free(struct p2pscope_drun *run)
+static void p2pscope_dma_run_free(struct p2pscope_dma_run *run)
 {
-	p2pscope_dside_free(run, &run->dst);
-	p2pscope_dside_free(run, &run->src);
+	p2pscope_dma_side_free(run, &run->dst);
+	p2pscope_dma_side_free(run, &run->src);
 	if (run->chan)
 		dma_release_channel(run->chan);
 	if (run->enabled)
@@ -365,7 +364,7 @@ static void p2pscope_drun_free(struct p2pscope_drun *run)
 
 #endif /* P2PSCOPE_HAVE_DMAENGINE_MEMCPY */
 
-static int p2pscope_dvalidate(const struct p2pscope_xfer_dma *r)
+static int p2pscope_dma_validate(const struct p2pscope_xfer_dma *r)
 {
 	bool bar = r->src_mem == P2PSCOPE_MEM_BAR || r->dst_mem == P2PSCOPE_MEM_BAR;
 	int ret;
@@ -427,11 +426,11 @@ long p2pscope_ioctl_xfer_dma(void __user *argp)
 	req = memdup_user(argp, sizeof(*req));
 	if (IS_ERR(req))
 		return PTR_ERR(req);
-	ret = p2pscope_dvalidate(req);
+	ret = p2pscope_dma_validate(req);
 	if (ret)
 		goto out;
 	if (req->hist_uptr &&
-	    !access_ok(u64_to_user_ptr(req->hist_uptr), HIST_BYTES)) {
+	    !access_ok(u64_to_user_ptr(req->hist_uptr), P2PSCOPE_HIST_BYTES)) {
 		ret = -EFAULT;
 		goto out;
 	}
@@ -441,7 +440,7 @@ long p2pscope_ioctl_xfer_dma(void __user *argp)
 		req->result_flags |= P2PSCOPE_XRES_F_DEBUG_KERNEL;
 #ifdef P2PSCOPE_HAVE_DMAENGINE_MEMCPY
 	{
-		struct p2pscope_drun *run = kzalloc(sizeof(*run), GFP_KERNEL);
+		struct p2pscope_dma_run *run = kzalloc(sizeof(*run), GFP_KERNEL);
 
 		if (!run) {
 			ret = -ENOMEM;
@@ -461,10 +460,10 @@ long p2pscope_ioctl_xfer_dma(void __user *argp)
 		if (!ret && req->hist_uptr && run->hist) {
 			req->hist_buckets = P2PSCOPE_HIST_BUCKETS;
 			if (copy_to_user(u64_to_user_ptr(req->hist_uptr),
-					 run->hist, HIST_BYTES))
+					 run->hist, P2PSCOPE_HIST_BYTES))
 				ret = -EFAULT;
 		}
-		p2pscope_drun_free(run);
+		p2pscope_dma_run_free(run);
 	}
 #else
 	req->status = P2PSCOPE_REASON_NO_KERNEL_SUPPORT;
