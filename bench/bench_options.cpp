@@ -54,8 +54,8 @@ void add_options(CLI::App& app, Options& o, Text& t) {
                        ", all;\ndefault all, where an engine that cannot run is reported as waived)")
         ->delimiter(',')->type_name("LIST");
     app.add_option("--memory", o.memory,
-                   "map: ram, ram_huge, p2pmem, bar, bounce, dmabuf, encrypted;\ntransfers: " +
-                       xfer::memory_choices_text())
+                   "map: ram, ram_huge, p2pmem, bar, bounce, dmabuf, encrypted;\ntransfers, by engine:\n" +
+                       xfer::memory_choices_text(false))
         ->delimiter(',')->type_name("LIST");
     app.add_option("--sizes,--size", t.sizes, "bytes per transfer / per mapping (4096, 64K, 1M; default 64K)")
         ->delimiter(',')->type_name("LIST");

@@ -360,7 +360,7 @@ Result<std::vector<std::string>> register_xfer_family(const Options& o, const pr
                             if (widths) name += "/" + width;
                             if (depths) name += "/qd" + std::to_string(depth);
                             name += "/" + size_label(size);
-                            const auto verdict = engine->check(q);
+                            const auto verdict = xfer::check_request(*spec, *engine, q);
                             if (verdict.kind == xfer::CheckResult::Kind::invalid && o.engines_named)
                                 return make_error(Errc::invalid_argument, verdict.reason.rfind("engine ", 0) == 0
                                                                               ? verdict.reason

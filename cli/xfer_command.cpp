@@ -43,12 +43,15 @@ struct XferOptions {
     bool fault_test = false;
     std::string format = "text";
     std::string sysfs_root = "/";
+    // The options for a Request field only some engines read, as parsed: one
+    // given for an engine that does not read its field is refused.
+    std::vector<std::pair<const CLI::Option*, xfer::RequestField>> field_options;
 };
 
 struct Report {
     xfer::Request request;
     std::string engine;
-    uint32_t caps = 0;
+    std::string capabilities;  // "read write verify"
     std::string status = "ok";
     xfer::PathInfo path;
     std::vector<xfer::Measurement> rows;
@@ -68,7 +71,7 @@ std::string render_json(const Report& r) {
     doc["engine_capabilities"] = json::array();
     for (const auto& c : [&] {
              std::vector<std::string> v;
-             std::string s = xfer::capability_names(r.caps), w;
+             std::string s = r.capabilities, w;
              for (char ch : s + " ") {
                  if (ch == ' ') { if (!w.empty()) v.push_back(w); w.clear(); } else w += ch;
              }
@@ -95,8 +98,8 @@ std::string render_text(const Report& r) {
     std::string out;
     char line[768];
     const auto& q = r.request;
-    std::snprintf(line, sizeof line, "engine %s (%s), Linux %s\n", r.engine.c_str(),
-                  xfer::capability_names(r.caps).c_str(), xfer::kernel_version().release.c_str());
+    std::snprintf(line, sizeof line, "engine %s (%s), Linux %s\n", r.engine.c_str(), r.capabilities.c_str(),
+                  xfer::kernel_version().release.c_str());
     out += line;
     std::string path = r.path.bdfs.empty() ? std::string("-") : "";
     for (size_t i = 0; i < r.path.bdfs.size(); ++i) path += (i ? " <-> " : "") + r.path.bdfs[i];
@@ -143,7 +146,7 @@ Status run_xfer(const XferOptions& o, std::ostream& out) {
         for (const auto& e : xfer::engines()) {
             char line[256];
             std::snprintf(line, sizeof line, "%-16s %-44s %s\n", std::string(e.name).c_str(),
-                          xfer::capability_names(e.capabilities).c_str(), std::string(e.description).c_str());
+                          xfer::capability_names(e).c_str(), std::string(e.description).c_str());
             out << line;
         }
         return Ok{};
@@ -154,6 +157,10 @@ Status run_xfer(const XferOptions& o, std::ostream& out) {
     if (!spec)
         return make_error(Errc::invalid_argument,
                           "unknown engine '" + o.engine + "' (one of " + xfer::engine_names() + ")");
+    for (const auto& [option, field] : o.field_options)
+        if (option->count() > 0 && !spec->reads(field))
+            return make_error(Errc::invalid_argument, "engine " + o.engine + " does not read " + option->get_name() +
+                                                          " (engines that do: " + xfer::engines_reading(field) + ")");
 
     if (o.force && !o.destructive)
         return make_error(Errc::invalid_argument, "--force only overrides a refusal to write: it needs --destructive");
@@ -190,16 +197,11 @@ Status run_xfer(const XferOptions& o, std::ostream& out) {
     if (!offset) return offset.error();
     q.offset = *offset;
     q.queue_depth = o.queue_depth;
-    if (o.queue_depth > 1 && !spec->reads(xfer::kFieldQueueDepth))
-        return make_error(Errc::invalid_argument, "engine " + o.engine + " has no queue depth (it moves one transfer at a time)");
     if (o.iterations && o.seconds > 0)
         return make_error(Errc::invalid_argument, "--iterations and --seconds exclude each other");
     if (o.seconds < 0 || o.seconds > 600) return make_error(Errc::invalid_argument, "--seconds must be within 0..600");
     q.iterations = o.iterations;
     q.seconds = o.seconds > 0 ? o.seconds : 1.0;
-    if (o.fault_test && !spec->reads(xfer::kFieldFaultTest))
-        return make_error(Errc::invalid_argument,
-                          "--fault-test is for engine " + xfer::engines_reading(xfer::kFieldFaultTest));
     q.fault_test = o.fault_test;
     q.sysfs_root = o.sysfs_root;
 
@@ -211,7 +213,7 @@ Status run_xfer(const XferOptions& o, std::ostream& out) {
     Report r;
     r.request = run.request;
     r.engine = o.engine;
-    r.caps = spec->capabilities;
+    r.capabilities = xfer::capability_names(*spec);
     r.path = *run.path;
     r.rows = std::move(run.rows);
     if (r.rows.empty() && run.outcome == xfer::Outcome::waived) r.status = "waived: " + run.reason;
@@ -232,50 +234,93 @@ Status run_xfer(const XferOptions& o, std::ostream& out) {
     return Ok{};
 }
 
+// What --device or --peer is to each engine that reads it, one line each.
+std::string roles(std::string_view xfer::EngineSpec::*role) {
+    std::string out;
+    for (const auto& e : xfer::engines())
+        if (!(e.*role).empty()) out += "\n" + std::string(e.name) + ": " + std::string(e.*role);
+    return out;
+}
+
+// The memories that are a BAR --bar picks: "cpu uc, wc; dmaengine ram-to-bar, bar-to-ram".
+std::string bar_memories() {
+    std::string out;
+    for (const auto& e : xfer::engines()) {
+        std::string names;
+        for (const auto& m : e.memories)
+            if (m.traits & xfer::kMemBar) names += (names.empty() ? "" : ", ") + std::string(m.name);
+        if (!names.empty()) out += (out.empty() ? "" : "; ") + std::string(e.name) + " " + names;
+    }
+    return out;
+}
+
 }  // namespace
 
 Action add_xfer_command(CLI::App& app) {
     auto o = std::make_shared<XferOptions>();
+    auto field = [&o](CLI::Option* option, xfer::RequestField f) {
+        o->field_options.emplace_back(option, f);
+        return option;
+    };
     app.add_flag("--list", o->list, "List the engines and their capabilities");
     app.add_option("--engine", o->engine, "Engine: " + xfer::engine_names() + " (see --list)");
-    app.add_option("--device", o->device,
-                   "Device whose memory is used (cpu), p2pmem provider (p2pmem-odirect), GPU (gpu), NVMe "
-                   "controller (nvme), BAR owner (dmaengine)")
+    field(app.add_option("--device", o->device, "The device, by engine:" + roles(&xfer::EngineSpec::device)),
+          xfer::kFieldDevice)
         ->type_name("BDF");
-    app.add_option("--peer", o->peer, "Second GPU (gpu --direction peer), p2pmem provider (nvme --memory p2pmem)")
+    field(app.add_option("--peer", o->peer, "The second device, by engine:" + roles(&xfer::EngineSpec::peer)),
+          xfer::kFieldPeer)
         ->type_name("BDF");
-    app.add_option("--bar", o->bar, "BAR index (cpu, memory uc or wc)");
-    app.add_option("--memory", o->memory, xfer::memory_choices_text());
-    app.add_option("--file", o->file, "cpu memory file: map this regular file (tests the harness; past EOF faults)");
+    field(app.add_option("--bar", o->bar, "BAR index, for memory " + bar_memories()), xfer::kFieldBar);
+    app.add_option("--memory", o->memory,
+                   "Memory, by engine (with a choice of memory):\n" + xfer::memory_choices_text());
+    field(app.add_option("--file", o->file,
+                         "cpu memory file: map this regular file (tests the harness; past EOF faults)"),
+          xfer::kFieldFile);
     app.add_option("--direction", o->direction, xfer::direction_choices_text());
-    app.add_option("--width", o->widths, "cpu access widths: 1,2,4,8,16,32,64,memcpy or all")
+    field(app.add_option("--width", o->widths, "cpu access widths: 1,2,4,8,16,32,64,memcpy or all"),
+          xfer::kFieldWidths)
         ->delimiter(',')
         ->capture_default_str()
         ->type_name("LIST");
-    app.add_option("--block", o->block, "nvme: the block device (default: --device's first namespace)")
+    field(app.add_option("--block", o->block, "nvme: the block device (default: --device's first namespace)"),
+          xfer::kFieldBlock)
         ->type_name("DEV");
-    app.add_option("--span", o->span, "nvme: bytes of the device the transfers walk (default size x queue depth)");
-    app.add_flag("--no-verify", o->no_verify, "nvme, dmaengine: do not check the data (raw bandwidth)");
-    app.add_option("--source-block", o->source_block, "p2pmem-odirect: block device read from")->type_name("DEV");
-    app.add_option("--destination-block", o->destination_block, "p2pmem-odirect: block device written to")
+    field(app.add_option("--span", o->span,
+                         "nvme: bytes of the device the transfers walk (default size x queue depth)"),
+          xfer::kFieldSpan);
+    field(app.add_flag("--no-verify", o->no_verify, "nvme, dmaengine: do not check the data (raw bandwidth)"),
+          xfer::kFieldVerify);
+    field(app.add_option("--source-block", o->source_block, "p2pmem-odirect: block device read from"),
+          xfer::kFieldSourceBlock)
         ->type_name("DEV");
-    app.add_flag("--destructive", o->destructive,
-                 "Allow writing a driver-owned BAR (cpu) or a block device (p2pmem-odirect, nvme: also needed to "
-                 "verify reads, which write a pattern first)");
-    app.add_flag("--force", o->force,
-                 "nvme, with --destructive: write even while another process has the block device open (the "
-                 "module refuses otherwise)");
+    field(app.add_option("--destination-block", o->destination_block, "p2pmem-odirect: block device written to"),
+          xfer::kFieldDestinationBlock)
+        ->type_name("DEV");
+    field(app.add_flag("--destructive", o->destructive,
+                       "Allow writing a driver-owned BAR (cpu) or a block device (p2pmem-odirect, nvme: also needed to "
+                       "verify reads, which write a pattern first)"),
+          xfer::kFieldDestructive);
+    field(app.add_flag("--force", o->force,
+                       "nvme, with --destructive: write even while another process has the block device open (the "
+                       "module refuses otherwise)"),
+          xfer::kFieldForce);
     app.add_option("--size", o->size, "Bytes per transfer (K, M, G suffixes)")->capture_default_str();
-    app.add_option("--offset", o->offset, "Offset into the BAR, p2pmem, file or block devices")->capture_default_str();
-    app.add_option("--queue-depth", o->queue_depth, "Transfers in flight (engines with queue-depth: nvme)")
+    field(app.add_option("--offset", o->offset, "Offset into the BAR, p2pmem, file or block devices"),
+          xfer::kFieldOffset)
+        ->capture_default_str();
+    field(app.add_option("--queue-depth", o->queue_depth,
+                         "Transfers in flight (engines with queue-depth: " +
+                             xfer::engines_reading(xfer::kFieldQueueDepth) + ")"),
+          xfer::kFieldQueueDepth)
         ->check(CLI::Range(1u, 4096u))
         ->capture_default_str();
     // Each transfer's latency is kept: a bound, so that -1 (read as 2^64 - 1) is an error, not an abort.
     app.add_option("--iterations", o->iterations, "Transfers per measurement (instead of --seconds)")
         ->check(CLI::Range(uint64_t{1}, uint64_t{100'000'000}));
     app.add_option("--seconds", o->seconds, "Duration of each measurement (default 1)")->check(p2pscope::finite());
-    app.add_flag("--fault-test", o->fault_test,
-                 "cpu: run each transfer across the end of the mapping on purpose, to show a fault is caught");
+    field(app.add_flag("--fault-test", o->fault_test,
+                       "cpu: run each transfer across the end of the mapping on purpose, to show a fault is caught"),
+          xfer::kFieldFaultTest);
     app.add_option("--format", o->format, "Output: text or json")
         ->check(CLI::IsMember({"text", "json"}))
         ->capture_default_str();

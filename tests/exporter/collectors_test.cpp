@@ -262,7 +262,7 @@ public:
     const xfer::EngineSpec& spec() const override {
         static const xfer::EngineSpec spec{.name = "null",
                                            .description = "moves nothing",
-                                           .capabilities = xfer::kCapRead | xfer::kCapAccessWidth,
+                                           .capabilities = xfer::kCapRead,
                                            .directions = {"read"},
                                            .fields = xfer::kFieldDevice | xfer::kFieldWidths};
         return spec;

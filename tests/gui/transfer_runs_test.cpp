@@ -153,13 +153,12 @@ TEST(TransferRuns, WaivedEngineSaysWhyAndPlotsNothing) {
     spec.direction = "h2d";
     spec.size_bytes = 1 << 20;
     // The engine's own answer on this machine decides what the GUI must show.
-    auto engine = xfer::make_engine("gpu");
     xfer::Request q;
     q.engine = "gpu";
     q.direction = "h2d";
     q.size = spec.size_bytes;
-    const auto verdict = engine->check(q);
-    if (verdict.kind != xfer::CheckResult::Kind::waived)
+    const xfer::RunResult verdict = xfer::Session(q).checked();
+    if (verdict.outcome != xfer::Outcome::waived)
         GTEST_SKIP() << "the gpu engine can run on this machine (the CUDA driver loaded): nothing is waived here";
     Store store;
     RunController runs(store, nullptr, "");
@@ -208,6 +207,10 @@ TEST(TransferRuns, BadInputIsRefusedWithOneClearMessage) {
     t = file_spec(f.path());
     t.widths = {"3"};
     expect_refused(t, "engine cpu: unknown access width '3' (1, 2, 4, 8, 16, 32, 64, memcpy or all)");
+    // The memory and direction from the engine's spec.
+    t = file_spec(f.path());
+    t.memory = "vram";
+    expect_refused(t, "engine cpu: --memory must be uc, wc, p2pmem or file, not 'vram'");
     // The same verdicts without starting anything (p2pscope-gui --transfer, before its window opens).
     EXPECT_EQ(check_transfer(file_spec("/nonexistent/p2pscope-data")).error().message,
               "engine cpu: /nonexistent/p2pscope-data: no such file");
@@ -248,6 +251,13 @@ TEST(TransferRuns, EngineChoices) {
     EXPECT_TRUE(cpu->widths);
     EXPECT_EQ(cpu->directions[0], "read");
     EXPECT_NE(cpu->capabilities.find("verify"), std::string::npos);
+    // The form's BAR index and file fields follow the memory's traits.
+    EXPECT_EQ(cpu->bar_memories, (std::vector<std::string>{"uc", "wc"}));
+    EXPECT_EQ(cpu->file_memory, "file");
+    auto dma = transfer_engine_choices("dmaengine");
+    EXPECT_EQ(dma->bar_memories, (std::vector<std::string>{"ram-to-bar", "bar-to-ram"}));
+    EXPECT_EQ(dma->file_memory, "");
+    EXPECT_TRUE(transfer_engine_choices("gpu")->bar_memories.empty());
     EXPECT_FALSE(transfer_engine_choices("nope").has_value());
 }
 

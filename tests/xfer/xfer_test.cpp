@@ -58,18 +58,34 @@ TEST(XferRegistry, ListsEngines) {
                 EXPECT_TRUE(i == 0 && e.memories.size() > 2) << e.name;
             }
         }
-        // An access width or queue depth capability is a field the engine reads.
-        EXPECT_EQ((e.capabilities & kCapAccessWidth) != 0, e.reads(kFieldWidths)) << e.name;
-        EXPECT_EQ((e.capabilities & kCapQueueDepth) != 0, e.reads(kFieldQueueDepth)) << e.name;
+        // A memory that is a BAR, a file or the peer's is a field the engine
+        // reads; what --device and --peer are to it is said where it reads them.
+        auto has = [&](uint32_t trait) {
+            for (const auto& m : e.memories)
+                if (m.traits & trait) return true;
+            return false;
+        };
+        EXPECT_EQ(has(kMemBar), e.reads(kFieldBar)) << e.name;
+        EXPECT_EQ(has(kMemFile), e.reads(kFieldFile)) << e.name;
+        if (has(kMemOfPeer)) {
+            EXPECT_TRUE(e.reads(kFieldPeer)) << e.name;
+        }
+        EXPECT_EQ(!e.device.empty(), e.reads(kFieldDevice)) << e.name;
+        EXPECT_EQ(!e.peer.empty(), e.reads(kFieldPeer)) << e.name;
+        for (const auto& m : e.memories) EXPECT_FALSE(m.help.empty()) << e.name << " " << m.name;
     }
     // Every file in src/engines/ registered itself once, and the list is by name.
     EXPECT_EQ(names, (std::vector<std::string>{"cpu", "dmaengine", "gpu", "nvme", "p2pmem-odirect"}));
     EXPECT_TRUE(registered_engine_duplicates().empty());
+    EXPECT_TRUE(Registry<EngineSpec>::instance().late().empty());
     EXPECT_EQ(engine_names(), "cpu, dmaengine, gpu, nvme, p2pmem-odirect");
     EXPECT_TRUE(make_engine("cpu"));
     EXPECT_FALSE(make_engine("nvme-kernel"));
     EXPECT_FALSE(find_engine("nvme-kernel"));
-    EXPECT_EQ(capability_names(kCapRead | kCapVerify), "read verify");
+    // Queue depth and access widths show as capabilities, from the fields.
+    EXPECT_EQ(capability_names(*find_engine("cpu")), "read write verify access-width");
+    EXPECT_EQ(capability_names(*find_engine("nvme")), "read write verify queue-depth peer");
+    EXPECT_EQ(capability_names(*find_engine("dmaengine")), "read write verify");
 }
 
 struct NamedThing {
@@ -87,6 +103,14 @@ TEST(XferRegistry, ByNameAndASecondEntryOfANameIsKeptOut) {
     std::string order;
     for (const auto& e : r.entries()) order += e.name + std::to_string(e.value);
     EXPECT_EQ(order, "a2b4c1") << "by name, the first of a name kept";
+    EXPECT_EQ(r.duplicates(), std::vector<std::string>{"c"});
+    // Once read, the list never changes: what a reader holds stays where it is.
+    const NamedThing* first = &r.entries().front();
+    r.add({"0", 5});
+    r.add({"d", 6});
+    ASSERT_EQ(r.entries().size(), 3u);
+    EXPECT_EQ(&r.entries().front(), first);
+    EXPECT_EQ(r.late(), (std::vector<std::string>{"0", "d"}));
     EXPECT_EQ(r.duplicates(), std::vector<std::string>{"c"});
 }
 
@@ -111,12 +135,68 @@ TEST(XferRegistry, DefaultsComeFromTheSpec) {
     find_engine("cpu")->complete(given);
     EXPECT_EQ(given.memory + "/" + given.direction, "wc/write");
     EXPECT_EQ(memory_choices_text(),
-              "cpu: uc (default), wc, p2pmem, file; dmaengine: ram-to-ram (default), ram-to-bar, bar-to-ram; "
-              "gpu: all (default), pinned, pageable; nvme: ram (default), p2pmem");
+              "cpu uc (default): the BAR (--bar) mapped uncached (sysfs resourceN)\n"
+              "cpu wc: the BAR (--bar) mapped write-combining (resourceN_wc)\n"
+              "cpu p2pmem: the device's published p2pmem (Linux 6.2+)\n"
+              "cpu file (default with --file): a regular file (--file) mapped shared: the harness's own target\n"
+              "dmaengine ram-to-ram (default): kernel pages to kernel pages\n"
+              "dmaengine ram-to-bar: kernel pages into the device's BAR (--bar), bound to p2pscope\n"
+              "dmaengine bar-to-ram: the device's BAR (--bar) into kernel pages\n"
+              "gpu all (default): each host memory below, one row each\n"
+              "gpu pinned: page-locked host memory (cuMemAllocHost)\n"
+              "gpu pageable: ordinary host memory\n"
+              "nvme ram (default): kernel pages\n"
+              "nvme p2pmem: the p2pmem of the provider --peer");
+    // Without the memory that stands for several (p2pscope-bench measures each alone), those it stands for are the default.
+    const std::string one_row = memory_choices_text(false);
+    EXPECT_EQ(one_row.find("gpu all"), std::string::npos) << one_row;
+    EXPECT_NE(one_row.find("gpu pinned (default): page-locked host memory (cuMemAllocHost)\n"
+                           "gpu pageable (default): ordinary host memory\n"),
+              std::string::npos)
+        << one_row;
+    EXPECT_NE(one_row.find("\ncpu wc: the BAR"), std::string::npos) << one_row;
     EXPECT_EQ(direction_choices_text(),
               "cpu: read (default), write; gpu: h2d (default), d2h, d2d, peer; nvme: read (default), write; "
               "p2pmem-odirect: copy (default), read");
     EXPECT_EQ(engines_reading(kFieldQueueDepth), "nvme");
+    EXPECT_EQ(engines_reading(kFieldBar), "cpu, dmaengine");
+}
+
+// The memory and direction are judged from the spec, before the engine's own check.
+TEST(XferCheck, ChoicesComeFromTheSpec) {
+    auto refused = [](const char* engine, const char* memory, const char* direction) {
+        Request r;
+        r.engine = engine;
+        r.memory = memory;
+        r.direction = direction;
+        const EngineSpec& spec = *find_engine(engine);
+        const CheckResult c = check_request(spec, *spec.make(), r);
+        EXPECT_EQ(c.kind, CheckResult::Kind::invalid) << c.reason;
+        return c.reason;
+    };
+    EXPECT_EQ(refused("cpu", "vram", "read"), "engine cpu: --memory must be uc, wc, p2pmem or file, not 'vram'");
+    EXPECT_EQ(refused("cpu", "uc", "h2d"), "engine cpu: --direction must be read or write, not 'h2d'");
+    EXPECT_EQ(refused("nvme", "vram", "read"), "engine nvme: --memory must be ram or p2pmem, not 'vram'");
+    EXPECT_EQ(refused("gpu", "all", "sideways"), "engine gpu: --direction must be h2d, d2h, d2d or peer, not 'sideways'");
+    EXPECT_EQ(refused("gpu", "ram", "h2d"), "engine gpu: --memory must be all, pinned or pageable, not 'ram'");
+    EXPECT_EQ(refused("dmaengine", "ram-to-ram", "read"), "engine dmaengine: --direction must be copy, not 'read'");
+    EXPECT_EQ(refused("p2pmem-odirect", "ram", "copy"), "engine p2pmem-odirect: --memory must be p2pmem, not 'ram'");
+    EXPECT_EQ(refused("cpu", "", "read"), "engine cpu: no --memory given (uc, wc, p2pmem or file)");
+    EXPECT_EQ(refused("cpu", "uc", ""), "engine cpu: no --direction given (read or write)");
+    // An implied memory need not be named, and naming it is no mistake.
+    const EngineSpec& odirect = *find_engine("p2pmem-odirect");
+    Request r;
+    r.direction = "read";
+    EXPECT_TRUE(odirect.check_choices(r).ok());
+    r.memory = "p2pmem";
+    EXPECT_TRUE(odirect.check_choices(r).ok());
+    // Through run_once, as every front end runs an engine.
+    Request q;
+    q.engine = "nvme";
+    q.memory = "vram";
+    const auto run = run_once(q);
+    EXPECT_EQ(run.outcome, Outcome::invalid);
+    EXPECT_EQ(run.reason, "engine nvme: --memory must be ram or p2pmem, not 'vram'");
 }
 
 TEST(XferRun, StatusIsAnEnumWithItsReason) {
@@ -169,6 +249,155 @@ TEST(XferRun, RunOnceJudgesTheRequest) {
     EXPECT_TRUE(r.rows.empty());
 }
 
+// Engines of the tests' own, in a registry of their own (RunOptions::engines),
+// so that the product's lists never show them.
+enum class Fake { waives, setup_fails, runs };
+template <Fake F>
+class FakeEngine final : public Engine {
+public:
+    // A running one needs its file: the test takes it away to see whether check() ran again.
+    CheckResult check(const Request& r) const override {
+        if (F == Fake::waives) return CheckResult::waive("this machine has no warp drive");
+        if (F == Fake::runs && !std::filesystem::exists(r.file)) return CheckResult::waive(r.file + " is gone");
+        return CheckResult::yes();
+    }
+    Status setup(const Request&) override {
+        if (F == Fake::setup_fails) return make_error(Errc::system, "cannot open the warp core");
+        return Ok{};
+    }
+    Result<std::vector<Measurement>> run() override {
+        Measurement m;
+        m.label = "warp";
+        m.transfer_bytes = 4096;
+        m.transfers = 1;
+        m.verified = true;
+        return std::vector<Measurement>{m};
+    }
+    void teardown() override {}
+};
+
+template <Fake F>
+EngineSpec fake_spec(std::string_view name) {
+    return EngineSpec{.name = name,
+                      .description = "a test's engine",
+                      .capabilities = kCapRead,
+                      .memories = {{.name = "ram", .help = "RAM", .no_link = "RAM"}},
+                      .directions = {"read"},
+                      .fields = kFieldDevice | kFieldFile,
+                      .device = "the device",
+                      .make = make_engine_of<FakeEngine<F>>};
+}
+
+// A sysfs tree with one PCI function, 0000:00:00.0, in a private directory.
+class OneFunctionTree {
+public:
+    OneFunctionTree() {
+        char tmpl[] = "/tmp/p2pscope-xfer-tree.XXXXXX";
+        const char* d = mkdtemp(tmpl);
+        EXPECT_NE(d, nullptr);
+        root_ = d ? d : "/nonexistent";
+        const std::filesystem::path dev = root_ / "sys/bus/pci/devices/0000:00:00.0";
+        std::filesystem::create_directories(dev);
+        std::ofstream(dev / "vendor") << "0x8086\n";
+        std::ofstream(dev / "device") << "0x1234\n";
+        std::ofstream(dev / "class") << "0x060000\n";
+        std::ofstream(root_ / "warp-core") << "x";
+    }
+    ~OneFunctionTree() { std::filesystem::remove_all(root_); }
+    std::string root() const { return root_.string(); }
+    std::string file() const { return (root_ / "warp-core").string(); }
+
+private:
+    std::filesystem::path root_;
+};
+
+TEST(XferRun, RunOnceWithATestsOwnEngines) {
+    Registry<EngineSpec> fakes;
+    fakes.add(fake_spec<Fake::waives>("waives"));
+    fakes.add(fake_spec<Fake::setup_fails>("setup-fails"));
+    fakes.add(fake_spec<Fake::runs>("runs"));
+    const OneFunctionTree tree;
+    Request q;
+    q.sysfs_root = tree.root();
+    q.file = tree.file();
+    const RunOptions mine{.engines = &fakes};
+
+    q.engine = "cpu";  // the product's engines are not in the test's registry
+    auto r = run_once(q, mine);
+    EXPECT_EQ(r.outcome, Outcome::invalid);
+    EXPECT_EQ(r.reason, "unknown engine 'cpu' (one of runs, setup-fails, waives)");
+
+    q.engine = "waives";
+    r = run_once(q, mine);
+    EXPECT_EQ(r.outcome, Outcome::waived);
+    EXPECT_EQ(r.reason, "this machine has no warp drive");
+    EXPECT_TRUE(r.rows.empty());
+    EXPECT_FALSE(r.error);
+    EXPECT_EQ(r.request.memory + "/" + r.request.direction, "ram/read");  // completed
+
+    q.engine = "setup-fails";
+    r = run_once(q, mine);
+    EXPECT_EQ(r.outcome, Outcome::failed);
+    EXPECT_EQ(r.reason, "cannot open the warp core");
+    ASSERT_TRUE(r.error);
+    EXPECT_EQ(r.error->code, Errc::system);
+    EXPECT_TRUE(r.rows.empty());
+
+    q.engine = "runs";
+    r = run_once(q, mine);
+    EXPECT_EQ(r.outcome, Outcome::ok) << r.reason;
+    ASSERT_EQ(r.rows.size(), 1u);
+    EXPECT_EQ(r.rows[0].label, "warp");
+
+    // A device the prober does not know: with path_required nothing is set
+    // up; without, the run goes on and the path says why it is not described.
+    q.device = *probe::PciAddress::parse("0000:99:00.0");
+    r = run_once(q, {.describe_path = true, .path_required = true, .engines = &fakes});
+    EXPECT_EQ(r.outcome, Outcome::invalid);
+    ASSERT_TRUE(r.error);
+    EXPECT_EQ(r.error->code, Errc::not_found);
+    EXPECT_EQ(r.reason, r.error->message);
+    EXPECT_NE(r.reason.find("0000:99:00.0"), std::string::npos) << r.reason;
+    EXPECT_TRUE(r.rows.empty());
+    ASSERT_TRUE(r.path);
+    EXPECT_EQ(r.path->path_note, "path not described: " + r.reason);
+    r = run_once(q, {.describe_path = true, .engines = &fakes});
+    EXPECT_EQ(r.outcome, Outcome::ok) << r.reason;
+    ASSERT_TRUE(r.path_error);
+    EXPECT_FALSE(r.error);
+    q.device = *probe::PciAddress::parse("0000:00:00.0");
+    r = run_once(q, {.describe_path = true, .path_required = true, .engines = &fakes});
+    EXPECT_EQ(r.outcome, Outcome::ok) << r.reason;
+    EXPECT_FALSE(r.path_error);
+    EXPECT_TRUE(fakes.late().empty());
+}
+
+// A session checks once and runs as often as asked, each run a fresh engine.
+TEST(XferRun, SessionChecksOnce) {
+    Registry<EngineSpec> fakes;
+    fakes.add(fake_spec<Fake::runs>("runs"));
+    const OneFunctionTree tree;
+    Request q;
+    q.engine = "runs";
+    q.file = tree.file();
+    const Session session(q, {.engines = &fakes});
+    ASSERT_TRUE(session.runnable()) << session.checked().reason;
+    EXPECT_EQ(session.checked().outcome, Outcome::ok);
+    EXPECT_TRUE(session.checked().rows.empty());
+    std::filesystem::remove(tree.file());  // check() would waive it now
+    for (int round = 0; round < 3; ++round) {
+        const auto r = session.run();
+        EXPECT_EQ(r.outcome, Outcome::ok) << r.reason;
+        EXPECT_EQ(r.rows.size(), 1u);
+    }
+    EXPECT_EQ(run_once(q, {.engines = &fakes}).outcome, Outcome::waived);  // run_once checks anew
+    const Session refused(q, {.engines = &fakes});
+    EXPECT_FALSE(refused.runnable());
+    const auto r = refused.run();
+    EXPECT_EQ(r.outcome, Outcome::waived);
+    EXPECT_EQ(r.reason, tree.file() + " is gone");
+}
+
 TEST(XferRegistry, KernelWaiver) {
     auto w = p2pmem_userspace_waiver(parse_kernel_release("6.1.192"));
     ASSERT_TRUE(w);
@@ -189,8 +418,6 @@ TEST(XferCheck, CpuReasons) {
     r.device = *probe::PciAddress::parse("0000:99:1f.7");
     c = cpu->check(r);
     EXPECT_EQ(c.reason, "no PCI function 0000:99:1f.7 on this system");
-    r.memory = "vram";
-    EXPECT_EQ(cpu->check(r).reason, "engine cpu: memory must be uc, wc, p2pmem or file, not 'vram'");
     r.memory = "file";
     r.file = "/nonexistent";
     EXPECT_EQ(cpu->check(r).reason, "engine cpu: --file maps a file, not 0000:99:1f.7's memory: give --file or --device, not both");
@@ -221,8 +448,8 @@ TEST(XferCheck, GpuWaivedWithoutDriver) {
     auto c = e->check(r);
     EXPECT_EQ(c.kind, CheckResult::Kind::waived);
     EXPECT_EQ(c.reason, "no CUDA driver (libcuda.so.1 not found)");
-    r.direction = "sideways";
-    EXPECT_EQ(e->check(r).kind, CheckResult::Kind::invalid);
+    r.direction = "sideways";  // bad input outweighs what this machine lacks
+    EXPECT_EQ(check_request(*find_engine("gpu"), *e, r).kind, CheckResult::Kind::invalid);
 }
 
 // A file mapped past its end: the first access beyond EOF raises SIGBUS, which
@@ -449,9 +676,6 @@ TEST(XferKernelEngines, Checks) {
     r.span = 6000;
     EXPECT_EQ(nvme->check(r).reason, "engine nvme: --span must be a multiple of --size");
     r.span = 0;
-    r.memory = "vram";
-    EXPECT_EQ(nvme->check(r).reason, "engine nvme: --memory must be ram or p2pmem");
-    r.memory = "ram";
     r.peer = probe::PciAddress{0, 3, 0, 0};
     EXPECT_EQ(nvme->check(r).reason, "engine nvme: --peer names the p2pmem provider: only with --memory p2pmem");
     r.peer.reset();

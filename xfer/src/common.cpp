@@ -9,20 +9,6 @@
 
 namespace p2pscope::xfer {
 
-std::string capability_names(uint32_t caps) {
-    static const std::pair<uint32_t, const char*> names[] = {
-        {kCapRead, "read"},           {kCapWrite, "write"},         {kCapVerify, "verify"},
-        {kCapQueueDepth, "queue-depth"}, {kCapAccessWidth, "access-width"}, {kCapPeer, "peer"},
-    };
-    std::string out;
-    for (const auto& [bit, name] : names) {
-        if (!(caps & bit)) continue;
-        if (!out.empty()) out += ' ';
-        out += name;
-    }
-    return out;
-}
-
 std::string_view to_string(RowStatus s) {
     switch (s) {
     case RowStatus::ok: return "ok";

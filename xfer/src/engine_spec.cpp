@@ -2,7 +2,21 @@
 // The engines' registry and what every front end reads from an engine's spec.
 #include "p2pscope/xfer/engine.hpp"
 
+#include <algorithm>
+
 namespace p2pscope::xfer {
+
+namespace {
+
+// "a, b or c"
+std::string one_of(const std::vector<std::string_view>& names) {
+    std::string out;
+    for (size_t i = 0; i < names.size(); ++i)
+        out += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + std::string(names[i]);
+    return out;
+}
+
+}  // namespace
 
 const MemoryChoice* EngineSpec::memory(std::string_view n) const {
     for (const auto& m : memories)
@@ -25,6 +39,46 @@ void EngineSpec::complete(Request& r) const {
             r.memory = memories.front().name;
     }
     if (r.direction.empty() && !directions.empty()) r.direction = directions.front();
+}
+
+CheckResult EngineSpec::check_choices(const Request& r) const {
+    const std::string engine = "engine " + std::string(name) + ": ";
+    const bool direction_ok = r.direction.empty() ? directions.empty()
+                                                  : std::find(directions.begin(), directions.end(), r.direction) !=
+                                                        directions.end();
+    if (!direction_ok)
+        return CheckResult::bad(engine + (r.direction.empty() ? "no --direction given (" + one_of(directions) + ")"
+                                                              : "--direction must be " + one_of(directions) +
+                                                                    ", not '" + r.direction + "'"));
+    // The implied memory is never needed, but naming it is no mistake.
+    std::vector<std::string_view> all;
+    for (const auto& m : memories) all.push_back(m.name);
+    const bool memory_ok = r.memory.empty() ? memory_names().empty() : memory(r.memory) != nullptr;
+    if (!memory_ok)
+        return CheckResult::bad(engine + (r.memory.empty() ? "no --memory given (" + one_of(all) + ")"
+                                                           : "--memory must be " + one_of(all) + ", not '" +
+                                                                 r.memory + "'"));
+    return CheckResult::yes();
+}
+
+CheckResult check_request(const EngineSpec& spec, const Engine& engine, const Request& completed) {
+    if (auto c = spec.check_choices(completed); !c.ok()) return c;
+    return engine.check(completed);
+}
+
+std::string capability_names(const EngineSpec& spec) {
+    const std::pair<bool, const char*> names[] = {
+        {(spec.capabilities & kCapRead) != 0, "read"},
+        {(spec.capabilities & kCapWrite) != 0, "write"},
+        {(spec.capabilities & kCapVerify) != 0, "verify"},
+        {spec.reads(kFieldQueueDepth), "queue-depth"},
+        {spec.reads(kFieldWidths), "access-width"},
+        {(spec.capabilities & kCapPeer) != 0, "peer"},
+    };
+    std::string out;
+    for (const auto& [has, n] : names)
+        if (has) out += (out.empty() ? "" : " ") + std::string(n);
+    return out;
 }
 
 const std::vector<EngineSpec>& engines() { return Registry<EngineSpec>::instance().entries(); }
@@ -50,24 +104,36 @@ std::string engine_names() {
     return s;
 }
 
-namespace {
-
-std::string choices_text(bool memories) {
+std::string memory_choices_text(bool several) {
     std::string out;
     for (const auto& e : engines()) {
-        std::vector<std::string_view> names = memories ? e.memory_names() : e.directions;
-        if (names.size() < 2) continue;  // no choice
-        std::string line = std::string(e.name) + ":";
-        for (size_t i = 0; i < names.size(); ++i) line += (i ? ", " : " ") + std::string(names[i]) + (i ? "" : " (default)");
-        out += (out.empty() ? "" : "; ") + line;
+        std::vector<const MemoryChoice*> shown;
+        for (const auto& m : e.memories)
+            if (!(m.traits & kMemImplied) && (several || !(m.traits & kMemSeveral))) shown.push_back(&m);
+        if (shown.size() < 2) continue;  // no choice
+        const bool stood_for = !several && !e.memories.empty() && (e.memories.front().traits & kMemSeveral);
+        for (const MemoryChoice* m : shown) {
+            const char* mark = m == &e.memories.front() || stood_for ? " (default)"
+                               : m->traits & kMemFile               ? " (default with --file)"
+                                                                    : "";
+            out += (out.empty() ? "" : "\n") + std::string(e.name) + " " + std::string(m->name) + mark + ": " +
+                   std::string(m->help);
+        }
     }
     return out;
 }
 
-}  // namespace
-
-std::string memory_choices_text() { return choices_text(true); }
-std::string direction_choices_text() { return choices_text(false); }
+std::string direction_choices_text() {
+    std::string out;
+    for (const auto& e : engines()) {
+        if (e.directions.size() < 2) continue;  // no choice
+        std::string line = std::string(e.name) + ":";
+        for (size_t i = 0; i < e.directions.size(); ++i)
+            line += (i ? ", " : " ") + std::string(e.directions[i]) + (i ? "" : " (default)");
+        out += (out.empty() ? "" : "; ") + line;
+    }
+    return out;
+}
 
 std::string engines_reading(RequestField field) {
     std::string out;

@@ -32,18 +32,21 @@ std::pair<Outcome, std::string> judge_rows(const std::vector<Measurement>& rows)
     return {Outcome::ok, ""};
 }
 
-RunResult run_once(const Request& request, const RunOptions& options) {
-    RunResult r;
+Session::Session(const Request& request, const RunOptions& options) {
+    RunResult& r = checked_;
     r.request = request;
-    const EngineSpec* spec = find_engine(request.engine);
-    if (!spec) {
+    const std::vector<EngineSpec>& list = options.engines ? options.engines->entries() : engines();
+    for (const auto& e : list)
+        if (e.name == request.engine) spec_ = &e;
+    if (!spec_) {
+        std::string names;
+        for (const auto& e : list) names += (names.empty() ? "" : ", ") + std::string(e.name);
         r.outcome = Outcome::invalid;
-        r.reason = "unknown engine '" + request.engine + "' (one of " + engine_names() + ")";
-        return r;
+        r.reason = "unknown engine '" + request.engine + "' (one of " + names + ")";
+        return;
     }
-    spec->complete(r.request);
-    auto engine = spec->make();
-    const auto verdict = engine->check(r.request);
+    spec_->complete(r.request);
+    const auto verdict = check_request(*spec_, *spec_->make(), r.request);
     if (options.describe_path) {  // also for a refused request: p2pscoped reports the path it would have taken
         auto p = describe_request_path(r.request);
         PathInfo path;
@@ -59,19 +62,27 @@ RunResult run_once(const Request& request, const RunOptions& options) {
     if (verdict.kind == CheckResult::Kind::invalid) {
         r.outcome = Outcome::invalid;
         r.reason = verdict.reason;
-        return r;
+        return;
     }
     if (r.path_error && options.path_required) {  // a device the prober does not know: nothing moves
         r.outcome = Outcome::invalid;
         r.reason = r.path_error->message;
         r.error = r.path_error;
-        return r;
+        return;
     }
     if (!verdict.ok()) {
         r.outcome = Outcome::waived;
         r.reason = verdict.reason;
-        return r;
+        return;
     }
+    r.outcome = Outcome::ok;
+}
+
+RunResult Session::run() const {
+    RunResult r = checked_;
+    if (!runnable()) return r;
+    r.outcome = Outcome::failed;
+    auto engine = spec_->make();
     if (auto s = engine->setup(r.request); !s) {
         engine->teardown();
         r.reason = s.error().message;
@@ -89,5 +100,7 @@ RunResult run_once(const Request& request, const RunOptions& options) {
     std::tie(r.outcome, r.reason) = judge_rows(r.rows);
     return r;
 }
+
+RunResult run_once(const Request& request, const RunOptions& options) { return Session(request, options).run(); }
 
 }  // namespace p2pscope::xfer

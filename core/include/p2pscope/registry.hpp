@@ -7,10 +7,13 @@
 // project has. Info is any type with a `name` (string or string_view). A second
 // entry with a name already registered is kept out and recorded, so that a
 // test can fail on it (static initialisation has no one to return an error to).
+// The first read freezes the list: an entry added after it is kept out and
+// recorded too, so the addresses of the entries a reader holds never move.
 // CMake's p2pscope_add_registering_library() links such files into every
 // program, since from a plain archive the linker would drop them.
 #pragma once
 
+#include <atomic>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,6 +29,10 @@ public:
         return registry;
     }
     void add(Info info) {
+        if (read_.load(std::memory_order_acquire)) {
+            late_.emplace_back(info.name);
+            return;
+        }
         auto at = entries_.begin();
         while (at != entries_.end() && at->name < info.name) ++at;
         if (at != entries_.end() && at->name == info.name) {
@@ -36,14 +43,20 @@ public:
     }
     // By name, whatever the order the files were linked in. Complete only once
     // static initialisation is over: read it from main on, never from another
-    // registration.
-    const std::vector<Info>& entries() const { return entries_; }
+    // registration. From the first read on it never changes.
+    const std::vector<Info>& entries() const {
+        read_.store(true, std::memory_order_release);
+        return entries_;
+    }
     // Names registered a second time (and kept out).
     const std::vector<std::string>& duplicates() const { return duplicates_; }
+    // Names added after the list was first read (and kept out).
+    const std::vector<std::string>& late() const { return late_; }
 
 private:
     std::vector<Info> entries_;
-    std::vector<std::string> duplicates_;
+    std::vector<std::string> duplicates_, late_;
+    mutable std::atomic<bool> read_{false};
 };
 
 template <class Info>

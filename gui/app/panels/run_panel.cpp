@@ -174,7 +174,7 @@ private:
             ImGui::TextDisabled("%s (%s)", choices->description.c_str(), choices->capabilities.c_str());
             ImGui::PopTextWrapPos();
         }
-        const bool file = t.engine == "cpu" && t.memory == "file";
+        const bool file = choices && !choices->file_memory.empty() && t.memory == choices->file_memory;
 
         // The device: the selection in the tree or matrix, unless the target is a file.
         if (file) {
@@ -209,7 +209,8 @@ private:
             ImGui::SetNextItemWidth(std::max(w, ImGui::GetContentRegionAvail().x - 80));
             ImGui::InputTextWithHint("File", "/path/to/a/regular/file", &t.file);
         }
-        if (t.engine == "cpu" && (t.memory == "uc" || t.memory == "wc")) {
+        if (choices && std::find(choices->bar_memories.begin(), choices->bar_memories.end(), t.memory) !=
+                           choices->bar_memories.end()) {
             ImGui::SetNextItemWidth(w);
             ImGui::SliderInt("BAR", &t.bar, -1, 5, t.bar < 0 ? "choose" : "%d");
         }

@@ -195,11 +195,15 @@ std::optional<EngineChoices> transfer_engine_choices(const std::string& engine) 
     if (!e) return std::nullopt;
     EngineChoices c;
     c.description = std::string(e->description);
-    c.capabilities = xfer::capability_names(e->capabilities);
+    c.capabilities = xfer::capability_names(*e);
     c.widths = e->reads(xfer::kFieldWidths);
     c.peer = e->reads(xfer::kFieldPeer);
     c.blocks = e->reads(xfer::kFieldSourceBlock);
     for (const auto m : e->memory_names()) c.memories.emplace_back(m);
+    for (const auto& m : e->memories) {
+        if (m.traits & xfer::kMemBar) c.bar_memories.emplace_back(m.name);
+        if (m.traits & xfer::kMemFile) c.file_memory = m.name;
+    }
     if (e->directions.size() > 1) c.directions.assign(e->directions.begin(), e->directions.end());
     return c;
 }
@@ -321,8 +325,9 @@ Status check_transfer_spec(const TransferSpec& t) {
 
 Status check_transfer(const TransferSpec& t) {
     if (auto st = check_transfer_spec(t); !st) return st;
-    const auto verdict = xfer::make_engine(t.engine)->check(to_request(t));
-    if (verdict.kind == xfer::CheckResult::Kind::invalid) return make_error(Errc::invalid_argument, verdict.reason);
+    const xfer::Session session(to_request(t));
+    if (session.checked().outcome == xfer::Outcome::invalid)
+        return make_error(Errc::invalid_argument, session.checked().reason);
     return Ok{};
 }
 
@@ -400,10 +405,11 @@ Result<TransferSpec> parse_transfer_spec(std::string_view text) {
 namespace {
 
 // One transfer session on the worker: runs until done (no repeat), stopped, or a row faults.
-std::string run_transfers(Store& store, const std::atomic<bool>& stop, const xfer::Request& q,
+// The session was checked once, in start_transfer.
+std::string run_transfers(Store& store, const std::atomic<bool>& stop, const xfer::Session& session,
                           const TransferSpec& spec) {
     for (;;) {
-        auto run = xfer::run_once(q);
+        auto run = session.run();
         if (run.rows.empty()) return "stopped: " + run.reason;
         const double finished = now_unix_s();
         std::vector<MeasurementView> views;
@@ -439,11 +445,10 @@ Status RunController::start_transfer(const TransferSpec& requested) {
     if (auto st = check_transfer_spec(requested); !st) return st;
     if (auto st = begin(); !st) return st;
     const TransferSpec spec = effective(requested);
-    const xfer::Request q = to_request(requested);
-    std::unique_ptr<xfer::Engine> engine = xfer::make_engine(spec.engine);
-    const xfer::CheckResult verdict = engine->check(q);
-    if (verdict.kind == xfer::CheckResult::Kind::invalid) return make_error(Errc::invalid_argument, verdict.reason);
-    if (verdict.kind == xfer::CheckResult::Kind::waived) {
+    const xfer::Session session(to_request(requested));
+    const xfer::RunResult& verdict = session.checked();
+    if (verdict.outcome == xfer::Outcome::invalid) return make_error(Errc::invalid_argument, verdict.reason);
+    if (verdict.outcome == xfer::Outcome::waived) {
         MeasurementView m;
         m.kind = "transfer";
         m.key = transfer_key(spec, "-");
@@ -475,8 +480,8 @@ Status RunController::start_transfer(const TransferSpec& requested) {
         s.run.started_unix_s = now_unix_s();
         s.run.message = "running";
     });
-    worker_ = std::thread([this, q, spec] {
-        const std::string outcome = run_transfers(store_, stop_, q, spec);
+    worker_ = std::thread([this, session, spec] {
+        const std::string outcome = run_transfers(store_, stop_, session, spec);
         store_.update([&](AppState& s) {
             s.run.phase = RunPhase::idle;
             s.run.message = outcome;

@@ -21,8 +21,6 @@ namespace {
 class CpuEngine final : public Engine {
 public:
     CheckResult check(const Request& r) const override {
-        if (r.direction != "read" && r.direction != "write")
-            return CheckResult::bad("engine cpu: --direction must be read or write, not '" + r.direction + "'");
         if (r.widths.empty()) return CheckResult::bad("engine cpu: no access width given");
         for (const auto& w : r.widths)
             if (!parse_width(w))
@@ -46,8 +44,6 @@ public:
                                         r.file + " (" + std::to_string(st.st_size) + " bytes)");
             return CheckResult::yes();
         }
-        if (r.memory != "uc" && r.memory != "wc" && r.memory != "p2pmem")
-            return CheckResult::bad("engine cpu: memory must be uc, wc, p2pmem or file, not '" + r.memory + "'");
         if (!r.device) return CheckResult::bad("engine cpu: memory " + r.memory + " needs --device BDF");
         const std::string bdf = r.device->to_string();
         const std::string dir = detail::pci_dir(r.sysfs_root, bdf);
@@ -142,9 +138,9 @@ private:
 const Registration<EngineSpec> registration{EngineSpec{
     .name = "cpu",
     .description = "CPU loads/stores (1-64 bytes, memcpy) to a BAR (uncached or write-combining) or p2pmem",
-    .capabilities = kCapRead | kCapWrite | kCapVerify | kCapAccessWidth,
-    .memories = {{.name = "uc", .help = "the BAR (--bar) mapped uncached (sysfs resourceN)"},
-                 {.name = "wc", .help = "the BAR (--bar) mapped write-combining (resourceN_wc)"},
+    .capabilities = kCapRead | kCapWrite | kCapVerify,
+    .memories = {{.name = "uc", .help = "the BAR (--bar) mapped uncached (sysfs resourceN)", .traits = kMemBar},
+                 {.name = "wc", .help = "the BAR (--bar) mapped write-combining (resourceN_wc)", .traits = kMemBar},
                  {.name = "p2pmem", .help = "the device's published p2pmem (Linux 6.2+)"},
                  {.name = "file",
                   .help = "a regular file (--file) mapped shared: the harness's own target",
@@ -152,6 +148,7 @@ const Registration<EngineSpec> registration{EngineSpec{
                   .no_link = "a file (harness test)"}},
     .directions = {"read", "write"},
     .fields = kFieldDevice | kFieldBar | kFieldFile | kFieldOffset | kFieldWidths | kFieldDestructive | kFieldFaultTest,
+    .device = "the device whose BAR or p2pmem is mapped",
     .make = make_engine_of<CpuEngine>,
 }};
 

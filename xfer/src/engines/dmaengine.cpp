@@ -26,8 +26,6 @@ bool has_dma_channels(const std::string& sysfs_root) {
 class DmaengineEngine final : public Engine {
 public:
     CheckResult check(const Request& r) const override {
-        if (r.memory != "ram-to-ram" && r.memory != "ram-to-bar" && r.memory != "bar-to-ram")
-            return CheckResult::bad("engine dmaengine: --memory must be ram-to-ram, ram-to-bar or bar-to-ram");
         const bool bar = r.memory != "ram-to-ram";
         if (bar && (!r.device || r.bar < 0))
             return CheckResult::bad("engine dmaengine: --memory " + r.memory +
@@ -106,10 +104,13 @@ const Registration<EngineSpec> registration{EngineSpec{
     .description = "Kernel dmaengine copies (p2pscope.ko, DMA_MEMCPY channel): RAM<->BAR, RAM->RAM",
     .capabilities = kCapRead | kCapWrite | kCapVerify,
     .memories = {{.name = "ram-to-ram", .help = "kernel pages to kernel pages", .no_link = "RAM to RAM"},
-                 {.name = "ram-to-bar", .help = "kernel pages into the device's BAR (--bar), bound to p2pscope"},
-                 {.name = "bar-to-ram", .help = "the device's BAR (--bar) into kernel pages"}},
+                 {.name = "ram-to-bar",
+                  .help = "kernel pages into the device's BAR (--bar), bound to p2pscope",
+                  .traits = kMemBar},
+                 {.name = "bar-to-ram", .help = "the device's BAR (--bar) into kernel pages", .traits = kMemBar}},
     .directions = {"copy"},
-    .fields = kFieldDevice | kFieldBar | kFieldOffset | kFieldVerify | kFieldModule,
+    .fields = kFieldDevice | kFieldBar | kFieldOffset | kFieldVerify,
+    .device = "the owner of the BAR copied to or from",
     .make = make_engine_of<DmaengineEngine>,
 }};
 

@@ -127,10 +127,6 @@ double now_ns() {
 class GpuEngine final : public Engine {
 public:
     CheckResult check(const Request& r) const override {
-        if (r.direction != "h2d" && r.direction != "d2h" && r.direction != "d2d" && r.direction != "peer")
-            return CheckResult::bad("engine gpu: --direction must be h2d, d2h, d2d or peer, not '" + r.direction + "'");
-        if (!r.memory.empty() && r.memory != "pageable" && r.memory != "pinned" && r.memory != "all")
-            return CheckResult::bad("engine gpu: --memory must be pageable, pinned or all, not '" + r.memory + "'");
         if (r.size == 0) return CheckResult::bad("engine gpu: --size must not be 0");
         for (const auto* a : {&r.device, &r.peer})
             if (*a && !detail::exists(detail::pci_dir(r.sysfs_root, (*a)->to_string())))
@@ -340,6 +336,8 @@ const Registration<EngineSpec> registration{EngineSpec{
                  {.name = "pageable", .help = "ordinary host memory"}},
     .directions = {"h2d", "d2h", "d2d", "peer"},
     .fields = kFieldDevice | kFieldPeer,
+    .device = "the GPU (default: CUDA's first)",
+    .peer = "the second GPU of direction peer (default: another)",
     .make = make_engine_of<GpuEngine>,
 }};
 

@@ -45,10 +45,6 @@ std::optional<std::string> namespace_of(const std::string& sysfs_root, const std
 class NvmeEngine final : public Engine {
 public:
     CheckResult check(const Request& r) const override {
-        if (r.direction != "read" && r.direction != "write")
-            return CheckResult::bad("engine nvme: --direction must be read (device to memory) or write");
-        if (r.memory != "ram" && r.memory != "p2pmem")
-            return CheckResult::bad("engine nvme: --memory must be ram or p2pmem");
         if (r.peer && r.memory != "p2pmem")
             return CheckResult::bad("engine nvme: --peer names the p2pmem provider: only with --memory p2pmem");
         if (r.size < 512 || r.size > kclient::kMaxBlockBytes || r.size % 512)
@@ -179,12 +175,14 @@ private:
 const Registration<EngineSpec> registration{EngineSpec{
     .name = "nvme",
     .description = "Kernel NVMe engine (p2pscope.ko): bios into RAM or another device's p2pmem, queue depth",
-    .capabilities = kCapRead | kCapWrite | kCapVerify | kCapQueueDepth | kCapPeer,
+    .capabilities = kCapRead | kCapWrite | kCapVerify | kCapPeer,
     .memories = {{.name = "ram", .help = "kernel pages"},
                  {.name = "p2pmem", .help = "the p2pmem of the provider --peer", .traits = kMemOfPeer}},
     .directions = {"read", "write"},
     .fields = kFieldDevice | kFieldPeer | kFieldBlock | kFieldSpan | kFieldOffset | kFieldVerify | kFieldDestructive |
-              kFieldForce | kFieldQueueDepth | kFieldModule,
+              kFieldForce | kFieldQueueDepth,
+    .device = "the NVMe controller whose first namespace is used (unless --block)",
+    .peer = "the p2pmem provider of memory p2pmem",
     .make = make_engine_of<NvmeEngine>,
 }};
 

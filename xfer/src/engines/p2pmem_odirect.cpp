@@ -28,9 +28,6 @@ double now_ns() {
 class P2pmemODirectEngine final : public Engine {
 public:
     CheckResult check(const Request& r) const override {
-        if (r.direction != "copy" && r.direction != "read")
-            return CheckResult::bad("engine p2pmem-odirect: --direction must be read (source into p2pmem) or copy "
-                                    "(source into p2pmem, then to the destination)");
         if (!r.device) return CheckResult::bad("engine p2pmem-odirect needs --device BDF (the p2pmem provider)");
         if (r.source_block.empty()) return CheckResult::bad("engine p2pmem-odirect needs --source-block /dev/...");
         if (r.direction == "copy" && r.destination_block.empty())
@@ -160,6 +157,7 @@ const Registration<EngineSpec> registration{EngineSpec{
     .memories = {{.name = "p2pmem", .help = "the p2pmem of --device", .traits = kMemImplied}},
     .directions = {"copy", "read"},
     .fields = kFieldDevice | kFieldOffset | kFieldSourceBlock | kFieldDestinationBlock | kFieldDestructive,
+    .device = "the p2pmem provider",
     .make = make_engine_of<P2pmemODirectEngine>,
 }};
 

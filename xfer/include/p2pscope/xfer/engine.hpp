@@ -5,8 +5,8 @@
 // (defaults first) and the request fields it reads. Every front end (p2pscope
 // xfer, p2pscoped, qualify, p2pscope-bench, the GUI) lists, completes and runs
 // engines from these specs only, so an engine added is shown everywhere.
-// An engine's check() says whether it can serve a request and, when not, why;
-// then setup, run, teardown, or run_once() for all of it.
+// check_request() says whether an engine can serve a request and, when not,
+// why; then setup, run, teardown, or run_once() (a Session) for all of it.
 #pragma once
 
 #include <cstdint>
@@ -23,23 +23,21 @@
 
 namespace p2pscope::xfer {
 
-// Capability flags.
+// Capability flags. (Queue depth and access widths are fields the engine
+// reads: EngineSpec::fields.)
 enum Capability : uint32_t {
-    kCapRead = 1u << 0,         // moves data from device memory to host memory
-    kCapWrite = 1u << 1,        // and from host memory to device memory
-    kCapVerify = 1u << 2,       // checks the data that arrived
-    kCapQueueDepth = 1u << 3,   // honours Request::queue_depth
-    kCapAccessWidth = 1u << 4,  // honours Request::widths
-    kCapPeer = 1u << 5,         // moves data between two devices
+    kCapRead = 1u << 0,    // moves data from device memory to host memory
+    kCapWrite = 1u << 1,   // and from host memory to device memory
+    kCapVerify = 1u << 2,  // checks the data that arrived
+    kCapPeer = 1u << 3,    // moves data between two devices
 };
-std::string capability_names(uint32_t caps);  // "read write verify"
 // Every access width the cpu engine knows, in order.
 const std::vector<std::string>& all_widths();
 // "all" anywhere in the list stands for all_widths().
 std::vector<std::string> expand_widths(const std::vector<std::string>& widths);
 
-// What the user selected; each engine reads the fields it needs and check()
-// says which it cannot serve.
+// What the user selected; each engine reads the fields it needs (its spec's
+// fields) and check_request() says which it cannot serve.
 struct Request {
     std::string engine;
     std::optional<probe::PciAddress> device;  // the device whose memory is used (cpu, gpu, p2pmem provider)
@@ -119,6 +117,7 @@ enum MemoryTrait : uint32_t {
     kMemImplied = 1u << 1,  // the engine's only memory, not a request value (named in labels only)
     kMemFile = 1u << 2,     // Request::file is the memory; chosen by default when a file is given
     kMemOfPeer = 1u << 3,   // Request::peer provides it
+    kMemBar = 1u << 4,      // a BAR of Request::device, Request::bar its index (the memory or one end of the copy)
 };
 struct MemoryChoice {
     std::string_view name = {};  // "uc"
@@ -128,24 +127,25 @@ struct MemoryChoice {
 };
 
 // The Request fields an engine reads besides engine, memory, direction, size,
-// iterations and seconds (which all read).
+// iterations, seconds and sysfs_root (which all read) and module_node (which
+// the kernel engines read, and every front end sets). p2pscope xfer refuses
+// an option for a field the engine does not read.
 enum RequestField : uint32_t {
-    kFieldDevice = 1u << 0,
-    kFieldPeer = 1u << 1,
-    kFieldBar = 1u << 2,
-    kFieldFile = 1u << 3,
+    kFieldDevice = 1u << 0,  // EngineSpec::device says what it is to the engine
+    kFieldPeer = 1u << 1,    // EngineSpec::peer says what it is to the engine
+    kFieldBar = 1u << 2,     // the engine has a memory with kMemBar
+    kFieldFile = 1u << 3,    // the engine has a memory with kMemFile
     kFieldOffset = 1u << 4,
-    kFieldWidths = 1u << 5,
-    kFieldBlock = 1u << 6,  // the engine finds its device from the block device
+    kFieldWidths = 1u << 5,  // capability "access-width"
+    kFieldBlock = 1u << 6,   // the engine finds its device from the block device
     kFieldSpan = 1u << 7,
     kFieldVerify = 1u << 8,
     kFieldSourceBlock = 1u << 9,
     kFieldDestinationBlock = 1u << 10,
     kFieldDestructive = 1u << 11,
     kFieldForce = 1u << 12,
-    kFieldQueueDepth = 1u << 13,
+    kFieldQueueDepth = 1u << 13,  // capability "queue-depth"
     kFieldFaultTest = 1u << 14,
-    kFieldModule = 1u << 15,  // module_node: the engine runs in p2pscope.ko
 };
 
 class Engine;
@@ -159,6 +159,8 @@ struct EngineSpec {
     std::vector<MemoryChoice> memories = {};        // the first is the default
     std::vector<std::string_view> directions = {};  // the first is the default; a single one is no choice
     uint32_t fields = 0;                       // RequestField bits
+    std::string_view device = {};              // with kFieldDevice: what Request::device is to it ("the GPU")
+    std::string_view peer = {};                // with kFieldPeer: what Request::peer is to it
     std::unique_ptr<Engine> (*make)() = nullptr;
 
     bool reads(RequestField f) const { return (fields & f) != 0; }
@@ -168,7 +170,12 @@ struct EngineSpec {
     // Fills what the user left empty: the memory (the file memory when a
     // file is given, else the first, unless implied) and the direction.
     void complete(Request& request) const;
+    // Whether a completed request's memory and direction are this engine's;
+    // the refusal names the ones it takes.
+    CheckResult check_choices(const Request& completed) const;
 };
+// "read write verify queue-depth access-width peer": the capabilities, and the fields that show as ones.
+std::string capability_names(const EngineSpec& spec);
 
 template <class E>
 std::unique_ptr<Engine> make_engine_of() {
@@ -179,8 +186,9 @@ class Engine {
 public:
     virtual ~Engine() = default;
     // Whether this engine can serve the request on this machine; no side effects.
-    // Requests come completed (EngineSpec::complete; run_once does it): an
-    // empty memory or direction is refused.
+    // Requests come completed (EngineSpec::complete) with a memory and a
+    // direction of the engine's spec (EngineSpec::check_choices):
+    // check_request() sees to both, and check() to the rest.
     virtual CheckResult check(const Request& request) const = 0;
     // Acquire what run() needs (mappings, contexts, buffers).
     virtual Status setup(const Request& request) = 0;
@@ -193,17 +201,24 @@ public:
 // Every registered engine, by name; a duplicate name is left out (registered_engine_duplicates()).
 const std::vector<EngineSpec>& engines();
 const std::vector<std::string>& registered_engine_duplicates();
+// The spec's choices (check_choices), then the engine's own check().
+CheckResult check_request(const EngineSpec& spec, const Engine& engine, const Request& completed);
 const EngineSpec* find_engine(std::string_view name);  // null when unknown
 std::unique_ptr<Engine> make_engine(std::string_view name);  // null when unknown
 std::string engine_names();  // "cpu, dmaengine, ..."
-// For --help: "cpu: uc (default), wc, ...; nvme: ram (default), p2pmem", engines with a choice only.
-std::string memory_choices_text();
+// For --help, the memories of the engines with a choice, one line each:
+//   "cpu uc (default): the BAR (--bar) mapped uncached (sysfs resourceN)"
+// Without `several`, a memory that stands for several is left out and those
+// it stands for are each marked default.
+std::string memory_choices_text(bool several = true);
+// For --help: "cpu: read (default), write; gpu: ...", engines with a choice only.
 std::string direction_choices_text();
-// The engines that read a field: "nvme, dmaengine".
+// The engines that read a field: "dmaengine, nvme".
 std::string engines_reading(RequestField field);
 
 // One measurement run, start to end: complete the request, check, (describe
-// the path), setup, run, teardown, and judge the rows.
+// the path), setup, run, teardown, and judge the rows. A Session does the
+// first part once and the rest as often as asked; run_once() runs one once.
 enum class Outcome {
     ok,          // every row ran (some may be waived) and what was checked verified
     waived,      // check() waived it, or every row was waived: the reason says why
@@ -217,6 +232,7 @@ struct PathInfo;
 struct RunOptions {
     bool describe_path = false;  // look the request's devices up in the live topology
     bool path_required = false;  // with describe_path: a device the topology lacks is invalid, before any setup
+    const Registry<EngineSpec>* engines = nullptr;  // where the engine is found; null: the registered ones (engines())
 };
 struct RunResult {
     Outcome outcome = Outcome::failed;
@@ -230,7 +246,25 @@ struct RunResult {
 };
 // Judges rows that came back from run(): ok, waived (all waived), failed or unverified, with the reason.
 std::pair<Outcome, std::string> judge_rows(const std::vector<Measurement>& rows);
-RunResult run_once(const Request& request, const RunOptions& options = {});
+
+// A request completed, checked and its path described once, then run any
+// number of times, each run with a fresh engine: setup, run, teardown and the
+// rows judged. The GUI's repeating transfer runs one each round.
+class Session {
+public:
+    explicit Session(const Request& request, const RunOptions& options = {});
+    // The check's answer: outcome invalid or waived with the reason, else ok
+    // (it can run); the completed request and the path.
+    const RunResult& checked() const { return checked_; }
+    bool runnable() const { return checked_.outcome == Outcome::ok; }
+    // One run; checked() when it cannot run.
+    RunResult run() const;
+
+private:
+    const EngineSpec* spec_ = nullptr;
+    RunResult checked_;
+};
+RunResult run_once(const Request& request, const RunOptions& options = {});  // Session(request, options).run()
 
 // Kernel release as (major, minor); `uname -r` unless overridden (tests).
 struct KernelVersion {

@@ -54,6 +54,8 @@ struct EngineChoices {
     bool widths = false;  // access widths apply
     bool peer = false;    // a second device applies
     bool blocks = false;  // source and destination block devices apply
+    std::vector<std::string> bar_memories;  // the memories a BAR index picks
+    std::string file_memory;                // the memory that maps a file (no device); empty: none
 };
 std::optional<EngineChoices> transfer_engine_choices(const std::string& engine);
 

@@ -48,16 +48,18 @@ struct MapSpec {
 
 // One in-process transfer as the run controls configure it: the fields of an
 // xfer::Request (p2pscope xfer's options), which each engine reads as it needs.
+// Which engine reads which, and the values each takes, are the engine's
+// xfer::EngineSpec (transfer_engine_choices()).
 struct TransferSpec {
     std::string engine = "cpu";            // one of xfer's registry (transfer_engine_names())
-    std::string device;                    // BDF whose memory is used; empty: none (memory file, engine default)
-    std::string peer;                      // second device (gpu peer copies)
-    std::string memory;                    // cpu: uc, wc, p2pmem, file; gpu: all, pageable, pinned; empty: default
-    int bar = -1;                          // cpu uc/wc: BAR index
-    std::string file;                      // cpu memory file: a regular file mapped shared
-    std::string direction;                 // cpu: read, write; gpu: h2d, d2h, d2d, peer; p2pmem-odirect: read, copy
-    std::vector<std::string> widths{"8"};  // cpu: 1 2 4 8 16 32 64 memcpy
-    std::string source_block, destination_block;  // p2pmem-odirect
+    std::string device;                    // BDF (Request::device); empty: none (a file, the engine's default)
+    std::string peer;                      // second device (Request::peer)
+    std::string memory;                    // one of the engine's memories; empty: its default
+    int bar = -1;                          // BAR index of a memory that is a BAR
+    std::string file;                      // a regular file mapped shared, for a memory that maps a file
+    std::string direction;                 // one of the engine's directions; empty: its default
+    std::vector<std::string> widths{"8"};  // access widths: 1 2 4 8 16 32 64 memcpy
+    std::string source_block, destination_block;  // block devices read from and written to
     bool destructive = false;              // allowed to write a driver-owned BAR or a block device
     uint64_t size_bytes = 65536;           // bytes per transfer
     uint64_t offset = 0;
