@@ -54,7 +54,7 @@ void add_options(CLI::App& app, Options& o, Text& t) {
                        ", all;\ndefault all, where an engine that cannot run is reported as waived)")
         ->delimiter(',')->type_name("LIST");
     app.add_option("--memory", o.memory,
-                   "map: ram, ram_huge, p2pmem, bar, bounce, dmabuf, encrypted;\ntransfers, by engine:\n" +
+                   "map: " + kclient::mem_names() + ";\ntransfers, by engine:\n" +
                        xfer::memory_choices_text(false))
         ->delimiter(',')->type_name("LIST");
     app.add_option("--sizes,--size", t.sizes, "bytes per transfer / per mapping (4096, 64K, 1M; default 64K)")
@@ -158,7 +158,7 @@ Status check_text(const Text& t, Options& o) {
     for (const auto& m : o.memory)
         if (!is_map_memory(m) && !is_xfer_memory(m))
             return bad("--memory: unknown memory type '" + m +
-                       "' (map: ram, ram_huge, p2pmem, bar, bounce, dmabuf, encrypted; transfers: " +
+                       "' (map: " + kclient::mem_names() + "; transfers: " +
                        xfer_memory_names() + ")");
     for (const auto& w : t.widths)
         if (w != "all" && !xfer::parse_width(w))

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // p2pscope: characterizes PCIe peer-to-peer DMA paths.
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "commands.hpp"
+#include "p2pscope/cli_checks.hpp"
 
 
 int main(int argc, char** argv) {
@@ -34,28 +36,22 @@ int main(int argc, char** argv) {
                                                 "ACS/MPS/IOMMU/ATS settings and P2P verdicts, matched by place in the tree");
         commands.emplace_back(diff, p2pscope::cli::add_diff_command(*diff));
     }
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::CallForHelp& e) {
-        return app.exit(e);
-    } catch (const CLI::CallForAllHelp& e) {
-        return app.exit(e);
-    } catch (const CLI::CallForVersion& e) {
-        return app.exit(e);
-    } catch (const CLI::ParseError& e) {
-        // CLI11 says "a subcommand is required" for a misspelt one: name it.
+    // CLI11 says "a subcommand is required" for a misspelt one: name it.
+    const auto unknown_command = [&](const CLI::ParseError&) -> std::optional<std::string> {
         std::string names;
         bool known = false;
         for (const auto& c : commands) {
             names += (names.empty() ? "" : ", ") + c.first->get_name();
             known = known || (argc > 1 && c.first->get_name() == argv[1]);
         }
-        if (argc > 1 && argv[1][0] != '-' && !known) {
-            std::cerr << "p2pscope: unknown command '" << argv[1] << "' (one of " << names << ")\n";
-            return 2;
-        }
-        std::cerr << "p2pscope: " << e.what() << " (see p2pscope --help)\n";
-        return 2;
+        if (argc > 1 && argv[1][0] != '-' && !known)
+            return "unknown command '" + std::string(argv[1]) + "' (one of " + names + ")";
+        return std::nullopt;
+    };
+    if (auto done = p2pscope::parse_command_line(app, argc, argv, unknown_command)) {
+        std::cout << done->out;
+        std::cerr << done->err;
+        return done->status;
     }
     for (auto& [sub, action] : commands) {
         if (!sub->parsed()) continue;

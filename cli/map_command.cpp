@@ -60,6 +60,15 @@ Result<std::vector<Code>> parse_list(const std::vector<std::string>& names, cons
     return out;
 }
 
+// "map_sgtable, iova_link, iommu_domain": the APIs that map a list of segments.
+std::string list_apis() {
+    std::string out;
+    for (kclient::MapApi a : kclient::all_apis())
+        if (kclient::api_traits(a).segments == kclient::Segments::list)
+            out += (out.empty() ? "" : ", ") + std::string(kclient::api_name(a));
+    return out;
+}
+
 std::string status_text(const kclient::MapResult& r) {
     const std::string slowed = r.test_slowdown() ? " (slowed by the module's test_slowdown_pct)" : "";
     if (r.complete()) return "ok" + slowed;
@@ -202,18 +211,16 @@ Action add_map_command(CLI::App& app) {
     app.add_option("--device", o->device, "Device under test (BDF); bound to p2pscope for exclusive mode")
         ->required()
         ->type_name("BDF");
-    app.add_option("--api", o->apis,
-                   "Mapping APIs: map_page, map_single, map_sgtable, map_resource, alloc_coherent, "
-                   "alloc_noncontig, dmabuf, iova_link, iommu_domain, map_phys, or all")
+    app.add_option("--api", o->apis, "Mapping APIs: " + kclient::api_names() + ", or all")
         ->delimiter(',')
         ->capture_default_str()
         ->type_name("LIST");
-    app.add_option("--memory", o->mems, "Memory types: ram, ram_huge, p2pmem, bar, bounce, dmabuf, encrypted, or all")
+    app.add_option("--memory", o->mems, "Memory types: " + kclient::mem_names() + ", or all")
         ->delimiter(',')
         ->capture_default_str()
         ->type_name("LIST");
     app.add_option("--size", o->size, "Bytes per map and thread (K, M, G suffixes)")->capture_default_str();
-    app.add_option("--segments", o->segments, "Scatterlist entries (map_sgtable, iova_link, iommu_domain)")
+    app.add_option("--segments", o->segments, "Scatterlist entries (" + list_apis() + ")")
         ->check(CLI::Range(1u, 65536u))
         ->capture_default_str();
     app.add_option("--threads", o->threads, "Kernel threads, each pinned to its own CPU")

@@ -216,17 +216,10 @@ int main(int argc, char** argv) {
                  "p2pscoped"};
     std::map<std::string, bool> choices;
     add_flags(app, f, collectors, choices);
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::CallForHelp& e) {
-        return app.exit(e);
-    } catch (const CLI::CallForAllHelp& e) {
-        return app.exit(e);
-    } catch (const CLI::CallForVersion& e) {
-        return app.exit(e);
-    } catch (const CLI::ParseError& e) {
-        std::cerr << "p2pscoped: " << e.what() << " (see p2pscoped --help)\n";
-        return 2;
+    if (auto done = p2pscope::parse_command_line(app, argc, argv)) {
+        std::cout << done->out;
+        std::cerr << done->err;
+        return done->status;
     }
 
     auto built = daemon_options(f, engines, collectors, choices);

@@ -127,13 +127,6 @@ bool valid_key(const std::string& k) {
     return true;
 }
 
-template <typename Code>
-std::string names_of(const std::vector<Code>& values, std::string_view (*name)(Code)) {
-    std::string out;
-    for (auto v : values) out += (out.empty() ? "" : ", ") + std::string(name(v));
-    return out;
-}
-
 // "map_sgtable, iova_link and iommu_domain": the APIs that map a list of segments.
 std::string list_apis() {
     std::vector<std::string_view> apis;
@@ -164,7 +157,7 @@ Result<MapSpec> parse_map(const Checker& c, const json& m, const std::string& pa
         auto t = text(c, *a, path + ".api");
         if (!t) return t.error();
         auto v = kclient::parse_api(*t);
-        if (!v) return c.fail(path + ".api", "unknown API '" + *t + "' (" + names_of(kclient::all_apis(), kclient::api_name) + ")");
+        if (!v) return c.fail(path + ".api", "unknown API '" + *t + "' (" + kclient::api_names() + ")");
         s.api = *v;
     }
     if (auto a = m.find("memory"); a != m.end()) {
@@ -173,7 +166,7 @@ Result<MapSpec> parse_map(const Checker& c, const json& m, const std::string& pa
         auto v = kclient::parse_mem(*t);
         if (!v)
             return c.fail(path + ".memory",
-                          "unknown memory type '" + *t + "' (" + names_of(kclient::all_mems(), kclient::mem_name) + ")");
+                          "unknown memory type '" + *t + "' (" + kclient::mem_names() + ")");
         s.mem = *v;
     }
     if (auto a = m.find("direction"); a != m.end()) {
@@ -182,7 +175,7 @@ Result<MapSpec> parse_map(const Checker& c, const json& m, const std::string& pa
         auto v = kclient::parse_dir(*t);
         if (!v)
             return c.fail(path + ".direction",
-                          "unknown direction '" + *t + "' (" + names_of(kclient::all_dirs(), kclient::dir_name) + ")");
+                          "unknown direction '" + *t + "' (" + kclient::dir_names() + ")");
         s.dir = *v;
     }
     if (auto a = m.find("size"); a != m.end()) {

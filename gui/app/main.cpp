@@ -320,17 +320,10 @@ int main(int argc, char** argv) {
                  "verdict, measured latency and bandwidth), live latency and bandwidth plots and run controls.",
                  "p2pscope-gui"};
     add_options(app, o);
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::CallForHelp& e) {
-        return app.exit(e);
-    } catch (const CLI::CallForAllHelp& e) {
-        return app.exit(e);
-    } catch (const CLI::CallForVersion& e) {
-        return app.exit(e);
-    } catch (const CLI::ParseError& e) {
-        std::cerr << "p2pscope-gui: " << e.what() << " (see p2pscope-gui --help)\n";
-        return 2;
+    if (auto done = p2pscope::parse_command_line(app, argc, argv)) {
+        std::cout << done->out;
+        std::cerr << done->err;
+        return done->status;
     }
 
     if (!o.screenshot.empty() && o.frames == 0) o.frames = 5;

@@ -2,6 +2,7 @@
 #include "p2pscope/kclient/names.hpp"
 
 #include <array>
+#include <string>
 #include <utility>
 
 #include "p2pscope.h"
@@ -10,48 +11,49 @@ namespace p2pscope::kclient {
 
 namespace {
 
-constexpr uint32_t value(MapApi a) { return static_cast<uint32_t>(a); }
-constexpr uint32_t value(MapMemory m) { return static_cast<uint32_t>(m); }
-constexpr uint32_t value(MapDirection d) { return static_cast<uint32_t>(d); }
-
 // The typed tables (kinds.hpp) against the UAPI: every API and memory type it
-// has (0 is neither), each at its own value, in order.
+// has (0 is neither) and every direction, each at its own value, in order.
 static_assert(kApiTable.size() == P2PSCOPE_API_COUNT - 1, "kApiTable: one entry per P2PSCOPE_API_*");
 static_assert(kMemTable.size() == P2PSCOPE_MEM_COUNT - 1, "kMemTable: one entry per P2PSCOPE_MEM_*");
 static_assert(kDirTable.size() == P2PSCOPE_DIR_FROM_DEVICE + 1, "kDirTable: one entry per P2PSCOPE_DIR_*");
-constexpr bool in_uapi_order() {
-    for (size_t i = 0; i < kApiTable.size(); ++i)
-        if (value(kApiTable[i].api) != i + 1) return false;
-    for (size_t i = 0; i < kMemTable.size(); ++i)
-        if (value(kMemTable[i].mem) != i + 1) return false;
-    for (size_t i = 0; i < kDirTable.size(); ++i)
-        if (value(kDirTable[i].dir) != i) return false;
+template <typename Table, typename Code>
+constexpr bool in_uapi_order(const Table& table, Code Table::value_type::*code, uint32_t first) {
+    for (size_t i = 0; i < table.size(); ++i)
+        if (static_cast<uint32_t>(table[i].*code) != first + i) return false;
     return true;
 }
-static_assert(in_uapi_order(), "kinds.hpp's tables: entry i of each holds value i (+ 1 where 0 is none)");
+static_assert(in_uapi_order(kApiTable, &ApiInfo::api, 1), "kApiTable: entry i holds the API of value i + 1");
+static_assert(in_uapi_order(kMemTable, &MemInfo::mem, 1), "kMemTable: entry i holds the memory of value i + 1");
+static_assert(in_uapi_order(kDirTable, &DirInfo::dir, 0), "kDirTable: entry i holds the direction of value i");
 
-static_assert(value(MapApi::map_page) == P2PSCOPE_API_MAP_PAGE);
-static_assert(value(MapApi::map_single) == P2PSCOPE_API_MAP_SINGLE);
-static_assert(value(MapApi::map_sgtable) == P2PSCOPE_API_MAP_SGTABLE);
-static_assert(value(MapApi::map_resource) == P2PSCOPE_API_MAP_RESOURCE);
-static_assert(value(MapApi::alloc_coherent) == P2PSCOPE_API_ALLOC_COHERENT);
-static_assert(value(MapApi::alloc_noncontig) == P2PSCOPE_API_ALLOC_NONCONTIG);
-static_assert(value(MapApi::dmabuf) == P2PSCOPE_API_DMABUF);
-static_assert(value(MapApi::iova_link) == P2PSCOPE_API_IOVA_LINK);
-static_assert(value(MapApi::iommu_domain) == P2PSCOPE_API_IOMMU_DOMAIN);
-static_assert(value(MapApi::map_phys) == P2PSCOPE_API_MAP_PHYS);
+// Name, parse and list over one of the typed tables; `code` is its entries' value.
+template <typename Table, typename Code>
+std::string_view name_in(const Table& table, Code Table::value_type::*code, Code c) {
+    for (const auto& e : table)
+        if (e.*code == c) return e.name;
+    return "unknown";
+}
 
-static_assert(value(MapMemory::ram) == P2PSCOPE_MEM_RAM);
-static_assert(value(MapMemory::ram_huge) == P2PSCOPE_MEM_RAM_HUGE);
-static_assert(value(MapMemory::p2pmem) == P2PSCOPE_MEM_P2PMEM);
-static_assert(value(MapMemory::bar) == P2PSCOPE_MEM_BAR);
-static_assert(value(MapMemory::bounce) == P2PSCOPE_MEM_BOUNCE);
-static_assert(value(MapMemory::dmabuf) == P2PSCOPE_MEM_DMABUF);
-static_assert(value(MapMemory::encrypted) == P2PSCOPE_MEM_ENCRYPTED);
+template <typename Table, typename Code>
+std::optional<Code> parse_in(const Table& table, Code Table::value_type::*code, std::string_view name) {
+    for (const auto& e : table)
+        if (e.name == name) return e.*code;
+    return std::nullopt;
+}
 
-static_assert(value(MapDirection::bidirectional) == P2PSCOPE_DIR_BIDIRECTIONAL);
-static_assert(value(MapDirection::to_device) == P2PSCOPE_DIR_TO_DEVICE);
-static_assert(value(MapDirection::from_device) == P2PSCOPE_DIR_FROM_DEVICE);
+template <typename Table, typename Code>
+std::vector<Code> list_of(const Table& table, Code Table::value_type::*code) {
+    std::vector<Code> v;
+    for (const auto& e : table) v.push_back(e.*code);
+    return v;
+}
+
+template <typename Table>
+std::string names_in(const Table& table) {
+    std::string out;
+    for (const auto& e : table) out += (out.empty() ? "" : ", ") + std::string(e.name);
+    return out;
+}
 
 template <size_t N>
 std::string_view lookup(const std::array<std::pair<uint32_t, std::string_view>, N>& table, uint32_t v) {
@@ -122,53 +124,20 @@ constexpr std::array<std::pair<uint32_t, std::string_view>, 4> kClocks{{
 
 }  // namespace
 
-std::string_view api_name(MapApi api) {
-    for (const auto& e : kApiTable)
-        if (e.api == api) return e.name;
-    return "unknown";
-}
-std::optional<MapApi> parse_api(std::string_view name) {
-    for (const auto& e : kApiTable)
-        if (e.name == name) return e.api;
-    return std::nullopt;
-}
-std::vector<MapApi> all_apis() {
-    std::vector<MapApi> v;
-    for (const auto& e : kApiTable) v.push_back(e.api);
-    return v;
-}
+std::string_view api_name(MapApi api) { return name_in(kApiTable, &ApiInfo::api, api); }
+std::optional<MapApi> parse_api(std::string_view name) { return parse_in(kApiTable, &ApiInfo::api, name); }
+std::vector<MapApi> all_apis() { return list_of(kApiTable, &ApiInfo::api); }
+std::string api_names() { return names_in(kApiTable); }
 
-std::string_view mem_name(MapMemory mem) {
-    for (const auto& e : kMemTable)
-        if (e.mem == mem) return e.name;
-    return "unknown";
-}
-std::optional<MapMemory> parse_mem(std::string_view name) {
-    for (const auto& e : kMemTable)
-        if (e.name == name) return e.mem;
-    return std::nullopt;
-}
-std::vector<MapMemory> all_mems() {
-    std::vector<MapMemory> v;
-    for (const auto& e : kMemTable) v.push_back(e.mem);
-    return v;
-}
+std::string_view mem_name(MapMemory mem) { return name_in(kMemTable, &MemInfo::mem, mem); }
+std::optional<MapMemory> parse_mem(std::string_view name) { return parse_in(kMemTable, &MemInfo::mem, name); }
+std::vector<MapMemory> all_mems() { return list_of(kMemTable, &MemInfo::mem); }
+std::string mem_names() { return names_in(kMemTable); }
 
-std::string_view dir_name(MapDirection dir) {
-    for (const auto& e : kDirTable)
-        if (e.dir == dir) return e.name;
-    return "unknown";
-}
-std::optional<MapDirection> parse_dir(std::string_view name) {
-    for (const auto& e : kDirTable)
-        if (e.name == name) return e.dir;
-    return std::nullopt;
-}
-std::vector<MapDirection> all_dirs() {
-    std::vector<MapDirection> v;
-    for (const auto& e : kDirTable) v.push_back(e.dir);
-    return v;
-}
+std::string_view dir_name(MapDirection dir) { return name_in(kDirTable, &DirInfo::dir, dir); }
+std::optional<MapDirection> parse_dir(std::string_view name) { return parse_in(kDirTable, &DirInfo::dir, name); }
+std::vector<MapDirection> all_dirs() { return list_of(kDirTable, &DirInfo::dir); }
+std::string dir_names() { return names_in(kDirTable); }
 
 std::string_view mode_name(uint32_t mode) { return lookup(kModes, mode); }
 std::string_view iommu_name(uint32_t type) { return lookup(kIommu, type); }

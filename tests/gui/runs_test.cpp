@@ -150,3 +150,10 @@ TEST(Runs, SpecChecks) {
     s.threads = 0;
     EXPECT_FALSE(check_spec(s).ok());
 }
+
+// The run controls pick p2pmem for a pair and ram for a device alone by this.
+TEST(Runs, MemoryOfAPeerNeedsOne) {
+    for (const char* m : {"p2pmem", "bar"}) EXPECT_TRUE(memory_needs_peer(m)) << m;
+    for (const char* m : {"ram", "ram_huge", "bounce", "dmabuf", "encrypted", "vram", ""})
+        EXPECT_FALSE(memory_needs_peer(m)) << m;
+}

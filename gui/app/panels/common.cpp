@@ -3,6 +3,7 @@
 #include <imgui.h>
 
 #include "../panel.hpp"
+#include "p2pscope/gui/runs.hpp"
 
 namespace p2pscope::gui::ui {
 
@@ -36,7 +37,7 @@ void select_device(UiState& ui, const TopologyView& t, int d) {
     ui.col = -1;
     ui.draft.device = dev.bdf;
     ui.draft.peer.clear();
-    if (ui.draft.memory == "p2pmem" || ui.draft.memory == "bar") ui.draft.memory = "ram";
+    if (memory_needs_peer(ui.draft.memory)) ui.draft.memory = "ram";
 }
 
 void select_cell(UiState& ui, const TopologyView& t, int row, int col) {
@@ -50,10 +51,10 @@ void select_cell(UiState& ui, const TopologyView& t, int row, int col) {
     ui.draft.device = a.bdf;
     if (row == col) {
         ui.draft.peer.clear();
-        if (ui.draft.memory == "p2pmem" || ui.draft.memory == "bar") ui.draft.memory = "ram";
+        if (memory_needs_peer(ui.draft.memory)) ui.draft.memory = "ram";
     } else {
         ui.draft.peer = t.devices[static_cast<size_t>(t.matrix[static_cast<size_t>(col)])].bdf;
-        if (ui.draft.memory != "p2pmem" && ui.draft.memory != "bar") ui.draft.memory = "p2pmem";
+        if (!memory_needs_peer(ui.draft.memory)) ui.draft.memory = "p2pmem";
     }
 }
 

@@ -17,20 +17,17 @@ std::string map_key(const MapSpec& s) {
            "/" + std::to_string(s.size_bytes) + "/t" + std::to_string(s.threads);
 }
 
-namespace {
-// The memory types that are a peer's own (p2pmem, bar): the pair's column owns them.
-bool needs_peer(const std::string& memory) {
+bool memory_needs_peer(const std::string& memory) {
     const auto m = kclient::parse_mem(memory);
     return m && kclient::mem_traits(*m).peer == kclient::MemPeer::owner;
 }
-}  // namespace
 
 Status check_spec(const MapSpec& s) {
     if (!kclient::parse_api(s.api)) return make_error(Errc::invalid_argument, "unknown API '" + s.api + "'");
     if (!kclient::parse_mem(s.memory))
         return make_error(Errc::invalid_argument, "unknown memory type '" + s.memory + "'");
     if (auto d = probe::PciAddress::parse(s.device); !d) return d.error();
-    if (needs_peer(s.memory) && s.peer.empty())
+    if (memory_needs_peer(s.memory) && s.peer.empty())
         return make_error(Errc::invalid_argument,
                           "memory " + s.memory + " needs a peer: select a pair in the matrix (row maps, column owns)");
     if (!s.peer.empty())
@@ -58,7 +55,7 @@ public:
         if (auto st = check_spec(s); !st) return st.error();
         kclient::MapRequest q;
         q.device = *probe::PciAddress::parse(s.device);
-        if (needs_peer(s.memory)) q.peer = *probe::PciAddress::parse(s.peer);
+        if (memory_needs_peer(s.memory)) q.peer = *probe::PciAddress::parse(s.peer);
         q.api = *kclient::parse_api(s.api);
         q.mem = *kclient::parse_mem(s.memory);
         q.threads = s.threads;
@@ -80,7 +77,7 @@ public:
         m.status = r->complete() ? "ok" : r->ran() ? "stopped" : "waived";
         m.reason = r->raw.reason;
         m.device = s.device;
-        m.peer = needs_peer(s.memory) ? s.peer : "";
+        m.peer = memory_needs_peer(s.memory) ? s.peer : "";
         m.api = s.api;
         m.memory = s.memory;
         m.size_bytes = r->raw.size_bytes ? r->raw.size_bytes : s.size_bytes;

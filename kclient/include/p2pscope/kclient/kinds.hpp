@@ -1,43 +1,46 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The map APIs, memory types and directions of the UAPI as typed enums, each
-// with its name and what the module's ops table (kmod/api.c) says of it. The
-// values are the UAPI's (names.cpp checks them), so a request converts with a
-// static_cast; user space outside kclient never sees a P2PSCOPE_* code.
+// with its name and what the module's ops table (kmod/api.c) says of it. Each
+// value is the UAPI's macro, so a request converts with a static_cast. The C
+// header comes with kclient's headers, but user space outside kclient names
+// these enums (and uapi.hpp's constants), never a P2PSCOPE_* macro.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <string_view>
 
+#include "p2pscope.h"  // kmod/uapi: the UAPI of p2pscope.ko
+
 namespace p2pscope::kclient {
 
 enum class MapApi : uint32_t {
-    map_page = 1,
-    map_single = 2,
-    map_sgtable = 3,
-    map_resource = 4,
-    alloc_coherent = 5,
-    alloc_noncontig = 6,
-    dmabuf = 7,
-    iova_link = 8,
-    iommu_domain = 9,
-    map_phys = 10,
+    map_page = P2PSCOPE_API_MAP_PAGE,
+    map_single = P2PSCOPE_API_MAP_SINGLE,
+    map_sgtable = P2PSCOPE_API_MAP_SGTABLE,
+    map_resource = P2PSCOPE_API_MAP_RESOURCE,
+    alloc_coherent = P2PSCOPE_API_ALLOC_COHERENT,
+    alloc_noncontig = P2PSCOPE_API_ALLOC_NONCONTIG,
+    dmabuf = P2PSCOPE_API_DMABUF,
+    iova_link = P2PSCOPE_API_IOVA_LINK,
+    iommu_domain = P2PSCOPE_API_IOMMU_DOMAIN,
+    map_phys = P2PSCOPE_API_MAP_PHYS,
 };
 
 enum class MapMemory : uint32_t {
-    ram = 1,
-    ram_huge = 2,
-    p2pmem = 3,
-    bar = 4,
-    bounce = 5,
-    dmabuf = 6,
-    encrypted = 7,
+    ram = P2PSCOPE_MEM_RAM,
+    ram_huge = P2PSCOPE_MEM_RAM_HUGE,
+    p2pmem = P2PSCOPE_MEM_P2PMEM,
+    bar = P2PSCOPE_MEM_BAR,
+    bounce = P2PSCOPE_MEM_BOUNCE,
+    dmabuf = P2PSCOPE_MEM_DMABUF,
+    encrypted = P2PSCOPE_MEM_ENCRYPTED,
 };
 
 enum class MapDirection : uint32_t {
-    bidirectional = 0,
-    to_device = 1,
-    from_device = 2,
+    bidirectional = P2PSCOPE_DIR_BIDIRECTIONAL,
+    to_device = P2PSCOPE_DIR_TO_DEVICE,
+    from_device = P2PSCOPE_DIR_FROM_DEVICE,
 };
 
 // How an API takes the request's segments (the module refuses any other count).
@@ -49,8 +52,6 @@ enum class Segments : uint8_t {
 
 struct ApiTraits {
     Segments segments = Segments::one;
-    bool allocates = false;       // the memory is the DMA allocator's own (mem RAM or ENCRYPTED)
-    bool exclusive_only = false;  // needs the device bound to p2pscope, never borrowed
 };
 
 // Whose the memory is when it is not the host's.
@@ -62,7 +63,6 @@ enum class MemPeer : uint8_t {
 
 struct MemTraits {
     MemPeer peer = MemPeer::none;
-    bool device_memory = false;  // lives in a device's BAR (with or without struct pages)
 };
 
 struct ApiInfo {
@@ -84,28 +84,28 @@ struct DirInfo {
 
 // In UAPI order: entry i holds the API of value i + 1 (names.cpp checks it).
 inline constexpr std::array<ApiInfo, 10> kApiTable{{
-    {MapApi::map_page, "map_page", {Segments::one, false, false}},
-    {MapApi::map_single, "map_single", {Segments::one, false, false}},
-    {MapApi::map_sgtable, "map_sgtable", {Segments::list, false, false}},
-    {MapApi::map_resource, "map_resource", {Segments::one, false, false}},
-    {MapApi::alloc_coherent, "alloc_coherent", {Segments::one, true, false}},
-    {MapApi::alloc_noncontig, "alloc_noncontig", {Segments::module, true, false}},
-    {MapApi::dmabuf, "dmabuf", {Segments::module, false, false}},
-    {MapApi::iova_link, "iova_link", {Segments::list, false, false}},
-    {MapApi::iommu_domain, "iommu_domain", {Segments::list, false, true}},
-    {MapApi::map_phys, "map_phys", {Segments::one, false, false}},
+    {MapApi::map_page, "map_page", {Segments::one}},
+    {MapApi::map_single, "map_single", {Segments::one}},
+    {MapApi::map_sgtable, "map_sgtable", {Segments::list}},
+    {MapApi::map_resource, "map_resource", {Segments::one}},
+    {MapApi::alloc_coherent, "alloc_coherent", {Segments::one}},
+    {MapApi::alloc_noncontig, "alloc_noncontig", {Segments::module}},
+    {MapApi::dmabuf, "dmabuf", {Segments::module}},
+    {MapApi::iova_link, "iova_link", {Segments::list}},
+    {MapApi::iommu_domain, "iommu_domain", {Segments::list}},
+    {MapApi::map_phys, "map_phys", {Segments::one}},
 }};
 
 // Entry i holds the memory type of value i + 1.
 inline constexpr std::array<MemInfo, 7> kMemTable{{
-    {MapMemory::ram, "ram", {MemPeer::none, false}},
-    {MapMemory::ram_huge, "ram_huge", {MemPeer::none, false}},
-    {MapMemory::p2pmem, "p2pmem", {MemPeer::owner, true}},
-    {MapMemory::bar, "bar", {MemPeer::owner, true}},
-    {MapMemory::bounce, "bounce", {MemPeer::none, false}},
+    {MapMemory::ram, "ram", {MemPeer::none}},
+    {MapMemory::ram_huge, "ram_huge", {MemPeer::none}},
+    {MapMemory::p2pmem, "p2pmem", {MemPeer::owner}},
+    {MapMemory::bar, "bar", {MemPeer::owner}},
+    {MapMemory::bounce, "bounce", {MemPeer::none}},
     // whose memory a dma-buf holds is the exporter's business: a udmabuf's is RAM
-    {MapMemory::dmabuf, "dmabuf", {MemPeer::exporter, false}},
-    {MapMemory::encrypted, "encrypted", {MemPeer::none, false}},
+    {MapMemory::dmabuf, "dmabuf", {MemPeer::exporter}},
+    {MapMemory::encrypted, "encrypted", {MemPeer::none}},
 }};
 
 // Entry i holds the direction of value i.

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -12,18 +13,22 @@
 namespace p2pscope::kclient {
 
 // Names of the tables in kinds.hpp; "unknown" for a value outside them, none
-// for a name outside them. all_*: in the UAPI's order.
+// for a name outside them. all_*: in the UAPI's order; *_names: every name in
+// that order, comma-separated, for help and error texts.
 std::string_view api_name(MapApi api);          // "map_single"
 std::optional<MapApi> parse_api(std::string_view name);
 std::vector<MapApi> all_apis();
+std::string api_names();                        // "map_page, map_single, ..."
 
 std::string_view mem_name(MapMemory mem);       // "ram_huge"
 std::optional<MapMemory> parse_mem(std::string_view name);
 std::vector<MapMemory> all_mems();
+std::string mem_names();                        // "ram, ram_huge, ..."
 
 std::string_view dir_name(MapDirection dir);    // "bidirectional", "to_device", "from_device"
 std::optional<MapDirection> parse_dir(std::string_view name);
 std::vector<MapDirection> all_dirs();
+std::string dir_names();
 
 std::string_view mode_name(uint32_t mode);      // "exclusive", "borrowed", "none"
 std::string_view iommu_name(uint32_t type);     // "DMA-FQ", ...

@@ -39,6 +39,9 @@ Result<std::unique_ptr<MapBackend>> open_kclient_backend(const std::string& devi
 // The measurement key the in-process runs use, one series per configuration.
 std::string map_key(const MapSpec& spec);
 
+// Whether a map memory type is a peer's own (p2pmem, bar): the pair's column owns it.
+bool memory_needs_peer(const std::string& memory);
+
 // Checks a spec before it runs: known API and memory type, BDFs, a peer where the memory needs one.
 Status check_spec(const MapSpec& spec);
 
