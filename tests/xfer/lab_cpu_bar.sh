@@ -77,6 +77,9 @@ for f in uc-read uc-write wc-read wc-write; do
 done
 jq -r '"  path: \(.path.bdfs[0]) ceiling \(.path.link_ceiling_link) = \(.path.link_ceiling_bytes_per_s / 1e9) GB/s; \(.path.path_note)"' "$r/uc-read.json" 2>/dev/null
 sed 's/^/  | /' "$r/uc-read.txt" 2>/dev/null
+# The driver's BAR read without --destructive: read, not written, so not verified.
+check "reading the driver's BAR without --destructive writes nothing: not verified, and says why" \
+  grep -q "not verified: checking a read writes a pattern first, into BAR $bar of driver nvme (pass --destructive)" "$r/uc-read.txt"
 expect_eq "--fault-test: exit 3" "$(cat "$r/fault.rc" 2>/dev/null)" 3
 check "--fault-test: the fault is reported with the width" grep -q "fault: SIGSEGV at offset 0x10000 (outside the mapping) with 32-byte reads\|fault: SIGSEGV at offset 0x10000 (outside the mapping) with 8-byte reads" "$r/fault.txt"
 grep fault "$r/fault.txt" | sed 's/^/  | /'

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Host tests of p2pscope xfer's library: registry, check() reasons, the fault
 // guard, link ceilings, percentiles.
+#include <algorithm>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -509,6 +510,31 @@ TEST(XferFault, SigbusPastEofIsCaught) {
     }
     munmap(p, 2 * page);
     close(fd);
+}
+
+// Reads of memory that may not be written (a driver's BAR without
+// --destructive) read only: the region keeps its bytes, nothing is verified.
+TEST(XferCpu, ReadsThatMayNotWriteLeaveTheRegionAlone) {
+    std::vector<unsigned char> region(4096, 0xA5);
+    for (unsigned width : {1u, 8u, 32u, 0u}) {
+        if (cpu_width_waiver(width)) continue;
+        CpuAccess a;
+        a.width = width;
+        a.iterations = 3;
+        a.may_write = false;
+        auto m = measure_cpu_region(region.data(), region.size(), region.data(), region.size(), a);
+        EXPECT_EQ(m.status, RowStatus::ok) << width_label(width) << " " << m.status_text();
+        EXPECT_EQ(m.transfers, 3u);
+        EXPECT_FALSE(m.verified.has_value()) << width_label(width);
+        EXPECT_EQ(std::count(region.begin(), region.end(), 0xA5), 4096) << width_label(width) << " wrote the region";
+        // The same read allowed to write fills the pattern and verifies it.
+        a.may_write = true;
+        m = measure_cpu_region(region.data(), region.size(), region.data(), region.size(), a);
+        ASSERT_TRUE(m.verified.has_value());
+        EXPECT_TRUE(*m.verified);
+        EXPECT_LT(std::count(region.begin(), region.end(), 0xA5), 4096);
+        std::fill(region.begin(), region.end(), 0xA5);
+    }
 }
 
 namespace {

@@ -244,7 +244,7 @@ Measurement measure_cpu_region(volatile void* region, size_t length, const void*
     b.rd = rd;
     b.wr = wr;
     b.write = a.write;
-    b.fill_and_verify = inside;
+    b.fill_and_verify = inside && (a.write || a.may_write);
     b.iterations = a.iterations;
     b.seconds = a.seconds;
     b.samples = samples.data();
@@ -267,7 +267,7 @@ Measurement measure_cpu_region(volatile void* region, size_t length, const void*
         m.stop(RowStatus::fault, buf);
         return m;
     }
-    if (inside) {
+    if (b.fill_and_verify) {
         m.verified = !b.mismatch;
         if (b.mismatch) {
             char buf[160];

@@ -78,6 +78,7 @@ public:
 
     Status setup(const Request& r) override {
         request_ = r;
+        unverified_.clear();
         std::string path, what;
         uint64_t file_offset = r.offset;
         if (r.memory == "file") {
@@ -91,6 +92,12 @@ public:
                 file_offset = 0;
             } else {
                 path = dir + "/resource" + std::to_string(r.bar) + (r.memory == "wc" ? "_wc" : "");
+                // A driver's BAR is written only when the user said so (check()
+                // refuses a write without it): reads then read, nothing more.
+                const std::string drv = detail::driver_of(dir);
+                if (!drv.empty() && !r.destructive)
+                    unverified_ = "not verified: checking a read writes a pattern first, into BAR " +
+                                  std::to_string(r.bar) + " of driver " + drv + " (pass --destructive)";
             }
             what = path;
         }
@@ -114,6 +121,7 @@ public:
             CpuAccess a;
             a.width = width;
             a.write = request_.direction == "write";
+            a.may_write = unverified_.empty();
             a.iterations = request_.iterations;
             a.seconds = request_.seconds;
             volatile unsigned char* region = mapping_.data() + skip;
@@ -124,6 +132,7 @@ public:
                 region = mapping_.window_end() - request_.size + shift;
             }
             rows.push_back(measure_cpu_region(region, request_.size, mapping_.data(), mapping_.length(), a));
+            if (!a.write && !a.may_write && rows.back().status == RowStatus::ok) rows.back().verify_detail = unverified_;
         }
         return rows;
     }
@@ -133,6 +142,7 @@ public:
 private:
     Request request_;
     detail::Mapping mapping_;
+    std::string unverified_;  // why reads are not verified (a driver's BAR), or empty
 };
 
 const Registration<EngineSpec> registration{EngineSpec{

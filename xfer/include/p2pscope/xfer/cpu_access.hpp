@@ -15,6 +15,9 @@ namespace p2pscope::xfer {
 struct CpuAccess {
     unsigned width = 8;
     bool write = false;
+    // Whether reads may write the region first: the pattern they then read
+    // back and verify. Without it, reads only read, and are not verified.
+    bool may_write = true;
     uint64_t iterations = 0;  // 0: until seconds
     double seconds = 1.0;
 };

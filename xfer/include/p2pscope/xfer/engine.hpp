@@ -101,7 +101,7 @@ struct Measurement {
     double bytes_per_second = 0;
     Latency latency;
     std::optional<bool> verified;  // none: not checked
-    std::string verify_detail;     // on a mismatch: where
+    std::string verify_detail;     // on a mismatch: where; or why it was not checked
     bool ok() const { return status == RowStatus::ok; }
     // "ok" or "STATUS: REASON", as schema p2pscope.xfer/1 reports it.
     std::string status_text() const;

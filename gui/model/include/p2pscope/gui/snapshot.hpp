@@ -38,7 +38,7 @@ struct TransferView {
     double bytes_per_second = 0;
     double min_ns = 0, p50_ns = 0, p90_ns = 0, p99_ns = 0, max_ns = 0, mean_ns = 0;  // per transfer
     std::optional<bool> verified;  // none: not checked
-    std::string verify_detail;     // on a mismatch: where
+    std::string verify_detail;     // on a mismatch: where; or why it was not checked
     bool operator==(const TransferView&) const = default;
 };
 
