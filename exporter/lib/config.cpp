@@ -138,6 +138,23 @@ std::string list_apis() {
     return out;
 }
 
+// Reads the optional name at m[key] into `out` with `parse` (kclient::parse_api
+// and its kin); a name it does not know is refused with the list of `names()`.
+template <class T>
+std::optional<Error> known_name(const Checker& c, const json& m, const std::string& path, const char* key,
+                                const char* what, std::optional<T> (*parse)(std::string_view),
+                                std::string (*names)(), T& out) {
+    auto a = m.find(key);
+    if (a == m.end()) return std::nullopt;
+    const std::string where = path + "." + key;
+    auto t = text(c, *a, where);
+    if (!t) return t.error();
+    auto v = parse(*t);
+    if (!v) return c.fail(where, "unknown " + std::string(what) + " '" + *t + "' (" + names() + ")");
+    out = *v;
+    return std::nullopt;
+}
+
 Result<MapSpec> parse_map(const Checker& c, const json& m, const std::string& path) {
     if (auto e = c.only_keys(m, path, {"key", "kind", "interval_s", "device", "peer", "api", "memory", "direction", "size",
                                        "segments", "threads", "seconds"}))
@@ -153,31 +170,11 @@ Result<MapSpec> parse_map(const Checker& c, const json& m, const std::string& pa
         if (!pa) return pa.error();
         s.peer = *pa;
     }
-    if (auto a = m.find("api"); a != m.end()) {
-        auto t = text(c, *a, path + ".api");
-        if (!t) return t.error();
-        auto v = kclient::parse_api(*t);
-        if (!v) return c.fail(path + ".api", "unknown API '" + *t + "' (" + kclient::api_names() + ")");
-        s.api = *v;
-    }
-    if (auto a = m.find("memory"); a != m.end()) {
-        auto t = text(c, *a, path + ".memory");
-        if (!t) return t.error();
-        auto v = kclient::parse_mem(*t);
-        if (!v)
-            return c.fail(path + ".memory",
-                          "unknown memory type '" + *t + "' (" + kclient::mem_names() + ")");
-        s.mem = *v;
-    }
-    if (auto a = m.find("direction"); a != m.end()) {
-        auto t = text(c, *a, path + ".direction");
-        if (!t) return t.error();
-        auto v = kclient::parse_dir(*t);
-        if (!v)
-            return c.fail(path + ".direction",
-                          "unknown direction '" + *t + "' (" + kclient::dir_names() + ")");
-        s.dir = *v;
-    }
+    if (auto e = known_name(c, m, path, "api", "API", kclient::parse_api, kclient::api_names, s.api)) return *e;
+    if (auto e = known_name(c, m, path, "memory", "memory type", kclient::parse_mem, kclient::mem_names, s.mem))
+        return *e;
+    if (auto e = known_name(c, m, path, "direction", "direction", kclient::parse_dir, kclient::dir_names, s.dir))
+        return *e;
     if (auto a = m.find("size"); a != m.end()) {
         auto v = byte_size(c, *a, path + ".size", kclient::kMaxSizeBytes);
         if (!v) return v.error();
@@ -209,16 +206,9 @@ Result<MapSpec> parse_map(const Checker& c, const json& m, const std::string& pa
     return s;
 }
 
-// One `p2pscope xfer` run: the same option names (snake_case) and defaults.
-Result<MeasurementSpec> parse_transfer(const Checker& c, const json& m, const std::string& path, MeasurementSpec spec,
-                                       const TransferEngines& engines) {
-    if (engines.empty())
-        return c.fail(path + ".kind",
-                      "this build of p2pscoped has no transfer engine: transfer measurements cannot run");
-    if (auto e = c.only_keys(m, path, {"key", "kind", "interval_s", "engine", "device", "peer", "bar", "memory", "file",
-                                       "direction", "width", "block", "span", "verify", "source_block", "destination_block",
-                                       "destructive", "size", "offset", "queue_depth", "iterations", "seconds"}))
-        return *e;
+// The engine named by "engine", one of `engines`.
+Result<std::shared_ptr<TransferEngine>> find_engine(const Checker& c, const json& m, const std::string& path,
+                                                    const TransferEngines& engines) {
     auto eng = m.find("engine");
     if (eng == m.end()) return c.fail(path, "a transfer measurement needs \"engine\"");
     auto name = text(c, *eng, path + ".engine");
@@ -230,12 +220,11 @@ Result<MeasurementSpec> parse_transfer(const Checker& c, const json& m, const st
         if (e->spec().name == *name) engine = e;
     }
     if (!engine) return c.fail(path + ".engine", "unknown engine '" + *name + "' (" + known + ")");
-    spec.engine = *name;
-    TransferRequest& q = spec.transfer;
-    q = TransferRequest{};
-    q.engine = *name;
-    q.size = 64 << 10;  // p2pscope xfer's --size default
-    q.direction.clear();
+    return engine;
+}
+
+// The BDFs, the non-empty strings and the flags, each under its xfer option name.
+std::optional<Error> transfer_fields(const Checker& c, const json& m, const std::string& path, TransferRequest& q) {
     for (auto [k, field] : {std::pair{"device", &q.device}, std::pair{"peer", &q.peer}}) {
         auto it = m.find(k);
         if (it == m.end() || it->is_null()) continue;
@@ -258,54 +247,61 @@ Result<MeasurementSpec> parse_transfer(const Checker& c, const json& m, const st
         if (!v) return v.error();
         q.bar = static_cast<int>(*v);
     }
-    if (auto a = m.find("width"); a != m.end()) {
-        // "all", "8", "8,memcpy", 8 or ["8", "memcpy"], as --width.
-        std::vector<std::string> list;
-        auto add = [&](const json& w) -> std::optional<Error> {
-            if (w.is_number_unsigned()) {
-                list.push_back(std::to_string(w.get<uint64_t>()));
-                return std::nullopt;
-            }
-            if (!w.is_string()) return c.fail(path + ".width", "must be a width, a list of widths or \"all\"");
-            std::string item;
-            for (char ch : w.get<std::string>() + ",") {
-                if (ch != ',') {
-                    item += ch;
-                } else if (!item.empty()) {
-                    list.push_back(item);
-                    item.clear();
-                }
-            }
-            return std::nullopt;
-        };
-        if (a->is_array()) {
-            for (const auto& w : *a)
-                if (auto e = add(w)) return *e;
-        } else if (auto e = add(*a)) {
-            return *e;
-        }
-        q.widths.clear();
-        for (const auto& w : list) {
-            if (w == "all") {
-                q.widths = xfer::all_widths();
-                break;
-            }
-            if (!xfer::parse_width(w))
-                return c.fail(path + ".width", "unknown access width '" + w + "' (1, 2, 4, 8, 16, 32, 64, memcpy or all)");
-            if (std::find(q.widths.begin(), q.widths.end(), w) != q.widths.end())
-                return c.fail(path + ".width", "width " + w + " given twice");
-            q.widths.push_back(w);
-        }
-        if (q.widths.empty()) return c.fail(path + ".width", "no access width given");
-        if (!(engine->spec().reads(xfer::kFieldWidths)))
-            return c.fail(path + ".width", "engine " + *name + " has no access widths");
+    return std::nullopt;
+}
+
+// Appends the comma-separated items of one "width" entry (a string or a
+// whole number) to `list`.
+std::optional<Error> split_widths(const Checker& c, const json& w, const std::string& where,
+                                  std::vector<std::string>& list) {
+    if (w.is_number_unsigned()) {
+        list.push_back(std::to_string(w.get<uint64_t>()));
+        return std::nullopt;
     }
-    for (auto [k, field] : {std::pair{"destructive", &q.destructive}, std::pair{"verify", &q.verify}}) {
-        auto a = m.find(k);
-        if (a == m.end()) continue;
-        if (!a->is_boolean()) return c.fail(path + "." + k, "must be true or false");
-        *field = a->get<bool>();
+    if (!w.is_string()) return c.fail(where, "must be a width, a list of widths or \"all\"");
+    std::string item;
+    for (char ch : w.get<std::string>() + ",") {
+        if (ch != ',') {
+            item += ch;
+        } else if (!item.empty()) {
+            list.push_back(item);
+            item.clear();
+        }
     }
+    return std::nullopt;
+}
+
+// "width" as --width takes it: "all", "8", "8,memcpy", 8 or ["8", "memcpy"].
+std::optional<Error> parse_widths(const Checker& c, const json& a, const std::string& path, const TransferEngine& engine,
+                                  std::vector<std::string>& widths) {
+    const std::string where = path + ".width";
+    std::vector<std::string> list;
+    if (a.is_array()) {
+        for (const auto& w : a)
+            if (auto e = split_widths(c, w, where, list)) return *e;
+    } else if (auto e = split_widths(c, a, where, list)) {
+        return *e;
+    }
+    widths.clear();
+    for (const auto& w : list) {
+        if (w == "all") {
+            widths = xfer::all_widths();
+            break;
+        }
+        if (!xfer::parse_width(w))
+            return c.fail(where, "unknown access width '" + w + "' (1, 2, 4, 8, 16, 32, 64, memcpy or all)");
+        if (std::find(widths.begin(), widths.end(), w) != widths.end())
+            return c.fail(where, "width " + w + " given twice");
+        widths.push_back(w);
+    }
+    if (widths.empty()) return c.fail(where, "no access width given");
+    if (!engine.spec().reads(xfer::kFieldWidths))
+        return c.fail(where, "engine " + std::string(engine.spec().name) + " has no access widths");
+    return std::nullopt;
+}
+
+// "size", and "offset" and "span", which may also be 0.
+std::optional<Error> transfer_sizes(const Checker& c, const json& m, const std::string& path, TransferRequest& q) {
     if (auto a = m.find("size"); a != m.end()) {
         auto v = byte_size(c, *a, path + ".size", 1ULL << 34);
         if (!v) return v.error();
@@ -322,13 +318,13 @@ Result<MeasurementSpec> parse_transfer(const Checker& c, const json& m, const st
         if (!v) return v.error();
         *field = *v;
     }
-    if (auto a = m.find("queue_depth"); a != m.end()) {
-        auto v = integer(c, *a, path + ".queue_depth", 1, 4096);
-        if (!v) return v.error();
-        if (*v > 1 && !(engine->spec().reads(xfer::kFieldQueueDepth)))
-            return c.fail(path + ".queue_depth", "engine " + *name + " has no queue depth (it moves one transfer at a time)");
-        q.queue_depth = static_cast<uint32_t>(*v);
-    }
+    return std::nullopt;
+}
+
+// How long a run lasts: "iterations" or "seconds", not both. Each row (access
+// width) runs for `seconds`, and a run ends within 60 s.
+std::optional<Error> transfer_bound(const Checker& c, const json& m, const std::string& path,
+                                    const TransferEngine& engine, TransferRequest& q) {
     const auto iterations = m.find("iterations");
     const auto seconds = m.find("seconds");
     if (iterations != m.end() && seconds != m.end())
@@ -338,8 +334,7 @@ Result<MeasurementSpec> parse_transfer(const Checker& c, const json& m, const st
         if (!v) return v.error();
         q.iterations = *v;
     }
-    // Each row (access width) runs for `seconds`; a run ends within 60 s.
-    const double rows = static_cast<double>(engine->spec().reads(xfer::kFieldWidths) ? q.widths.size() : 1);
+    const double rows = static_cast<double>(engine.spec().reads(xfer::kFieldWidths) ? q.widths.size() : 1);
     if (seconds != m.end()) {
         auto v = number(c, *seconds, path + ".seconds", 0, 60, true);
         if (!v) return v.error();
@@ -347,7 +342,48 @@ Result<MeasurementSpec> parse_transfer(const Checker& c, const json& m, const st
     }
     if (q.iterations == 0 && q.seconds * rows > 60)
         return c.fail(path + ".seconds", "seconds x widths must be <= 60 (a run ends within a minute)");
-    engine->spec().complete(q);
+    return std::nullopt;
+}
+
+// One `p2pscope xfer` run: the same option names (snake_case) and defaults.
+Result<MeasurementSpec> parse_transfer(const Checker& c, const json& m, const std::string& path, MeasurementSpec spec,
+                                       const TransferEngines& engines) {
+    if (engines.empty())
+        return c.fail(path + ".kind",
+                      "this build of p2pscoped has no transfer engine: transfer measurements cannot run");
+    if (auto e = c.only_keys(m, path, {"key", "kind", "interval_s", "engine", "device", "peer", "bar", "memory", "file",
+                                       "direction", "width", "block", "span", "verify", "source_block", "destination_block",
+                                       "destructive", "size", "offset", "queue_depth", "iterations", "seconds"}))
+        return *e;
+    auto found = find_engine(c, m, path, engines);
+    if (!found) return found.error();
+    TransferEngine& engine = **found;
+    const std::string name(engine.spec().name);
+    spec.engine = name;
+    TransferRequest& q = spec.transfer;
+    q = TransferRequest{};
+    q.engine = name;
+    q.size = 64 << 10;  // p2pscope xfer's --size default
+    q.direction.clear();
+    if (auto e = transfer_fields(c, m, path, q)) return *e;
+    if (auto a = m.find("width"); a != m.end())
+        if (auto e = parse_widths(c, *a, path, engine, q.widths)) return *e;
+    for (auto [k, field] : {std::pair{"destructive", &q.destructive}, std::pair{"verify", &q.verify}}) {
+        auto a = m.find(k);
+        if (a == m.end()) continue;
+        if (!a->is_boolean()) return c.fail(path + "." + k, "must be true or false");
+        *field = a->get<bool>();
+    }
+    if (auto e = transfer_sizes(c, m, path, q)) return *e;
+    if (auto a = m.find("queue_depth"); a != m.end()) {
+        auto v = integer(c, *a, path + ".queue_depth", 1, 4096);
+        if (!v) return v.error();
+        if (*v > 1 && !engine.spec().reads(xfer::kFieldQueueDepth))
+            return c.fail(path + ".queue_depth", "engine " + name + " has no queue depth (it moves one transfer at a time)");
+        q.queue_depth = static_cast<uint32_t>(*v);
+    }
+    if (auto e = transfer_bound(c, m, path, engine, q)) return *e;
+    engine.spec().complete(q);
     return spec;
 }
 

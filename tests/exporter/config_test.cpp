@@ -211,5 +211,47 @@ TEST(Config, TransferTakesXferOptions) {
     EXPECT_EQ(err(R"("source":"34:00.0")").rfind("cfg.json: measurements[0].source: unknown key", 0), 0u);
 }
 
+// The messages of the transfer sub-parsers that the cases above leave out.
+TEST(Config, TransferOptionMistakes) {
+    const auto engines = builtin_transfer_engines();
+    auto err = [&](const std::string& fields) {
+        return error_of(R"({"measurements":[{"key":"x","kind":"transfer",)" + fields + "}]}", engines);
+    };
+    EXPECT_EQ(err(R"("file":"/d")"), "cfg.json: measurements[0]: a transfer measurement needs \"engine\"");
+    EXPECT_EQ(err(R"("engine":7)"), "cfg.json: measurements[0].engine: must be a string");
+    auto cpu = [&](const std::string& fields) { return err(R"("engine":"cpu",)" + fields); };
+    EXPECT_EQ(cpu(R"("file":"")"), "cfg.json: measurements[0].file: must not be empty");
+    EXPECT_EQ(cpu(R"("file":"/d","verify":1)"), "cfg.json: measurements[0].verify: must be true or false");
+    EXPECT_EQ(cpu(R"("file":"/d","width":true)"),
+              "cfg.json: measurements[0].width: must be a width, a list of widths or \"all\"");
+    EXPECT_EQ(cpu(R"("file":"/d","width":[8,{}])"),
+              "cfg.json: measurements[0].width: must be a width, a list of widths or \"all\"");
+    EXPECT_EQ(cpu(R"("file":"/d","width":",,")"), "cfg.json: measurements[0].width: no access width given");
+    EXPECT_EQ(cpu(R"("file":"/d","width":[])"), "cfg.json: measurements[0].width: no access width given");
+    EXPECT_EQ(err(R"("engine":"gpu","device":"65:00.0","width":8)"),
+              "cfg.json: measurements[0].width: engine gpu has no access widths");
+    EXPECT_EQ(cpu(R"("file":"/d","size":"32G")"), "cfg.json: measurements[0].size: '32G' is above 17179869184 bytes");
+    EXPECT_EQ(cpu(R"("file":"/d","offset":-1)"),
+              "cfg.json: measurements[0].offset: must be a size (0, 4096, \"4K\", \"2M\", \"1G\")");
+    EXPECT_EQ(cpu(R"("file":"/d","span":"1X")"), "cfg.json: measurements[0].span: '1X' is not a size (4096, 4K, 2M, 1G)");
+    EXPECT_EQ(cpu(R"("file":"/d","iterations":0)"), "cfg.json: measurements[0].iterations: must be within 1..1000000000");
+    EXPECT_EQ(cpu(R"("file":"/d","seconds":0)"), "cfg.json: measurements[0].seconds: must be > 0 and <= 60");
+    auto c = parse_config(R"({"measurements":[{"key":"x","kind":"transfer","engine":"cpu","file":"/d","offset":"0","span":0,
+                              "width":["all"],"seconds":7}]})",
+                          "cfg.json", engines);
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->measurements[0].transfer.offset, 0u);
+    EXPECT_EQ(c->measurements[0].transfer.span, 0u);
+    EXPECT_EQ(c->measurements[0].transfer.widths.size(), 8u);
+}
+
+TEST(Config, MapUnknownMemory) {
+    EXPECT_EQ(error_of(R"({"measurements":[{"key":"m","kind":"map","device":"34:00.0","memory":"disk"}]})").rfind(
+                  "cfg.json: measurements[0].memory: unknown memory type 'disk' (", 0),
+              0u);
+    EXPECT_EQ(error_of(R"({"measurements":[{"key":"m","kind":"map","device":"34:00.0","api":5}]})"),
+              "cfg.json: measurements[0].api: must be a string");
+}
+
 }  // namespace
 }  // namespace p2pscope::exporter
