@@ -17,7 +17,7 @@ std::vector<CollectorInfo> registered_collectors() {
     return out;
 }
 
-const std::vector<std::string>& duplicate_collectors() { return Registry<CollectorInfo>::instance().duplicates(); }
+const std::vector<std::string>& kept_out_collectors() { return Registry<CollectorInfo>::instance().kept_out(); }
 
 std::vector<CollectorInfo> available_collectors(const TransferEngines& engines) {
     std::vector<CollectorInfo> out;

@@ -10,6 +10,6 @@ std::map<std::string, std::unique_ptr<Panel>> make_registered_panels() {
     return out;
 }
 
-const std::vector<std::string>& duplicate_panels() { return Registry<PanelInfo>::instance().duplicates(); }
+const std::vector<std::string>& kept_out_panels() { return Registry<PanelInfo>::instance().kept_out(); }
 
 }  // namespace p2pscope::gui::ui

@@ -80,8 +80,8 @@ using PanelRegistration = Registration<PanelInfo>;
 
 // One of each registered panel, by name.
 std::map<std::string, std::unique_ptr<Panel>> make_registered_panels();
-// Names registered twice (the second kept out).
-const std::vector<std::string>& duplicate_panels();
+// Panels kept out of the registry, "NAME (why)" (core's Registry::kept_out).
+const std::vector<std::string>& kept_out_panels();
 
 // Shared drawing helpers.
 void panel_title(const char* title, const char* subtitle = nullptr);

@@ -115,7 +115,7 @@ int main(int argc, char** argv) {
     // This program links the same panels as p2pscope-gui: each must have its place in the layout.
     for (const auto& [name, panel] : p2pscope::gui::ui::make_registered_panels())
         if (!rects.count(name)) fail("panel '" + name + "' is registered but has no place in the layout");
-    for (const auto& name : p2pscope::gui::ui::duplicate_panels()) fail("a second panel is named '" + name + "'");
+    for (const auto& what : p2pscope::gui::ui::kept_out_panels()) fail("panel kept out of the registry: " + what);
 
     for (const auto& [name, r] : rects) {
         if (r.w < 50 || r.h < 50 || r.x < 0 || r.y < 0 || r.x + r.w > W || r.y + r.h > H) {

@@ -67,5 +67,23 @@ bad "^p2pscope xfer: BAR 0 of 0000:01:00.0 is not prefetchable" --device 01:00.0
 bad "^p2pscope xfer: offset \\+ size \\(20480\\) exceed BAR 0 of 0000:01:00.0 \\(16384 bytes\\)" --device 01:00.0 --bar 0 --size 4K --offset 16K
 bad "^p2pscope xfer: engine cpu: memory uc needs --bar 0..5" --device 01:00.0
 bad "^p2pscope xfer: engine cpu: --direction must be read or write" --device 01:00.0 --bar 0 --direction h2d
+# A read of a BAR a driver owns writes nothing into it unless --destructive:
+# it is read only, and not verified (the pattern would be a write).
+head -c 16384 /dev/urandom >"$fake/resource0"
+mkdir -p "$dir/root/sys/bus/pci/drivers/nvme"
+ln -s ../../../../bus/pci/drivers/nvme "$fake/driver"
+before=$(md5sum <"$fake/resource0")
+"$bin" xfer --engine cpu --sysfs-root "$dir/root" --device 01:00.0 --bar 0 --size 4K --iterations 2 >"$dir/drv.out" 2>&1
+rc=$?
+[ $rc = 0 ] && grep -q "not verified: checking a read writes a pattern first, into BAR 0 of driver nvme (pass --destructive)" "$dir/drv.out" &&
+  [ "$(md5sum <"$fake/resource0")" = "$before" ] &&
+  ok "reading a driver's BAR without --destructive: read only, not verified, the BAR unchanged" ||
+  notok "reading a driver's BAR without --destructive: exit $rc, $(grep -m1 8-byte "$dir/drv.out")"
+"$bin" xfer --engine cpu --sysfs-root "$dir/root" --device 01:00.0 --bar 0 --size 4K --iterations 2 --destructive \
+  >"$dir/drv.out" 2>&1
+rc=$?
+[ $rc = 0 ] && grep -Eq "^8-byte .* yes +ok" "$dir/drv.out" && [ "$(md5sum <"$fake/resource0")" != "$before" ] &&
+  ok "with --destructive: the pattern is written and the read verified" ||
+  notok "reading a driver's BAR with --destructive: exit $rc, $(grep -m1 8-byte "$dir/drv.out")"
 [ $failed = 0 ] && echo "PASS" || echo "FAILED"
 exit $failed

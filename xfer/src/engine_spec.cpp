@@ -83,8 +83,8 @@ std::string capability_names(const EngineSpec& spec) {
 
 const std::vector<EngineSpec>& engines() { return Registry<EngineSpec>::instance().entries(); }
 
-const std::vector<std::string>& registered_engine_duplicates() {
-    return Registry<EngineSpec>::instance().duplicates();
+const std::vector<std::string>& kept_out_engines() {
+    return Registry<EngineSpec>::instance().kept_out();
 }
 
 const EngineSpec* find_engine(std::string_view name) {

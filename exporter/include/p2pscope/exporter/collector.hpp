@@ -68,13 +68,13 @@ std::unique_ptr<Collector> make_collector() {
 //   const CollectorRegistration registration{{.name = "iommu", .help = "...",
 //       .position = 30, .make = make_collector<IommuCollector>}};
 // (core's Registry: filled before main, only read afterwards; a second
-// collector of a name is kept out and listed by duplicate_collectors()).
+// collector of a name is kept out and listed by kept_out_collectors()).
 using CollectorRegistration = Registration<CollectorInfo>;
 
 // Every registered collector, by position.
 std::vector<CollectorInfo> registered_collectors();
-// Names registered twice (the second kept out): a test keeps it empty.
-const std::vector<std::string>& duplicate_collectors();
+// Collectors kept out of the registry, "NAME (why)": a test keeps it empty.
+const std::vector<std::string>& kept_out_collectors();
 
 // The collectors this build offers with these engines, by position: the
 // registered ones less those that need a transfer engine when there is none.

@@ -198,9 +198,9 @@ public:
     virtual void teardown() = 0;
 };
 
-// Every registered engine, by name; a duplicate name is left out (registered_engine_duplicates()).
+// Every registered engine, by name; one kept out (a second of a name, a late one) is listed by kept_out_engines().
 const std::vector<EngineSpec>& engines();
-const std::vector<std::string>& registered_engine_duplicates();
+const std::vector<std::string>& kept_out_engines();
 // The spec's choices (check_choices), then the engine's own check().
 CheckResult check_request(const EngineSpec& spec, const Engine& engine, const Request& completed);
 const EngineSpec* find_engine(std::string_view name);  // null when unknown
@@ -232,7 +232,9 @@ struct PathInfo;
 struct RunOptions {
     bool describe_path = false;  // look the request's devices up in the live topology
     bool path_required = false;  // with describe_path: a device the topology lacks is invalid, before any setup
-    const Registry<EngineSpec>* engines = nullptr;  // where the engine is found; null: the registered ones (engines())
+    // Where the engine is found; null: the registered ones (engines()). A
+    // Session keeps a pointer into it: it must outlive the Session and its copies.
+    const Registry<EngineSpec>* engines = nullptr;
 };
 struct RunResult {
     Outcome outcome = Outcome::failed;
