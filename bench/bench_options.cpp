@@ -72,8 +72,8 @@ void add_options(CLI::App& app, Options& o, Text& t) {
         ->type_name("DEV");
     app.add_option("--peer", t.peer, "nvme with --memory p2pmem: the device whose p2pmem is used")->type_name("BDF");
     app.add_flag("--destructive", o.destructive,
-                 "allow writes (nvme; cpu on a BAR a driver owns); nvme then verifies\n"
-                 "its data (without it nvme reads run unverified)");
+                 "allow writes (nvme; cpu on a BAR a driver owns); reads of either then\n"
+                 "verify their data, a pattern written first (without it they run unverified)");
     app.add_option("--apis,--api", t.apis, "map APIs (default map_single,map_page; all)")
         ->delimiter(',')->type_name("LIST");
     app.add_flag("--map,!--no-map", o.map, "run the map benchmarks through /dev/p2pscope (default; the last of the two wins)");

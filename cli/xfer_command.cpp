@@ -258,8 +258,13 @@ std::string bar_memories() {
 
 Action add_xfer_command(CLI::App& app) {
     auto o = std::make_shared<XferOptions>();
+    // An option for a request field: refused for an engine that does not
+    // read it (run_xfer), and its help names the engines that do.
     auto field = [&o](CLI::Option* option, xfer::RequestField f) {
         o->field_options.emplace_back(option, f);
+        // (--device, --peer and --bar name theirs already, with what each is to it.)
+        if (!(f & (xfer::kFieldDevice | xfer::kFieldPeer | xfer::kFieldBar)))
+            option->description(option->get_description() + " [" + xfer::engines_reading(f) + "]");
         return option;
     };
     app.add_flag("--list", o->list, "List the engines and their capabilities");
@@ -274,34 +279,34 @@ Action add_xfer_command(CLI::App& app) {
     app.add_option("--memory", o->memory,
                    "Memory, by engine (with a choice of memory):\n" + xfer::memory_choices_text());
     field(app.add_option("--file", o->file,
-                         "cpu memory file: map this regular file (tests the harness; past EOF faults)"),
+                         "Memory file: map this regular file (tests the harness; past EOF faults)"),
           xfer::kFieldFile);
     app.add_option("--direction", o->direction, xfer::direction_choices_text());
-    field(app.add_option("--width", o->widths, "cpu access widths: 1,2,4,8,16,32,64,memcpy or all"),
+    field(app.add_option("--width", o->widths, "Access widths: 1,2,4,8,16,32,64,memcpy or all"),
           xfer::kFieldWidths)
         ->delimiter(',')
         ->capture_default_str()
         ->type_name("LIST");
-    field(app.add_option("--block", o->block, "nvme: the block device (default: --device's first namespace)"),
+    field(app.add_option("--block", o->block, "The block device (default: --device's first namespace)"),
           xfer::kFieldBlock)
         ->type_name("DEV");
     field(app.add_option("--span", o->span,
-                         "nvme: bytes of the device the transfers walk (default size x queue depth)"),
+                         "Bytes of the device the transfers walk (default size x queue depth)"),
           xfer::kFieldSpan);
-    field(app.add_flag("--no-verify", o->no_verify, "nvme, dmaengine: do not check the data (raw bandwidth)"),
+    field(app.add_flag("--no-verify", o->no_verify, "Do not check the data (raw bandwidth)"),
           xfer::kFieldVerify);
-    field(app.add_option("--source-block", o->source_block, "p2pmem-odirect: block device read from"),
+    field(app.add_option("--source-block", o->source_block, "Block device read from"),
           xfer::kFieldSourceBlock)
         ->type_name("DEV");
-    field(app.add_option("--destination-block", o->destination_block, "p2pmem-odirect: block device written to"),
+    field(app.add_option("--destination-block", o->destination_block, "Block device written to"),
           xfer::kFieldDestinationBlock)
         ->type_name("DEV");
     field(app.add_flag("--destructive", o->destructive,
-                       "Allow writing a driver-owned BAR (cpu) or a block device (p2pmem-odirect, nvme: also needed to "
-                       "verify reads, which write a pattern first)"),
+                       "Allow writing a driver-owned BAR (cpu) or a block device (p2pmem-odirect, nvme); also needed to "
+                       "verify reads of either, which write a pattern first"),
           xfer::kFieldDestructive);
     field(app.add_flag("--force", o->force,
-                       "nvme, with --destructive: write even while another process has the block device open (the "
+                       "With --destructive: write even while another process has the block device open (the "
                        "module refuses otherwise)"),
           xfer::kFieldForce);
     app.add_option("--size", o->size, "Bytes per transfer (K, M, G suffixes)")->capture_default_str();
@@ -309,8 +314,7 @@ Action add_xfer_command(CLI::App& app) {
           xfer::kFieldOffset)
         ->capture_default_str();
     field(app.add_option("--queue-depth", o->queue_depth,
-                         "Transfers in flight (engines with queue-depth: " +
-                             xfer::engines_reading(xfer::kFieldQueueDepth) + ")"),
+                         "Transfers in flight"),
           xfer::kFieldQueueDepth)
         ->check(CLI::Range(1u, 4096u))
         ->capture_default_str();
@@ -319,7 +323,7 @@ Action add_xfer_command(CLI::App& app) {
         ->check(CLI::Range(uint64_t{1}, uint64_t{100'000'000}));
     app.add_option("--seconds", o->seconds, "Duration of each measurement (default 1)")->check(p2pscope::finite());
     field(app.add_flag("--fault-test", o->fault_test,
-                       "cpu: run each transfer across the end of the mapping on purpose, to show a fault is caught"),
+                       "Run each transfer across the end of the mapping on purpose, to show a fault is caught"),
           xfer::kFieldFaultTest);
     app.add_option("--format", o->format, "Output: text or json")
         ->check(CLI::IsMember({"text", "json"}))

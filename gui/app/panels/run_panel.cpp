@@ -256,7 +256,8 @@ private:
         ImGui::SameLine();
         ImGui::Checkbox("Destructive", &t.destructive);
         if (ImGui::IsItemHovered())
-            ImGui::SetTooltip("Allow writing a driver-owned BAR (cpu) or a block device (p2pmem-odirect)");
+            ImGui::SetTooltip("Allow writing a driver-owned BAR (cpu) or a block device (p2pmem-odirect, nvme);\n"
+                              "reads of either then verify, a pattern written first");
         ImGui::EndDisabled();
 
         const Status ready = check_transfer_spec(t);
