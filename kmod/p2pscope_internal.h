@@ -159,12 +159,15 @@ int p2pscope_hold_dut(struct p2pscope_hold *hold, struct pci_dev *pdev,
 int p2pscope_hold_peer(struct p2pscope_hold *hold, struct pci_dev *peer,
 		       bool p2pmem, struct p2pscope_outcome *out);
 void p2pscope_release(struct p2pscope_hold *hold);
+/* Whether a run holds @pdev: as its device under test, or (!@as_dut_only) either way. */
+bool p2pscope_held(struct pci_dev *pdev, bool as_dut_only);
 /*
  * Hold only the device a transfer takes memory from (checked by the caller
  * under its device lock); its going away wakes @wake.
  */
 void p2pscope_hold_memory(struct p2pscope_hold *hold, struct pci_dev *peer,
 			  wait_queue_head_t *wake);
+/* What a device's DMA looks like, and DEV_QUERY (device_query.c). */
 u32 p2pscope_iommu_domain_type(struct device *dev);
 const char *p2pscope_iommu_domain_name(u32 type);
 u32 p2pscope_dma_path(struct device *dev);
@@ -241,6 +244,7 @@ struct p2pscope_api {
 	const char *name;
 	u32 mem_mask;			/* BIT(P2PSCOPE_MEM_x) it can map */
 	const char *takes;		/* what it maps, for messages */
+	const char *missing;		/* without ops: why this kernel lacks it */
 	bool single_range;		/* segments must be 1 */
 	bool allocates;			/* memory comes from the DMA allocator */
 	bool exclusive_only;
@@ -262,7 +266,7 @@ const struct p2pscope_api *p2pscope_api_get(u32 id);
 u32 p2pscope_api_unavailable(u32 id, const char **why);
 u32 p2pscope_mem_unavailable(u32 mem, const char **why);
 
-/* One measurement (run.c, sample.c). */
+/* One measurement (run.c, run_checks.c, sample.c). */
 struct p2pscope_run {
 	struct p2pscope_map_bench *req;
 	const struct p2pscope_api *api;
@@ -325,8 +329,13 @@ int p2pscope_mem_alloc(struct p2pscope_thread *t);
 void p2pscope_mem_free(struct p2pscope_thread *t);
 void p2pscope_mem_dirty(struct p2pscope_thread *t);
 
-/* MAP_BENCH: run.c (the request, the run's setup), sample.c (the threads) */
+/*
+ * MAP_BENCH: run.c (the request, the run's setup), run_checks.c (whether it
+ * can run here), sample.c (the threads)
+ */
 long p2pscope_ioctl_map_bench(void __user *argp);
+int p2pscope_check_request(struct p2pscope_run *run);
+int p2pscope_check_limits(struct p2pscope_run *run);
 extern unsigned int p2pscope_test_slowdown_pct;
 int p2pscope_run_threads(struct p2pscope_run *run);
 void p2pscope_collect_results(struct p2pscope_run *run, u64 *map_hist,
@@ -371,7 +380,7 @@ bool p2pscope_check_bounce(struct device *dev, dma_addr_t addr,
 			   phys_addr_t phys, bool *bounced);
 
 /*
- * swiotlb state of a device (device.c): is_swiotlb_active() where it is
+ * swiotlb state of a device (device_query.c): is_swiotlb_active() where it is
  * exported, else the same test on its struct io_tlb_mem (6.12 and later);
  * is_swiotlb_force_bounce() is inline everywhere.
  */

@@ -2,8 +2,9 @@
 /*
  * p2pscope: what the parts of XFER_BLOCK share (see xfer_block.c).
  *
- *   xfer_block.c         the command: checks, the block device and p2pmem
- *                        setup, and a run's life from the ioctl to its freeing
+ *   xfer_block.c         the command: its checks and a run's life from the
+ *                        ioctl to its freeing
+ *   xfer_block_setup.c   opening the block device, and the p2pmem provider
  *   xfer_block_bio.c     buffers, the pattern in them, and their bios
  *   xfer_block_phases.c  the phases, and the bounded waits for their bios
  */
@@ -88,6 +89,12 @@ struct p2pscope_block_run {
 
 /* xfer_block.c: frees the runs that bios in flight outlived. */
 extern struct workqueue_struct *p2pscope_block_free_wq;
+
+/* xfer_block_setup.c */
+int p2pscope_block_open(struct p2pscope_block_run *run);
+void p2pscope_block_close(struct p2pscope_block_run *run);
+int p2pscope_block_check_device(struct p2pscope_block_run *run);
+int p2pscope_block_setup_p2pmem(struct p2pscope_block_run *run);
 
 /* xfer_block_bio.c */
 int p2pscope_block_buf_alloc(struct p2pscope_block_buf *b, unsigned int len,
