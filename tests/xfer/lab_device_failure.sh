@@ -41,13 +41,21 @@ wait_for() {
   n=0
   while [ "$(dmesg | grep -c "$1")" -lt "$2" ] && [ $n -lt "$3" ]; do sleep 1; n=$((n + 1)); done
 }
-# run NAME ARGS...: one transfer in the background, its exit status and time
+reads() { set -- $(cat "/sys/block/${ns#/dev/}/stat"); echo "$1"; }	# completed
+# run NAME ARGS...: one transfer in the background, its exit status and time.
+# "NAME measuring" once its measured reads flow, so that what the host does
+# next hits the run: starting a transfer can take seconds (a debug kernel on
+# a loaded host took 10 s, and an AER recovery of 5 s came and went before it).
 run() {
   name=$1; shift
-  t0=$(now)
+  t0=$(now) r0=$(reads)
   p2pscope xfer --engine nvme --block "$ns" --direction read --size 128K  --queue-depth 8 \
     --format json "$@" >"$R/$name.json" 2>"$R/$name.err" &
   pid=$!
+  n=0
+  while [ "$(reads)" -lt $((r0 + 16)) ] && [ $n -lt 600 ] && kill -0 $pid 2>/dev/null; do
+    sleep 0.1; n=$((n + 1))
+  done
   mark "$name measuring"
 }
 finish() {
