@@ -7,7 +7,8 @@ configuration and journal, qualify's thresholds, compare's reports, the
 GUI's saved JSON) gets random bytes, valid files cut short or with bytes
 flipped, files over the size limits, and special files (/dev/zero,
 /dev/urandom, /dev/null, a FIFO with no writer, a directory, a dangling
-symlink). Each run must end within its time bound and memory bound, with a
+symlink). Each run must end within its CPU-time bound (and a wall-clock one
+that only a hang reaches) and memory bound, with a
 documented status (0 to 3, never a signal), one line on stderr and nothing
 on stdout when the input is refused (2), and must leave the file as it was.
 
@@ -26,7 +27,9 @@ import tempfile
 import time
 
 P2PSCOPE, P2PSCOPED, GUI, FIXTURES, SRC = sys.argv[1:6]
-TIME_S = 20               # per run; the slowest valid input takes about a second
+CPU_S = 20                # CPU seconds per run; the slowest valid input takes about one
+WALL_S = 120              # a run blocked this long (on a FIFO, say) hangs; wall time alone
+                          # would also fail runs that a loaded machine merely slowed down
 MEMORY = 2 << 30          # address space per run
 RSS_LIMIT_KB = 1 << 20    # peak resident memory per run: 1 GiB (a 50 MB input may be read once)
 # A fixed seed keeps CI deterministic; other seeds explore (P2PSCOPE_FUZZ_SEED=random picks one).
@@ -95,7 +98,7 @@ def run_one(argv, path, env):
     t0 = time.monotonic()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, preexec_fn=limit, env=env)
-        deadline = t0 + TIME_S
+        deadline = t0 + WALL_S
         while True:
             pid, status, usage = os.wait4(p.pid, os.WNOHANG)
             if pid:
@@ -104,7 +107,7 @@ def run_one(argv, path, env):
                 p.kill()
                 _, status, usage = os.wait4(p.pid, 0)
                 p.returncode = -9
-                return "ran past %d s" % TIME_S
+                return "ran past %d s of wall time (blocked or looping)" % WALL_S
             time.sleep(0.01)
         out.seek(0)
         err.seek(0)
@@ -122,6 +125,9 @@ def run_one(argv, path, env):
             problems.append("refused with %d stderr lines: %r" % (len(lines), stderr[:300]))
         if stdout:
             problems.append("refused, yet wrote %d bytes to stdout" % len(stdout))
+    cpu = usage.ru_utime + usage.ru_stime
+    if cpu > CPU_S:
+        problems.append("%.1f CPU seconds (at most %d)" % (cpu, CPU_S))
     if usage.ru_maxrss > RSS_LIMIT_KB:
         problems.append("peak RSS %d MB" % (usage.ru_maxrss >> 10))
     if fingerprint(path) != before:
