@@ -34,6 +34,25 @@ public:
     std::string make_usage(const CLI::App*, std::string) const override { return {}; }
 };
 
+// What --device is to the engines that find their device from --block, one
+// line each: "nvme: the NVMe controller whose first namespace is used (unless --block)".
+std::string block_device_roles() {
+    std::string out;
+    for (const auto& e : xfer::engines())
+        if (e.reads(xfer::kFieldBlock)) out += ";\n" + std::string(e.name) + ": " + std::string(e.device);
+    return out;
+}
+
+// The memories --peer provides: "nvme with --memory p2pmem: the device whose p2pmem is used".
+std::string peer_memories() {
+    std::string out;
+    for (const auto& e : xfer::engines())
+        for (const auto m : e.memories_with(xfer::kMemOfPeer))
+            out += std::string(out.empty() ? "" : ";\n") + std::string(e.name) + " with --memory " + std::string(m) +
+                   ": the device whose " + std::string(m) + " is used";
+    return out;
+}
+
 void add_options(CLI::App& app, Options& o, Text& t) {
     app.description(
         "usage: p2pscope-bench [OPTIONS] [--benchmark_* flags of Google Benchmark]\n"
@@ -46,8 +65,7 @@ void add_options(CLI::App& app, Options& o, Text& t) {
     app.allow_extras();
     const uint64_t most = uint64_t{1} << 32;
     app.add_option("--device,--devices", t.devices,
-                   "devices: map benchmarks, and the memory the engines use\n"
-                   "(nvme: the NVMe controller whose namespace is read or written)")
+                   "devices: map benchmarks, and the memory the engines use" + block_device_roles())
         ->delimiter(',')->type_name("BDF[,...]");
     app.add_option("--engines,--engine", t.engines,
                    "transfer engines (" + xfer::engine_names() +
@@ -59,7 +77,9 @@ void add_options(CLI::App& app, Options& o, Text& t) {
         ->delimiter(',')->type_name("LIST");
     app.add_option("--sizes,--size", t.sizes, "bytes per transfer / per mapping (4096, 64K, 1M; default 64K)")
         ->delimiter(',')->type_name("LIST");
-    app.add_option("--widths,--width", t.widths, "cpu access widths 1..64, memcpy or all (default 8,memcpy)")
+    app.add_option("--widths,--width", t.widths,
+                   xfer::engines_reading(xfer::kFieldWidths) + " access widths " + xfer::width_choices_text() +
+                       " (default 8,memcpy)")
         ->delimiter(',')->type_name("LIST");
     app.add_option("--directions,--direction", o.directions,
                    xfer::direction_choices_text())
@@ -67,10 +87,11 @@ void add_options(CLI::App& app, Options& o, Text& t) {
     app.add_option("--queue-depths,--queue-depth", o.queue_depths, "nvme: bios in flight, 1..256 (default 1)")
         ->delimiter(',')->type_name("LIST")->check(CLI::Range(1u, unsigned{kclient::kMaxQueueDepth}));
     app.add_option("--block", o.block,
-                   "nvme: the block device (namespace); default the NVMe of --device;\n"
-                   "p2pmem-odirect: the block device read into p2pmem")
+                   xfer::engines_reading(xfer::kFieldBlock) +
+                       ": the block device (namespace); default --device's first namespace;\n" +
+                       xfer::engines_reading(xfer::kFieldSourceBlock) + ": the block device read into p2pmem")
         ->type_name("DEV");
-    app.add_option("--peer", t.peer, "nvme with --memory p2pmem: the device whose p2pmem is used")->type_name("BDF");
+    app.add_option("--peer", t.peer, peer_memories())->type_name("BDF");
     app.add_flag("--destructive", o.destructive,
                  "allow writes (nvme; cpu on a BAR a driver owns); reads of either then\n"
                  "verify their data, a pattern written first (without it they run unverified)");
@@ -162,7 +183,7 @@ Status check_text(const Text& t, Options& o) {
                        xfer_memory_names() + ")");
     for (const auto& w : t.widths)
         if (w != "all" && !xfer::parse_width(w))
-            return bad("--widths: unknown access width '" + w + "' (1, 2, 4, 8, 16, 32, 64, memcpy or all)");
+            return bad("--widths: unknown access width '" + w + "' (" + xfer::width_choices_text() + ")");
     if (std::find(t.widths.begin(), t.widths.end(), "all") != t.widths.end()) o.widths = xfer::all_widths();
     else if (!t.widths.empty()) o.widths = t.widths;
     for (const auto& api : t.apis)

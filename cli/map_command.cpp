@@ -60,15 +60,6 @@ Result<std::vector<Code>> parse_list(const std::vector<std::string>& names, cons
     return out;
 }
 
-// "map_sgtable, iova_link, iommu_domain": the APIs that map a list of segments.
-std::string list_apis() {
-    std::string out;
-    for (kclient::MapApi a : kclient::all_apis())
-        if (kclient::api_traits(a).segments == kclient::Segments::list)
-            out += (out.empty() ? "" : ", ") + std::string(kclient::api_name(a));
-    return out;
-}
-
 std::string status_text(const kclient::MapResult& r) {
     const std::string slowed = r.test_slowdown() ? " (slowed by the module's test_slowdown_pct)" : "";
     if (r.complete()) return "ok" + slowed;
@@ -220,7 +211,7 @@ Action add_map_command(CLI::App& app) {
         ->capture_default_str()
         ->type_name("LIST");
     app.add_option("--size", o->size, "Bytes per map and thread (K, M, G suffixes)")->capture_default_str();
-    app.add_option("--segments", o->segments, "Scatterlist entries (" + list_apis() + ")")
+    app.add_option("--segments", o->segments, "Scatterlist entries (" + kclient::list_api_names() + ")")
         ->check(CLI::Range(1u, 65536u))
         ->capture_default_str();
     app.add_option("--threads", o->threads, "Kernel threads, each pinned to its own CPU")
@@ -236,7 +227,7 @@ Action add_map_command(CLI::App& app) {
     app.add_option("--seconds", o->seconds, "Duration of each measurement, up to 60 (default 1)")
         ->check(p2pscope::finite())
         ->check(CLI::Range(1e-6, static_cast<double>(kclient::kMaxDurationNs) / 1e9));
-    app.add_option("--direction", o->direction, "bidirectional, to_device or from_device")->capture_default_str();
+    app.add_option("--direction", o->direction, kclient::dir_names(" or "))->capture_default_str();
     app.add_option("--peer", o->peer,
                    "p2pmem provider (memory p2pmem), BAR owner (memory bar) or dma-buf exporter (memory dmabuf)")
         ->type_name("BDF");

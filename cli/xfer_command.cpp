@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <memory>
 #include <ostream>
+#include <type_traits>
 
 #include <nlohmann/json.hpp>
 
@@ -159,8 +160,8 @@ Status run_xfer(const XferOptions& o, std::ostream& out) {
                           "unknown engine '" + o.engine + "' (one of " + xfer::engine_names() + ")");
     for (const auto& [option, field] : o.field_options)
         if (option->count() > 0 && !spec->reads(field))
-            return make_error(Errc::invalid_argument, "engine " + o.engine + " does not read " + option->get_name() +
-                                                          " (engines that do: " + xfer::engines_reading(field) + ")");
+            return make_error(Errc::invalid_argument,
+                              xfer::not_read_reason(o.engine, option->get_name(), xfer::engines_reading(field)));
 
     if (o.force && !o.destructive)
         return make_error(Errc::invalid_argument, "--force only overrides a refusal to write: it needs --destructive");
@@ -247,8 +248,7 @@ std::string bar_memories() {
     std::string out;
     for (const auto& e : xfer::engines()) {
         std::string names;
-        for (const auto& m : e.memories)
-            if (m.traits & xfer::kMemBar) names += (names.empty() ? "" : ", ") + std::string(m.name);
+        for (const auto m : e.memories_with(xfer::kMemBar)) names += (names.empty() ? "" : ", ") + std::string(m);
         if (!names.empty()) out += (out.empty() ? "" : "; ") + std::string(e.name) + " " + names;
     }
     return out;
@@ -258,73 +258,57 @@ std::string bar_memories() {
 
 Action add_xfer_command(CLI::App& app) {
     auto o = std::make_shared<XferOptions>();
-    // An option for a request field: refused for an engine that does not
-    // read it (run_xfer), and its help names the engines that do.
-    auto field = [&o](CLI::Option* option, xfer::RequestField f) {
-        o->field_options.emplace_back(option, f);
+    // An option for a request field, named as xfer::kFieldNames names it (a
+    // flag when it sets a bool): refused for an engine that does not read it
+    // (run_xfer), and its help names the engines that do.
+    auto field = [&app, &o](xfer::RequestField f, auto& value, std::string help) {
         // (--device, --peer and --bar name theirs already, with what each is to it.)
         if (!(f & (xfer::kFieldDevice | xfer::kFieldPeer | xfer::kFieldBar)))
-            option->description(option->get_description() + " [" + xfer::engines_reading(f) + "]");
+            help += " [" + xfer::engines_reading(f) + "]";
+        const std::string name(xfer::field_name(f).option);
+        CLI::Option* option;
+        if constexpr (std::is_same_v<std::remove_cvref_t<decltype(value)>, bool>)
+            option = app.add_flag(name, value, help);
+        else
+            option = app.add_option(name, value, help);
+        o->field_options.emplace_back(option, f);
         return option;
     };
     app.add_flag("--list", o->list, "List the engines and their capabilities");
     app.add_option("--engine", o->engine, "Engine: " + xfer::engine_names() + " (see --list)");
-    field(app.add_option("--device", o->device, "The device, by engine:" + roles(&xfer::EngineSpec::device)),
-          xfer::kFieldDevice)
-        ->type_name("BDF");
-    field(app.add_option("--peer", o->peer, "The second device, by engine:" + roles(&xfer::EngineSpec::peer)),
-          xfer::kFieldPeer)
-        ->type_name("BDF");
-    field(app.add_option("--bar", o->bar, "BAR index, for memory " + bar_memories()), xfer::kFieldBar);
+    field(xfer::kFieldDevice, o->device, "The device, by engine:" + roles(&xfer::EngineSpec::device))->type_name("BDF");
+    field(xfer::kFieldPeer, o->peer, "The second device, by engine:" + roles(&xfer::EngineSpec::peer))->type_name("BDF");
+    field(xfer::kFieldBar, o->bar, "BAR index, for memory " + bar_memories());
     app.add_option("--memory", o->memory,
                    "Memory, by engine (with a choice of memory):\n" + xfer::memory_choices_text());
-    field(app.add_option("--file", o->file,
-                         "Memory file: map this regular file (tests the harness; past EOF faults)"),
-          xfer::kFieldFile);
+    field(xfer::kFieldFile, o->file, "Memory file: map this regular file (tests the harness; past EOF faults)");
     app.add_option("--direction", o->direction, xfer::direction_choices_text());
-    field(app.add_option("--width", o->widths, "Access widths: 1,2,4,8,16,32,64,memcpy or all"),
-          xfer::kFieldWidths)
+    field(xfer::kFieldWidths, o->widths, "Access widths: " + xfer::width_choices_text())
         ->delimiter(',')
         ->capture_default_str()
         ->type_name("LIST");
-    field(app.add_option("--block", o->block, "The block device (default: --device's first namespace)"),
-          xfer::kFieldBlock)
-        ->type_name("DEV");
-    field(app.add_option("--span", o->span,
-                         "Bytes of the device the transfers walk (default size x queue depth)"),
-          xfer::kFieldSpan);
-    field(app.add_flag("--no-verify", o->no_verify, "Do not check the data (raw bandwidth)"),
-          xfer::kFieldVerify);
-    field(app.add_option("--source-block", o->source_block, "Block device read from"),
-          xfer::kFieldSourceBlock)
-        ->type_name("DEV");
-    field(app.add_option("--destination-block", o->destination_block, "Block device written to"),
-          xfer::kFieldDestinationBlock)
-        ->type_name("DEV");
-    field(app.add_flag("--destructive", o->destructive,
-                       "Allow writing a driver-owned BAR (cpu) or a block device (p2pmem-odirect, nvme); also needed to "
-                       "verify reads of either, which write a pattern first"),
-          xfer::kFieldDestructive);
-    field(app.add_flag("--force", o->force,
-                       "With --destructive: write even while another process has the block device open (the "
-                       "module refuses otherwise)"),
-          xfer::kFieldForce);
+    field(xfer::kFieldBlock, o->block, "The block device (default: --device's first namespace)")->type_name("DEV");
+    field(xfer::kFieldSpan, o->span, "Bytes of the device the transfers walk (default size x queue depth)");
+    field(xfer::kFieldVerify, o->no_verify, "Do not check the data (raw bandwidth)");
+    field(xfer::kFieldSourceBlock, o->source_block, "Block device read from")->type_name("DEV");
+    field(xfer::kFieldDestinationBlock, o->destination_block, "Block device written to")->type_name("DEV");
+    field(xfer::kFieldDestructive, o->destructive,
+          "Allow writing a driver-owned BAR (cpu) or a block device (p2pmem-odirect, nvme); also needed to verify "
+          "reads of either, which write a pattern first");
+    field(xfer::kFieldForce, o->force,
+          "With --destructive: write even while another process has the block device open (the module refuses "
+          "otherwise)");
     app.add_option("--size", o->size, "Bytes per transfer (K, M, G suffixes)")->capture_default_str();
-    field(app.add_option("--offset", o->offset, "Offset into the BAR, p2pmem, file or block devices"),
-          xfer::kFieldOffset)
-        ->capture_default_str();
-    field(app.add_option("--queue-depth", o->queue_depth,
-                         "Transfers in flight"),
-          xfer::kFieldQueueDepth)
+    field(xfer::kFieldOffset, o->offset, "Offset into the BAR, p2pmem, file or block devices")->capture_default_str();
+    field(xfer::kFieldQueueDepth, o->queue_depth, "Transfers in flight")
         ->check(CLI::Range(1u, 4096u))
         ->capture_default_str();
     // Each transfer's latency is kept: a bound, so that -1 (read as 2^64 - 1) is an error, not an abort.
     app.add_option("--iterations", o->iterations, "Transfers per measurement (instead of --seconds)")
         ->check(CLI::Range(uint64_t{1}, uint64_t{100'000'000}));
     app.add_option("--seconds", o->seconds, "Duration of each measurement (default 1)")->check(p2pscope::finite());
-    field(app.add_flag("--fault-test", o->fault_test,
-                       "Run each transfer across the end of the mapping on purpose, to show a fault is caught"),
-          xfer::kFieldFaultTest);
+    field(xfer::kFieldFaultTest, o->fault_test,
+          "Run each transfer across the end of the mapping on purpose, to show a fault is caught");
     app.add_option("--format", o->format, "Output: text or json")
         ->check(CLI::IsMember({"text", "json"}))
         ->capture_default_str();

@@ -127,17 +127,6 @@ bool valid_key(const std::string& k) {
     return true;
 }
 
-// "map_sgtable, iova_link and iommu_domain": the APIs that map a list of segments.
-std::string list_apis() {
-    std::vector<std::string_view> apis;
-    for (auto a : kclient::all_apis())
-        if (kclient::api_traits(a).segments == kclient::Segments::list) apis.push_back(kclient::api_name(a));
-    std::string out;
-    for (size_t i = 0; i < apis.size(); ++i)
-        out += std::string(i == 0 ? "" : i + 1 == apis.size() ? " and " : ", ") + std::string(apis[i]);
-    return out;
-}
-
 // Reads the optional name at m[key] into `out` with `parse` (kclient::parse_api
 // and its kin); a name it does not know is refused with the list of `names()`.
 template <class T>
@@ -188,7 +177,7 @@ Result<MapSpec> parse_map(const Checker& c, const json& m, const std::string& pa
         auto v = integer(c, *a, path + ".segments", 1, kclient::kMaxSegments);
         if (!v) return v.error();
         if (segments != kclient::Segments::list && *v != 1)
-            return c.fail(path + ".segments", "only " + list_apis() + " map several segments");
+            return c.fail(path + ".segments", "only " + kclient::list_api_names(" and ") + " map several segments");
         s.segments = static_cast<uint32_t>(*v);
     }
     if (segments == kclient::Segments::one) s.segments = 1;
@@ -221,6 +210,23 @@ Result<std::shared_ptr<TransferEngine>> find_engine(const Checker& c, const json
     }
     if (!engine) return c.fail(path + ".engine", "unknown engine '" + *name + "' (" + known + ")");
     return engine;
+}
+
+// As p2pscope xfer refuses an option for a field the engine does not read, a
+// key for one is refused, naming the engines of `engines` that read it. (A
+// null is a key not given: "peer": null is no peer.)
+std::optional<Error> unread_keys(const Checker& c, const json& m, const std::string& path, const xfer::EngineSpec& spec,
+                                 const TransferEngines& engines) {
+    for (const auto& f : xfer::kFieldNames) {
+        if (f.key.empty() || spec.reads(f.field)) continue;
+        const std::string key(f.key);
+        if (auto it = m.find(key); it == m.end() || it->is_null()) continue;
+        std::string readers;
+        for (const auto& e : engines)
+            if (e->spec().reads(f.field)) readers += (readers.empty() ? "" : ", ") + std::string(e->spec().name);
+        return c.fail(path + "." + key, xfer::not_read_reason(spec.name, key, readers));
+    }
+    return std::nullopt;
 }
 
 // The BDFs, the non-empty strings and the flags, each under its xfer option name.
@@ -272,7 +278,7 @@ std::optional<Error> split_widths(const Checker& c, const json& w, const std::st
 }
 
 // "width" as --width takes it: "all", "8", "8,memcpy", 8 or ["8", "memcpy"].
-std::optional<Error> parse_widths(const Checker& c, const json& a, const std::string& path, const TransferEngine& engine,
+std::optional<Error> parse_widths(const Checker& c, const json& a, const std::string& path,
                                   std::vector<std::string>& widths) {
     const std::string where = path + ".width";
     std::vector<std::string> list;
@@ -289,14 +295,12 @@ std::optional<Error> parse_widths(const Checker& c, const json& a, const std::st
             break;
         }
         if (!xfer::parse_width(w))
-            return c.fail(where, "unknown access width '" + w + "' (1, 2, 4, 8, 16, 32, 64, memcpy or all)");
+            return c.fail(where, "unknown access width '" + w + "' (" + xfer::width_choices_text() + ")");
         if (std::find(widths.begin(), widths.end(), w) != widths.end())
             return c.fail(where, "width " + w + " given twice");
         widths.push_back(w);
     }
     if (widths.empty()) return c.fail(where, "no access width given");
-    if (!engine.spec().reads(xfer::kFieldWidths))
-        return c.fail(where, "engine " + std::string(engine.spec().name) + " has no access widths");
     return std::nullopt;
 }
 
@@ -358,6 +362,7 @@ Result<MeasurementSpec> parse_transfer(const Checker& c, const json& m, const st
     auto found = find_engine(c, m, path, engines);
     if (!found) return found.error();
     TransferEngine& engine = **found;
+    if (auto e = unread_keys(c, m, path, engine.spec(), engines)) return *e;
     const std::string name(engine.spec().name);
     spec.engine = name;
     TransferRequest& q = spec.transfer;
@@ -367,7 +372,7 @@ Result<MeasurementSpec> parse_transfer(const Checker& c, const json& m, const st
     q.direction.clear();
     if (auto e = transfer_fields(c, m, path, q)) return *e;
     if (auto a = m.find("width"); a != m.end())
-        if (auto e = parse_widths(c, *a, path, engine, q.widths)) return *e;
+        if (auto e = parse_widths(c, *a, path, q.widths)) return *e;
     for (auto [k, field] : {std::pair{"destructive", &q.destructive}, std::pair{"verify", &q.verify}}) {
         auto a = m.find(k);
         if (a == m.end()) continue;
@@ -378,8 +383,6 @@ Result<MeasurementSpec> parse_transfer(const Checker& c, const json& m, const st
     if (auto a = m.find("queue_depth"); a != m.end()) {
         auto v = integer(c, *a, path + ".queue_depth", 1, 4096);
         if (!v) return v.error();
-        if (*v > 1 && !engine.spec().reads(xfer::kFieldQueueDepth))
-            return c.fail(path + ".queue_depth", "engine " + name + " has no queue depth (it moves one transfer at a time)");
         q.queue_depth = static_cast<uint32_t>(*v);
     }
     if (auto e = transfer_bound(c, m, path, engine, q)) return *e;

@@ -37,7 +37,6 @@ public:
 
     // Builds one ImGui frame from the store's current state (between NewFrame and Render).
     void frame();
-    const std::vector<PanelRect>& panel_rects() const { return rects_; }
     // Seconds until the UI needs a redraw although nothing happened (a running
     // measurement's clock, a blinking text cursor); none: sleep until woken.
     std::optional<double> redraw_after() const;

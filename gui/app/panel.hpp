@@ -86,7 +86,6 @@ const std::vector<std::string>& kept_out_panels();
 // Shared drawing helpers.
 void panel_title(const char* title, const char* subtitle = nullptr);
 unsigned im_color(Color c, uint8_t alpha = 255);
-void help_marker(const char* text);
 // Selects device `d` (and no cell), as a click in the tree does.
 void select_device(UiState& ui, const TopologyView& t, int d);
 // Selects matrix cell (row, col): row's device maps, column's is the peer.

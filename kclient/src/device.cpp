@@ -89,12 +89,6 @@ Device::~Device() {
     if (fd_ >= 0) ::close(fd_);
 }
 
-Result<p2pscope_caps> Device::caps() const {
-    p2pscope_caps c{};
-    if (::ioctl(fd_, P2PSCOPE_IOC_CAPS, &c) != 0) return errno_error("P2PSCOPE_IOC_CAPS");
-    return c;
-}
-
 Result<p2pscope_dev_query> Device::query(const probe::PciAddress& device,
                                          const std::optional<probe::PciAddress>& peer) const {
     p2pscope_dev_query q{};

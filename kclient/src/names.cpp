@@ -48,11 +48,19 @@ std::vector<Code> list_of(const Table& table, Code Table::value_type::*code) {
     return v;
 }
 
-template <typename Table>
-std::string names_in(const Table& table) {
+// "a, b, c", or with `last` " or ": "a, b or c".
+std::string joined(const std::vector<std::string_view>& names, std::string_view last = ", ") {
     std::string out;
-    for (const auto& e : table) out += (out.empty() ? "" : ", ") + std::string(e.name);
+    for (size_t i = 0; i < names.size(); ++i)
+        out += std::string(i == 0 ? "" : i + 1 == names.size() ? last : ", ") + std::string(names[i]);
     return out;
+}
+
+template <typename Table>
+std::string names_in(const Table& table, std::string_view last = ", ") {
+    std::vector<std::string_view> names;
+    for (const auto& e : table) names.push_back(e.name);
+    return joined(names, last);
 }
 
 template <size_t N>
@@ -128,6 +136,12 @@ std::string_view api_name(MapApi api) { return name_in(kApiTable, &ApiInfo::api,
 std::optional<MapApi> parse_api(std::string_view name) { return parse_in(kApiTable, &ApiInfo::api, name); }
 std::vector<MapApi> all_apis() { return list_of(kApiTable, &ApiInfo::api); }
 std::string api_names() { return names_in(kApiTable); }
+std::string list_api_names(std::string_view last) {
+    std::vector<std::string_view> names;
+    for (const auto& e : kApiTable)
+        if (e.traits.segments == Segments::list) names.push_back(e.name);
+    return joined(names, last);
+}
 
 std::string_view mem_name(MapMemory mem) { return name_in(kMemTable, &MemInfo::mem, mem); }
 std::optional<MapMemory> parse_mem(std::string_view name) { return parse_in(kMemTable, &MemInfo::mem, name); }
@@ -138,6 +152,7 @@ std::string_view dir_name(MapDirection dir) { return name_in(kDirTable, &DirInfo
 std::optional<MapDirection> parse_dir(std::string_view name) { return parse_in(kDirTable, &DirInfo::dir, name); }
 std::vector<MapDirection> all_dirs() { return list_of(kDirTable, &DirInfo::dir); }
 std::string dir_names() { return names_in(kDirTable); }
+std::string dir_names(std::string_view last) { return names_in(kDirTable, last); }
 
 std::string_view mode_name(uint32_t mode) { return lookup(kModes, mode); }
 std::string_view iommu_name(uint32_t type) { return lookup(kIommu, type); }

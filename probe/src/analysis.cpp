@@ -466,8 +466,6 @@ Result<KernelRelease> running_kernel_release() {
     return parse_kernel_release(u.release);
 }
 
-std::vector<KernelRelease> known_kernel_releases() { return {k61, k612, k72}; }
-
 std::vector<Pair> analyse_pairs(const Topology& t, const std::vector<const PciFunction*>& selected,
                                 const VerdictOptions& options) {
     // The running kernel, asked once for every pair rather than per pair.

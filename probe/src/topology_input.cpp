@@ -22,16 +22,6 @@ std::string this_boot_id() {
     return id;
 }
 
-std::string_view to_string(InputFormat format) {
-    switch (format) {
-    case InputFormat::sysfs_tree: return "sysfs tree";
-    case InputFormat::hwloc_xml: return "hwloc XML";
-    case InputFormat::lspci_dump: return "lspci -xxxx dump";
-    case InputFormat::lspci_text: return "lspci text";
-    }
-    return "?";
-}
-
 Result<InputFormat> detect_input_format(const std::string& path) {
     std::error_code ec;
     const auto status = std::filesystem::status(path, ec);

@@ -11,14 +11,17 @@ namespace {
 
 class NullEngine final : public TransferEngine {
 public:
-    const xfer::EngineSpec& spec() const override {
-        static const xfer::EngineSpec spec{.name = "null",
-                                           .description = "moves nothing: tests the harness",
-                                           .capabilities = xfer::kCapRead,
-                                           .directions = {"read"}};
-        return spec;
-    }
+    explicit NullEngine(uint32_t fields = xfer::kFieldDevice | xfer::kFieldPeer)
+        : spec_{.name = "null",
+                .description = "moves nothing: tests the harness",
+                .capabilities = xfer::kCapRead,
+                .directions = {"read"},
+                .fields = fields} {}
+    const xfer::EngineSpec& spec() const override { return spec_; }
     TransferResult run(const TransferRequest&) override { return {}; }
+
+private:
+    xfer::EngineSpec spec_;
 };
 
 std::string error_of(const std::string& text, const TransferEngines& engines = {}) {
@@ -202,7 +205,7 @@ TEST(Config, TransferTakesXferOptions) {
               "cfg.json: measurements[0].width: unknown access width '3' (1, 2, 4, 8, 16, 32, 64, memcpy or all)");
     EXPECT_EQ(err(R"("file":"/d","width":[8,8])"), "cfg.json: measurements[0].width: width 8 given twice");
     EXPECT_EQ(err(R"("file":"/d","queue_depth":4)"),
-              "cfg.json: measurements[0].queue_depth: engine cpu has no queue depth (it moves one transfer at a time)");
+              "cfg.json: measurements[0].queue_depth: engine cpu does not read queue_depth (engines that do: nvme)");
     EXPECT_EQ(err(R"("file":"/d","iterations":5,"seconds":1)"), "cfg.json: measurements[0].iterations: excludes \"seconds\"");
     EXPECT_EQ(err(R"("file":"/d","width":"all","seconds":10)"),
               "cfg.json: measurements[0].seconds: seconds x widths must be <= 60 (a run ends within a minute)");
@@ -221,7 +224,7 @@ TEST(Config, TransferOptionMistakes) {
     EXPECT_EQ(err(R"("engine":7)"), "cfg.json: measurements[0].engine: must be a string");
     auto cpu = [&](const std::string& fields) { return err(R"("engine":"cpu",)" + fields); };
     EXPECT_EQ(cpu(R"("file":"")"), "cfg.json: measurements[0].file: must not be empty");
-    EXPECT_EQ(cpu(R"("file":"/d","verify":1)"), "cfg.json: measurements[0].verify: must be true or false");
+    EXPECT_EQ(err(R"("engine":"nvme","verify":1)"), "cfg.json: measurements[0].verify: must be true or false");
     EXPECT_EQ(cpu(R"("file":"/d","width":true)"),
               "cfg.json: measurements[0].width: must be a width, a list of widths or \"all\"");
     EXPECT_EQ(cpu(R"("file":"/d","width":[8,{}])"),
@@ -229,20 +232,64 @@ TEST(Config, TransferOptionMistakes) {
     EXPECT_EQ(cpu(R"("file":"/d","width":",,")"), "cfg.json: measurements[0].width: no access width given");
     EXPECT_EQ(cpu(R"("file":"/d","width":[])"), "cfg.json: measurements[0].width: no access width given");
     EXPECT_EQ(err(R"("engine":"gpu","device":"65:00.0","width":8)"),
-              "cfg.json: measurements[0].width: engine gpu has no access widths");
+              "cfg.json: measurements[0].width: engine gpu does not read width (engines that do: cpu)");
     EXPECT_EQ(cpu(R"("file":"/d","size":"32G")"), "cfg.json: measurements[0].size: '32G' is above 17179869184 bytes");
     EXPECT_EQ(cpu(R"("file":"/d","offset":-1)"),
               "cfg.json: measurements[0].offset: must be a size (0, 4096, \"4K\", \"2M\", \"1G\")");
-    EXPECT_EQ(cpu(R"("file":"/d","span":"1X")"), "cfg.json: measurements[0].span: '1X' is not a size (4096, 4K, 2M, 1G)");
+    EXPECT_EQ(err(R"("engine":"nvme","span":"1X")"), "cfg.json: measurements[0].span: '1X' is not a size (4096, 4K, 2M, 1G)");
     EXPECT_EQ(cpu(R"("file":"/d","iterations":0)"), "cfg.json: measurements[0].iterations: must be within 1..1000000000");
     EXPECT_EQ(cpu(R"("file":"/d","seconds":0)"), "cfg.json: measurements[0].seconds: must be > 0 and <= 60");
-    auto c = parse_config(R"({"measurements":[{"key":"x","kind":"transfer","engine":"cpu","file":"/d","offset":"0","span":0,
-                              "width":["all"],"seconds":7}]})",
+    auto c = parse_config(R"({"measurements":[{"key":"x","kind":"transfer","engine":"cpu","file":"/d","offset":"0",
+                              "width":["all"],"seconds":7},
+                             {"key":"y","kind":"transfer","engine":"nvme","span":0}]})",
                           "cfg.json", engines);
     ASSERT_TRUE(c) << c.error().message;
     EXPECT_EQ(c->measurements[0].transfer.offset, 0u);
-    EXPECT_EQ(c->measurements[0].transfer.span, 0u);
     EXPECT_EQ(c->measurements[0].transfer.widths.size(), 8u);
+    EXPECT_EQ(c->measurements[1].transfer.span, 0u);
+}
+
+// As p2pscope xfer refuses an option for a field the engine does not read, a
+// key for one is refused: every key of xfer::kFieldNames, even at its default.
+TEST(Config, TransferRefusesAKeyTheEngineDoesNotRead) {
+    auto engines = builtin_transfer_engines();
+    engines.push_back(std::make_shared<NullEngine>(0));  // reads no field
+    for (const auto& f : xfer::kFieldNames) {
+        if (f.key.empty()) continue;
+        const std::string key(f.key);
+        EXPECT_EQ(error_of(R"({"measurements":[{"key":"x","kind":"transfer","engine":"null",")" + key + R"(":1}]})",
+                           engines),
+                  "cfg.json: measurements[0]." + key + ": engine null does not read " + key +
+                      " (engines that do: " + xfer::engines_reading(f.field) + ")");
+    }
+    EXPECT_EQ(error_of(R"({"measurements":[{"key":"x","kind":"transfer","engine":"cpu","file":"/d","queue_depth":1}]})",
+                       engines),
+              "cfg.json: measurements[0].queue_depth: engine cpu does not read queue_depth (engines that do: nvme)");
+    // A null peer is a peer not given.
+    EXPECT_EQ(error_of(R"({"measurements":[{"key":"x","kind":"transfer","engine":"cpu","file":"/d","peer":null}]})",
+                       engines),
+              "(parsed)");
+    // The engines named are the daemon's.
+    const TransferEngines null{std::make_shared<NullEngine>()};
+    EXPECT_EQ(error_of(R"({"measurements":[{"key":"x","kind":"transfer","engine":"null","width":"8"}]})", null),
+              "cfg.json: measurements[0].width: engine null does not read width (no engine does)");
+}
+
+// A key the engine reads is taken.
+TEST(Config, TransferTakesAKeyTheEngineReads) {
+    auto c = parse_config(R"({"measurements":[{"key":"x","kind":"transfer","engine":"nvme","device":"34:00.0",
+                              "peer":"36:00.0","memory":"p2pmem","block":"/dev/nvme1n1","queue_depth":4,"span":"1M",
+                              "verify":false,"destructive":true,"offset":"4K"}]})",
+                          "cfg.json", builtin_transfer_engines());
+    ASSERT_TRUE(c) << c.error().message;
+    const auto& q = c->measurements[0].transfer;
+    EXPECT_EQ(q.queue_depth, 4u);
+    EXPECT_EQ(q.block, "/dev/nvme1n1");
+    EXPECT_EQ(q.span, 1u << 20);
+    EXPECT_FALSE(q.verify);
+    EXPECT_TRUE(q.destructive);
+    EXPECT_EQ(q.offset, 4096u);
+    EXPECT_EQ(q.direction, "read") << "the engine's default";
 }
 
 TEST(Config, MapUnknownMemory) {

@@ -50,7 +50,7 @@ struct Kind<MapDirection> {
     static constexpr auto all = all_dirs;
     static constexpr auto name = dir_name;
     static constexpr auto parse = parse_dir;
-    static constexpr auto names = dir_names;
+    static constexpr std::string (*names)() = dir_names;
     static constexpr uint32_t first = 0;
     static inline const std::vector<std::string> want{"bidirectional", "to_device", "from_device"};
 };
@@ -77,6 +77,11 @@ TYPED_TEST(KindNames, EveryValueRoundTrips) {
     EXPECT_EQ(K::names(), joined);
 }
 
+// For help texts, the last name after another joiner.
+TEST(Kinds, NamesWithAnotherLastJoiner) {
+    EXPECT_EQ(dir_names(" or "), "bidirectional, to_device or from_device");
+}
+
 TEST(Kinds, UnknownNamesParseToNone) {
     for (const char* n : {"", "all", "map_all", "MAP_SINGLE", "dma_map_single", "map_single "})
         EXPECT_FALSE(parse_api(n)) << '"' << n << '"';
@@ -101,6 +106,12 @@ TEST(Kinds, NormalizeSizesSegmentsAsTheModuleTakesThem) {
         {"iommu_domain", 8},   {"map_phys", 1},
     };
     ASSERT_EQ(want.size(), all_apis().size());
+    std::vector<std::string> lists;
+    for (const auto api : all_apis())
+        if (want.at(std::string(api_name(api))) == 8) lists.emplace_back(api_name(api));
+    ASSERT_EQ(lists.size(), 3u);
+    EXPECT_EQ(list_api_names(), lists[0] + ", " + lists[1] + ", " + lists[2]);
+    EXPECT_EQ(list_api_names(" and "), lists[0] + ", " + lists[1] + " and " + lists[2]);
     for (const auto& [name, segments] : want) {
         const auto api = parse_api(name);
         ASSERT_TRUE(api) << name;

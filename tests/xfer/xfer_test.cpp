@@ -61,11 +61,7 @@ TEST(XferRegistry, ListsEngines) {
         }
         // A memory that is a BAR, a file or the peer's is a field the engine
         // reads; what --device and --peer are to it is said where it reads them.
-        auto has = [&](uint32_t trait) {
-            for (const auto& m : e.memories)
-                if (m.traits & trait) return true;
-            return false;
-        };
+        auto has = [&](uint32_t trait) { return !e.memories_with(trait).empty(); };
         EXPECT_EQ(has(kMemBar), e.reads(kFieldBar)) << e.name;
         EXPECT_EQ(has(kMemFile), e.reads(kFieldFile)) << e.name;
         if (has(kMemOfPeer)) {
@@ -197,6 +193,23 @@ TEST(XferCheck, ChoicesComeFromTheSpec) {
     const auto run = run_once(q);
     EXPECT_EQ(run.outcome, Outcome::invalid);
     EXPECT_EQ(run.reason, "engine nvme: --memory must be ram or p2pmem, not 'vram'");
+}
+
+// A spec with no direction or no memory to choose takes none, and says so.
+TEST(XferCheck, ASpecWithoutChoicesTakesNone) {
+    const EngineSpec bare{.name = "bare"};
+    Request r;
+    bare.complete(r);
+    EXPECT_TRUE(bare.check_choices(r).ok());
+    r.direction = "read";
+    CheckResult c = bare.check_choices(r);
+    EXPECT_EQ(c.kind, CheckResult::Kind::invalid);
+    EXPECT_EQ(c.reason, "engine bare: takes no --direction, not 'read'");
+    r.direction.clear();
+    r.memory = "ram";
+    c = bare.check_choices(r);
+    EXPECT_EQ(c.kind, CheckResult::Kind::invalid);
+    EXPECT_EQ(c.reason, "engine bare: takes no --memory, not 'ram'");
 }
 
 TEST(XferRun, StatusIsAnEnumWithItsReason) {

@@ -82,4 +82,10 @@ std::vector<std::string> expand_widths(const std::vector<std::string>& widths) {
     return widths;
 }
 
+std::string width_choices_text() {
+    std::string out;
+    for (const auto& w : all_widths()) out += w + ", ";
+    return out.substr(0, out.size() - 2) + " or all";
+}
+
 }  // namespace p2pscope::xfer

@@ -16,6 +16,14 @@ std::string one_of(const std::vector<std::string_view>& names) {
     return out;
 }
 
+// Why `given` is not one of `choices` for `option`: none given, or not one of them.
+std::string not_a_choice(const std::string& option, const std::string& given,
+                         const std::vector<std::string_view>& choices) {
+    if (given.empty()) return "no " + option + " given (" + one_of(choices) + ")";
+    if (choices.empty()) return "takes no " + option + ", not '" + given + "'";
+    return option + " must be " + one_of(choices) + ", not '" + given + "'";
+}
+
 }  // namespace
 
 const MemoryChoice* EngineSpec::memory(std::string_view n) const {
@@ -28,6 +36,13 @@ std::vector<std::string_view> EngineSpec::memory_names() const {
     std::vector<std::string_view> out;
     for (const auto& m : memories)
         if (!(m.traits & kMemImplied)) out.push_back(m.name);
+    return out;
+}
+
+std::vector<std::string_view> EngineSpec::memories_with(uint32_t traits) const {
+    std::vector<std::string_view> out;
+    for (const auto& m : memories)
+        if (m.traits & traits) out.push_back(m.name);
     return out;
 }
 
@@ -46,18 +61,12 @@ CheckResult EngineSpec::check_choices(const Request& r) const {
     const bool direction_ok = r.direction.empty() ? directions.empty()
                                                   : std::find(directions.begin(), directions.end(), r.direction) !=
                                                         directions.end();
-    if (!direction_ok)
-        return CheckResult::bad(engine + (r.direction.empty() ? "no --direction given (" + one_of(directions) + ")"
-                                                              : "--direction must be " + one_of(directions) +
-                                                                    ", not '" + r.direction + "'"));
+    if (!direction_ok) return CheckResult::bad(engine + not_a_choice("--direction", r.direction, directions));
     // The implied memory is never needed, but naming it is no mistake.
     std::vector<std::string_view> all;
     for (const auto& m : memories) all.push_back(m.name);
     const bool memory_ok = r.memory.empty() ? memory_names().empty() : memory(r.memory) != nullptr;
-    if (!memory_ok)
-        return CheckResult::bad(engine + (r.memory.empty() ? "no --memory given (" + one_of(all) + ")"
-                                                           : "--memory must be " + one_of(all) + ", not '" +
-                                                                 r.memory + "'"));
+    if (!memory_ok) return CheckResult::bad(engine + not_a_choice("--memory", r.memory, all));
     return CheckResult::yes();
 }
 
@@ -87,22 +96,26 @@ const std::vector<std::string>& kept_out_engines() {
     return Registry<EngineSpec>::instance().kept_out();
 }
 
-const EngineSpec* find_engine(std::string_view name) {
-    for (const auto& e : engines())
+const EngineSpec* find_engine(const std::vector<EngineSpec>& list, std::string_view name) {
+    for (const auto& e : list)
         if (e.name == name) return &e;
     return nullptr;
 }
+
+const EngineSpec* find_engine(std::string_view name) { return find_engine(engines(), name); }
 
 std::unique_ptr<Engine> make_engine(std::string_view name) {
     const auto* e = find_engine(name);
     return e ? e->make() : nullptr;
 }
 
-std::string engine_names() {
+std::string engine_names(const std::vector<EngineSpec>& list) {
     std::string s;
-    for (const auto& e : engines()) s += (s.empty() ? "" : ", ") + std::string(e.name);
+    for (const auto& e : list) s += (s.empty() ? "" : ", ") + std::string(e.name);
     return s;
 }
+
+std::string engine_names() { return engine_names(engines()); }
 
 std::string memory_choices_text(bool several) {
     std::string out;
@@ -140,6 +153,11 @@ std::string engines_reading(RequestField field) {
     for (const auto& e : engines())
         if (e.reads(field)) out += (out.empty() ? "" : ", ") + std::string(e.name);
     return out;
+}
+
+std::string not_read_reason(std::string_view engine, std::string_view name, std::string_view readers) {
+    return "engine " + std::string(engine) + " does not read " + std::string(name) + " (" +
+           (readers.empty() ? std::string("no engine does") : "engines that do: " + std::string(readers)) + ")";
 }
 
 }  // namespace p2pscope::xfer

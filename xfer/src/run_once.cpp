@@ -5,17 +5,6 @@
 
 namespace p2pscope::xfer {
 
-std::string_view to_string(Outcome o) {
-    switch (o) {
-    case Outcome::ok: return "ok";
-    case Outcome::waived: return "waived";
-    case Outcome::invalid: return "invalid";
-    case Outcome::failed: return "failed";
-    case Outcome::unverified: return "unverified";
-    }
-    return "failed";
-}
-
 std::pair<Outcome, std::string> judge_rows(const std::vector<Measurement>& rows) {
     size_t stopped = 0, bad = 0, waived = 0;
     for (const auto& m : rows) {
@@ -36,13 +25,10 @@ Session::Session(const Request& request, const RunOptions& options) {
     RunResult& r = checked_;
     r.request = request;
     const std::vector<EngineSpec>& list = options.engines ? options.engines->entries() : engines();
-    for (const auto& e : list)
-        if (e.name == request.engine) spec_ = &e;
+    spec_ = find_engine(list, request.engine);
     if (!spec_) {
-        std::string names;
-        for (const auto& e : list) names += (names.empty() ? "" : ", ") + std::string(e.name);
         r.outcome = Outcome::invalid;
-        r.reason = "unknown engine '" + request.engine + "' (one of " + names + ")";
+        r.reason = "unknown engine '" + request.engine + "' (one of " + engine_names(list) + ")";
         return;
     }
     spec_->complete(r.request);

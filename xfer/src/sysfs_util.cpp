@@ -23,13 +23,6 @@ bool exists(const std::string& path) {
     return ::stat(path.c_str(), &st) == 0;
 }
 
-std::optional<std::string> read_line(const std::string& path) {
-    std::ifstream in(path);
-    std::string line;
-    if (!in || !std::getline(in, line)) return std::nullopt;
-    return line;
-}
-
 std::string driver_of(const std::string& device_dir) {
     std::error_code ec;
     auto target = std::filesystem::read_symlink(device_dir + "/driver", ec);

@@ -12,13 +12,11 @@ namespace p2pscope::xfer::detail {
 
 std::string pci_dir(const std::string& sysfs_root, const std::string& bdf);  // ROOT/sys/bus/pci/devices/BDF
 bool exists(const std::string& path);
-std::optional<std::string> read_line(const std::string& path);
 std::string driver_of(const std::string& device_dir);  // "" when unbound
 
 struct BarInfo {
     uint64_t start = 0, end = 0, flags = 0;
     uint64_t size() const { return end > start ? end - start + 1 : 0; }
-    bool is_io() const { return flags & 0x100; }
     bool is_mem() const { return flags & 0x200; }
     bool prefetchable() const { return flags & 0x2000; }
 };

@@ -18,17 +18,6 @@ void panel_title(const char* title, const char* subtitle) {
 
 unsigned im_color(Color c, uint8_t alpha) { return IM_COL32(c.r, c.g, c.b, alpha); }
 
-void help_marker(const char* text) {
-    ImGui::TextDisabled("(?)");
-    if (ImGui::IsItemHovered()) {
-        ImGui::BeginTooltip();
-        ImGui::PushTextWrapPos(ImGui::GetFontSize() * 36.0f);
-        ImGui::TextUnformatted(text);
-        ImGui::PopTextWrapPos();
-        ImGui::EndTooltip();
-    }
-}
-
 void select_device(UiState& ui, const TopologyView& t, int d) {
     if (d < 0 || d >= static_cast<int>(t.devices.size())) return;
     const DeviceView& dev = t.devices[static_cast<size_t>(d)];

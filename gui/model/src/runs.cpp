@@ -197,10 +197,8 @@ std::optional<EngineChoices> transfer_engine_choices(const std::string& engine) 
     c.peer = e->reads(xfer::kFieldPeer);
     c.blocks = e->reads(xfer::kFieldSourceBlock);
     for (const auto m : e->memory_names()) c.memories.emplace_back(m);
-    for (const auto& m : e->memories) {
-        if (m.traits & xfer::kMemBar) c.bar_memories.emplace_back(m.name);
-        if (m.traits & xfer::kMemFile) c.file_memory = m.name;
-    }
+    for (const auto m : e->memories_with(xfer::kMemBar)) c.bar_memories.emplace_back(m);
+    if (const auto files = e->memories_with(xfer::kMemFile); !files.empty()) c.file_memory = files.front();
     if (e->directions.size() > 1) c.directions.assign(e->directions.begin(), e->directions.end());
     return c;
 }

@@ -24,8 +24,7 @@ public:
         if (r.widths.empty()) return CheckResult::bad("engine cpu: no access width given");
         for (const auto& w : r.widths)
             if (!parse_width(w))
-                return CheckResult::bad("engine cpu: unknown access width '" + w +
-                                        "' (1, 2, 4, 8, 16, 32, 64, memcpy or all)");
+                return CheckResult::bad("engine cpu: unknown access width '" + w + "' (" + width_choices_text() + ")");
         if (r.size == 0 || r.size % 64)
             return CheckResult::bad("engine cpu: --size must be a non-zero multiple of 64 bytes");
         if (r.memory == "file") {

@@ -108,7 +108,6 @@ public:
     ~Device();
 
     const p2pscope_version& version() const { return version_; }
-    Result<p2pscope_caps> caps() const;
     Result<p2pscope_dev_query> query(const probe::PciAddress& device,
                                      const std::optional<probe::PciAddress>& peer = std::nullopt) const;
     // A combination the module cannot run comes back as a result with a

@@ -19,6 +19,10 @@ std::string_view api_name(MapApi api);          // "map_single"
 std::optional<MapApi> parse_api(std::string_view name);
 std::vector<MapApi> all_apis();
 std::string api_names();                        // "map_page, map_single, ..."
+// The APIs that map a list of segments (Segments::list), `last` before the
+// last one: "map_sgtable, iova_link, iommu_domain", or with " and "
+// "map_sgtable, iova_link and iommu_domain".
+std::string list_api_names(std::string_view last = ", ");
 
 std::string_view mem_name(MapMemory mem);       // "ram_huge"
 std::optional<MapMemory> parse_mem(std::string_view name);
@@ -29,6 +33,7 @@ std::string_view dir_name(MapDirection dir);    // "bidirectional", "to_device",
 std::optional<MapDirection> parse_dir(std::string_view name);
 std::vector<MapDirection> all_dirs();
 std::string dir_names();
+std::string dir_names(std::string_view last);   // " or ": "bidirectional, to_device or from_device"
 
 std::string_view mode_name(uint32_t mode);      // "exclusive", "borrowed", "none"
 std::string_view iommu_name(uint32_t type);     // "DMA-FQ", ...

@@ -39,8 +39,6 @@ struct KernelRelease {
 Result<KernelRelease> parse_kernel_release(std::string_view text);
 // This machine's (uname -r); an error when it cannot be read.
 Result<KernelRelease> running_kernel_release();
-// The releases whose drivers/pci/p2pdma.c p2pscope has read (docs/kernel-releases.md).
-std::vector<KernelRelease> known_kernel_releases();
 
 // enum pci_p2pdma_map_type, plus unknown when the input cannot decide.
 enum class P2pdmaVerdict { BUS_ADDR, THRU_HOST_BRIDGE, NOT_SUPPORTED, unknown };

@@ -54,7 +54,6 @@ std::string this_boot_id();
 Result<Topology> load_topology(const TopologyInput& input);
 
 enum class InputFormat { sysfs_tree, hwloc_xml, lspci_dump, lspci_text };
-std::string_view to_string(InputFormat format);
 // What PATH holds, from its first bytes: a directory with sys/bus/pci, hwloc
 // XML, an lspci -xxxx dump (hex rows) or lspci text (device lines without them).
 Result<InputFormat> detect_input_format(const std::string& path);

@@ -9,6 +9,8 @@
 // why; then setup, run, teardown, or run_once() (a Session) for all of it.
 #pragma once
 
+#include <array>
+#include <bit>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -35,6 +37,8 @@ enum Capability : uint32_t {
 const std::vector<std::string>& all_widths();
 // "all" anywhere in the list stands for all_widths().
 std::vector<std::string> expand_widths(const std::vector<std::string>& widths);
+// For help and error texts: "1, 2, 4, 8, 16, 32, 64, memcpy or all".
+std::string width_choices_text();
 
 // What the user selected; each engine reads the fields it needs (its spec's
 // fields) and check_request() says which it cannot serve.
@@ -129,7 +133,8 @@ struct MemoryChoice {
 // The Request fields an engine reads besides engine, memory, direction, size,
 // iterations, seconds and sysfs_root (which all read) and module_node (which
 // the kernel engines read, and every front end sets). p2pscope xfer refuses
-// an option for a field the engine does not read.
+// an option, and p2pscoped a configuration key, for a field the engine does
+// not read (kFieldNames).
 enum RequestField : uint32_t {
     kFieldDevice = 1u << 0,  // EngineSpec::device says what it is to the engine
     kFieldPeer = 1u << 1,    // EngineSpec::peer says what it is to the engine
@@ -147,6 +152,47 @@ enum RequestField : uint32_t {
     kFieldQueueDepth = 1u << 13,  // capability "queue-depth"
     kFieldFaultTest = 1u << 14,
 };
+// Each RequestField as the front ends name it: p2pscope xfer's option and
+// p2pscoped's configuration key (empty where the configuration has none),
+// entry i for the field 1 << i. Both refuse one given for an engine that does
+// not read its field, with not_read_reason().
+struct FieldName {
+    RequestField field;
+    std::string_view option;  // "--queue-depth"
+    std::string_view key;     // "queue_depth"
+};
+inline constexpr std::array<FieldName, 15> kFieldNames{{
+    {kFieldDevice, "--device", "device"},
+    {kFieldPeer, "--peer", "peer"},
+    {kFieldBar, "--bar", "bar"},
+    {kFieldFile, "--file", "file"},
+    {kFieldOffset, "--offset", "offset"},
+    {kFieldWidths, "--width", "width"},
+    {kFieldBlock, "--block", "block"},
+    {kFieldSpan, "--span", "span"},
+    {kFieldVerify, "--no-verify", "verify"},
+    {kFieldSourceBlock, "--source-block", "source_block"},
+    {kFieldDestinationBlock, "--destination-block", "destination_block"},
+    {kFieldDestructive, "--destructive", "destructive"},
+    {kFieldForce, "--force", ""},
+    {kFieldQueueDepth, "--queue-depth", "queue_depth"},
+    {kFieldFaultTest, "--fault-test", ""},
+}};
+static_assert(
+    [] {
+        for (size_t i = 0; i < kFieldNames.size(); ++i)
+            if (kFieldNames[i].field != 1u << i) return false;
+        return true;
+    }(),
+    "kFieldNames: entry i names the RequestField 1 << i, one entry per field");
+// The names of one field (a single RequestField bit).
+constexpr const FieldName& field_name(RequestField field) {
+    return kFieldNames[static_cast<size_t>(std::countr_zero(static_cast<uint32_t>(field)))];
+}
+// "engine cpu does not read --queue-depth (engines that do: nvme)": the
+// refusal of `name` (an option or key) for a field the engine does not read;
+// `readers` names the engines that do (engines_reading()).
+std::string not_read_reason(std::string_view engine, std::string_view name, std::string_view readers);
 
 class Engine;
 
@@ -167,6 +213,8 @@ struct EngineSpec {
     const MemoryChoice* memory(std::string_view name) const;  // null when not one of its memories
     // The memories a request can name (not the implied one), default first.
     std::vector<std::string_view> memory_names() const;
+    // Its memories with any of these MemoryTrait bits, in order.
+    std::vector<std::string_view> memories_with(uint32_t traits) const;
     // Fills what the user left empty: the memory (the file memory when a
     // file is given, else the first, unless implied) and the direction.
     void complete(Request& request) const;
@@ -206,6 +254,9 @@ CheckResult check_request(const EngineSpec& spec, const Engine& engine, const Re
 const EngineSpec* find_engine(std::string_view name);  // null when unknown
 std::unique_ptr<Engine> make_engine(std::string_view name);  // null when unknown
 std::string engine_names();  // "cpu, dmaengine, ..."
+// The same over another list of engines (a test's Registry<EngineSpec>).
+const EngineSpec* find_engine(const std::vector<EngineSpec>& list, std::string_view name);
+std::string engine_names(const std::vector<EngineSpec>& list);
 // For --help, the memories of the engines with a choice, one line each:
 //   "cpu uc (default): the BAR (--bar) mapped uncached (sysfs resourceN)"
 // Without `several`, a memory that stands for several is left out and those
@@ -226,7 +277,6 @@ enum class Outcome {
     failed,      // setup or run failed, a row faulted or failed, or no row came back
     unverified,  // the rows ran but data did not verify
 };
-std::string_view to_string(Outcome o);  // "ok", "waived", "invalid", "failed", "unverified"
 
 struct PathInfo;
 struct RunOptions {

@@ -148,7 +148,6 @@ struct TopologyView {
     std::vector<int> orphans;       // functions whose host bridge the input did not list
     int degraded_links = 0;
 
-    size_t matrix_size() const { return matrix.size(); }
     // The pair in matrix rows i and j (either order); nullptr on the diagonal or out of range.
     const PairView* pair(size_t i, size_t j) const;
     PairView* pair(size_t i, size_t j);
