@@ -84,6 +84,8 @@ def mutations(work, name, seed):
 def limit():
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    # a loop is cut soon after CPU_S (SIGXCPU), not at WALL_S
+    resource.setrlimit(resource.RLIMIT_CPU, (CPU_S + 2, CPU_S + 2))
 
 
 def fingerprint(path):
