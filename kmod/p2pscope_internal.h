@@ -210,7 +210,7 @@ struct p2pscope_thread {
 	struct sg_table sgt;		/* MAP_SGTABLE: built from segs */
 	bool sgt_built;
 
-	/* API state (api.c) */
+	/* API state (api_*.c) */
 	dma_addr_t addr;
 	void *cpu_addr;
 	struct sg_table *sgt_out;
@@ -238,7 +238,7 @@ struct p2pscope_thread {
 	struct p2pscope_outcome out;
 };
 
-/* A mapping API, as an ops table (api.c). */
+/* A mapping API, as an ops table (api_*.c, listed in api.c). */
 struct p2pscope_api {
 	u32 id;
 	const char *name;

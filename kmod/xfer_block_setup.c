@@ -22,7 +22,6 @@
 
 #define CMD "XFER_BLOCK"
 
-
 int p2pscope_block_open(struct p2pscope_block_run *run)
 {
 	struct p2pscope_xfer_block *req = run->req;

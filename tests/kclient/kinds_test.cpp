@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The typed map APIs, memory types and directions: every one has a name that
 // parses back to it, unknown names parse to none, and the traits say what the
-// module's ops table (kmod/api.c) and its checks (kmod/run.c) say, as
+// module's ops tables (kmod/api_*.c) and its checks (kmod/run.c, run_checks.c) say, as
 // normalize() applies them. The expectations here are written out on their
 // own, not read from kinds.hpp's tables, so that a wrong trait fails.
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The map APIs, memory types and directions of the UAPI as typed enums, each
-// with its name and what the module's ops table (kmod/api.c) says of it. Each
+// with its name and what the module's ops tables (kmod/api_*.c) say of it. Each
 // value is the UAPI's macro, so a request converts with a static_cast. The C
 // header comes with kclient's headers, but user space outside kclient names
 // these enums (and uapi.hpp's constants), never a P2PSCOPE_* macro.
