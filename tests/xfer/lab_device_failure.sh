@@ -81,11 +81,12 @@ insmod /lab/add/p2pscope.ko allow_borrowed=1 || exit 1
 
 run aer --seconds 60; finish aer
 
-run stall --seconds 60; finish stall
+start stall --seconds 60; mark "stall measuring"; finish stall
 wait_for "last bio left in flight has ended" 1 90
 
-# (not run: QEMU may not restart what its throttle held until the NVMe driver
-# resets the controller, and reads that never flow would end the run by itself)
+# Only the AER phase waits for flowing reads: after a throttle QEMU may hold
+# the peer's I/O until the NVMe driver resets the controller, and a run whose
+# reads never flow ends by itself before the host acts.
 start kill --seconds 60
 mark "kill measuring"
 # kill once the host's throttle holds: no read completed for 2 s, some in flight
@@ -102,10 +103,10 @@ echo $(( ($(now) - k0) * 10 )) >"$R/kill.ms"
 mark "kill returned"
 wait_for "last bio left in flight has ended" "$(dmesg | grep -c 'still in flight after')" 90
 
-run provider --seconds 60 --memory p2pmem --peer "$cmb"; finish provider
+start provider --seconds 60 --memory p2pmem --peer "$cmb"; mark "provider measuring"; finish provider
 gone "$cmb" >"$R/cmb"
 ns=$(namespace "$solo")
-run remove --seconds 60; finish remove
+start remove --seconds 60; mark "remove measuring"; finish remove
 gone "$solo" >"$R/solo"
 
 dmesg | grep -E "p2pscope|nvme|pcieport|AER" >"$R/log.txt"
