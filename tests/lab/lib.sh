@@ -25,8 +25,8 @@ tl_finish() {
 }
 ok() { echo "ok: $*"; }
 notok() { echo "FAIL: $*"; tl_failed=1; }
-# check DESCRIPTION COMMAND...: runs COMMAND, reports by its status
-check() { local d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; fi; }
+# check DESCRIPTION COMMAND...: runs COMMAND, reports by its status, returns it
+check() { local d=$1; shift; if "$@"; then ok "$d"; else notok "$d"; return 1; fi; }
 # expect_eq DESCRIPTION ACTUAL EXPECTED
 expect_eq() { if [ "$2" = "$3" ]; then ok "$1 ($2)"; else notok "$1: got '$2', expected '$3'"; fi; }
 # jget FILE JQ-FILTER

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <dlfcn.h>
@@ -11,6 +12,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -644,6 +646,39 @@ TEST(XferKernelLog, UnreadableLog) {
     EXPECT_FALSE(w.readable());
     EXPECT_NE(w.why_not().find("/nonexistent/kmsg"), std::string::npos);
     EXPECT_TRUE(w.drain().empty());
+}
+
+// A fault report that trails the transfer is still found, within the wait;
+// without one the wait ends at its bound. A FIFO stands in for /dev/kmsg.
+TEST(XferKernelLog, LateFaultReport) {
+    const std::string fifo =
+        (std::filesystem::temp_directory_path() / ("p2pscope-kmsg-" + std::to_string(::getpid()))).string();
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+    const int writer = ::open(fifo.c_str(), O_RDWR | O_CLOEXEC);  // keeps the FIFO open without a reader
+    ASSERT_GE(writer, 0);
+    KernelLogWatch w(fifo);
+    ASSERT_TRUE(w.readable()) << w.why_not();
+    auto put = [&](const std::string& text) {
+        const std::string rec = "3,1,1,-;" + text + "\n";
+        ASSERT_EQ(::write(writer, rec.data(), rec.size()), static_cast<ssize_t>(rec.size()));
+    };
+    put("nvme nvme1: something else");
+    std::vector<std::string> records = w.drain();
+    EXPECT_EQ(records.size(), 1u);
+    std::thread late([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        put("DMAR: [DMA Write NO_PASID] Request device [04:00.0] fault addr 0xf4020000 [fault reason 0x05]");
+    });
+    auto f = w.await_dma_fault(std::chrono::seconds(30), records);
+    late.join();
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->address, "0xf4020000");
+    EXPECT_EQ(records.size(), 2u);
+    const auto t0 = std::chrono::steady_clock::now();
+    EXPECT_FALSE(w.await_dma_fault(std::chrono::milliseconds(50), records));
+    EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(50));
+    ::close(writer);
+    ::unlink(fifo.c_str());
 }
 
 // AER counters on a transfer's path, as Linux 6.1 writes them: the root port

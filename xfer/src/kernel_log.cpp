@@ -2,6 +2,8 @@
 #include "p2pscope/xfer/kernel_log.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -31,7 +33,9 @@ KernelLogWatch::KernelLogWatch(const std::string& path) {
         why_not_ = path + ": " + std::strerror(errno);
         return;
     }
-    if (::lseek(fd_, 0, SEEK_END) < 0) {  // only what comes from now on
+    struct stat st{};
+    const bool fifo = ::fstat(fd_, &st) == 0 && S_ISFIFO(st.st_mode);
+    if (!fifo && ::lseek(fd_, 0, SEEK_END) < 0) {  // only what comes from now on
         why_not_ = path + ": seek: " + std::strerror(errno);
         ::close(fd_);
         fd_ = -1;
@@ -58,6 +62,24 @@ std::vector<std::string> KernelLogWatch::drain() {
         out.push_back(rec.substr(semi + 1, nl == std::string::npos ? std::string::npos : nl - semi - 1));
     }
     return out;
+}
+
+std::optional<DmaFault> KernelLogWatch::await_dma_fault(std::chrono::milliseconds timeout,
+                                                        std::vector<std::string>& records) {
+    if (fd_ < 0) return std::nullopt;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        auto more = drain();
+        records.insert(records.end(), more.begin(), more.end());
+        if (auto f = first_dma_fault(more)) return f;
+        const auto left =
+            std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+        if (left <= 0) return std::nullopt;
+        pollfd p{.fd = fd_, .events = POLLIN, .revents = 0};
+        const int n = ::poll(&p, 1, static_cast<int>(left));
+        if (n < 0 && errno != EINTR) return std::nullopt;
+        if (n > 0 && (p.revents & POLLIN) == 0) return std::nullopt;  // POLLHUP, POLLERR: nothing more will come
+    }
 }
 
 std::optional<DmaFault> first_dma_fault(const std::vector<std::string>& records) {

@@ -5,6 +5,7 @@
 // the kernel log is the evidence.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,7 +21,7 @@ struct DmaFault {
 // ("IO_PAGE_FAULT ... address=..."), Arm SMMU ("Unhandled context fault: ... iova=...").
 std::optional<DmaFault> parse_dma_fault(const std::string& line);
 
-// Reads /dev/kmsg from the moment it is opened.
+// Reads /dev/kmsg from the moment it is opened (a FIFO stands in for it in tests).
 class KernelLogWatch {
 public:
     explicit KernelLogWatch(const std::string& path = "/dev/kmsg");
@@ -31,6 +32,12 @@ public:
     const std::string& why_not() const { return why_not_; }
     // Records logged since the watch began (or since the last call).
     std::vector<std::string> drain();
+    // An IOMMU reports a fault by its own interrupt, not through the device's
+    // completion, so the record can land after the transfer returned (in a
+    // guest, when another vCPU takes that interrupt later). Reads records for
+    // up to `timeout` until one is a DMA fault; every record read is appended
+    // to `records`.
+    std::optional<DmaFault> await_dma_fault(std::chrono::milliseconds timeout, std::vector<std::string>& records);
 
 private:
     int fd_ = -1;
