@@ -2,9 +2,6 @@
 /*
  * p2pscope: the DMA allocators' own memory: dma_alloc_coherent and
  * dma_alloc_noncontiguous (Linux 5.13).
- *
- * map() and unmap() are what the sample loop times; they must not print,
- * allocate p2pscope's own memory, or take locks of p2pscope's own.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -71,6 +68,7 @@ const struct p2pscope_api p2pscope_api_alloc_coherent = {
 	.takes		= "the allocator's own RAM (RAM, ENCRYPTED)",
 	.single_range	= true,
 	.allocates	= true,
+	.no_direction	= true,
 	.map		= p2pscope_alloc_coherent,
 	.unmap		= p2pscope_free_coherent,
 	.inspect	= p2pscope_inspect_coherent,
@@ -81,6 +79,7 @@ const struct p2pscope_api p2pscope_api_alloc_noncontig = {
 	.name		= "dma_alloc_noncontiguous",
 	.mem_mask	= MEM(RAM) | MEM(ENCRYPTED),
 	.takes		= "the allocator's own RAM (RAM, ENCRYPTED)",
+	.decides_segments = true,
 	.allocates	= true,
 #ifdef P2PSCOPE_HAVE_DMA_ALLOC_NONCONTIGUOUS
 	.map		= p2pscope_alloc_noncontig,

@@ -2,9 +2,6 @@
 /*
  * p2pscope: the two-step DMA API (Linux 6.16): dma_iova_try_alloc once
  * (or per request), then dma_iova_link every segment and one dma_iova_sync.
- *
- * map() and unmap() are what the sample loop times; they must not print,
- * allocate p2pscope's own memory, or take locks of p2pscope's own.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -130,6 +127,7 @@ const struct p2pscope_api p2pscope_api_iova_link = {
 	.mem_mask	= MEM(RAM) | MEM(RAM_HUGE) | MEM(ENCRYPTED) | MEM(BAR),
 	.takes		= "RAM (RAM, RAM_HUGE, ENCRYPTED) and BAR ranges (with DMA_ATTR_MMIO); IOMMU translation never bounces, and P2PDMA pages need the provider's bookkeeping (pci_p2pdma_state) that p2pscope does not do",
 	.page_segments	= true,
+	.holds_iova	= true,
 #ifdef P2PSCOPE_HAVE_DMA_IOVA
 	.run_setup	= p2pscope_iova_run_setup,
 	.prepare	= p2pscope_iova_prepare,

@@ -2,9 +2,6 @@
 /*
  * p2pscope: the streaming mappings: dma_map_page, dma_map_single,
  * dma_map_sgtable, dma_map_resource and dma_map_phys (Linux 6.18).
- *
- * map() and unmap() are what the sample loop times; they must not print,
- * allocate p2pscope's own memory, or take locks of p2pscope's own.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -166,6 +163,7 @@ const struct p2pscope_api p2pscope_api_map_sgtable = {
 	.name		= "dma_map_sgtable",
 	.mem_mask	= MEM_PAGES | MEM(P2PMEM),
 	.takes		= "memory with struct pages (RAM, RAM_HUGE, BOUNCE, ENCRYPTED, P2PMEM)",
+	.builds_sgt	= true,
 	.map		= p2pscope_map_sgtable,
 	.unmap		= p2pscope_unmap_sgtable,
 	.inspect	= p2pscope_inspect_sgtable,
@@ -177,6 +175,7 @@ const struct p2pscope_api p2pscope_api_map_resource = {
 	.mem_mask	= MEM(BAR),
 	.takes		= "a physical MMIO range without struct pages (BAR)",
 	.single_range	= true,
+	.mmio_only	= true,
 	.map		= p2pscope_map_resource,
 	.unmap		= p2pscope_unmap_resource,
 	.inspect	= p2pscope_inspect_resource,

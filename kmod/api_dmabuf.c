@@ -2,9 +2,6 @@
 /*
  * p2pscope: importing a dma-buf: dma_buf_map_attachment, as a plain
  * importer or as a P2P importer of a peer device's memory.
- *
- * map() and unmap() are what the sample loop times; they must not print,
- * allocate p2pscope's own memory, or take locks of p2pscope's own.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -226,6 +223,7 @@ const struct p2pscope_api p2pscope_api_dmabuf = {
 	.name		= "dma_buf_map_attachment",
 	.mem_mask	= MEM(DMABUF),
 	.takes		= "a dma-buf (DMABUF)",
+	.decides_segments = true,
 #ifdef P2PSCOPE_HAVE_DMA_BUF
 	.prepare	= p2pscope_dmabuf_prepare,
 	.unprepare	= p2pscope_dmabuf_detach,

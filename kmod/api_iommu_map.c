@@ -2,9 +2,6 @@
 /*
  * p2pscope: the IOMMU API's two steps: an unmanaged paging domain with
  * a fixed IOVA window per thread, then iommu_map / iommu_unmap.
- *
- * map() and unmap() are what the sample loop times; they must not print,
- * allocate p2pscope's own memory, or take locks of p2pscope's own.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -207,6 +204,7 @@ const struct p2pscope_api p2pscope_api_iommu_domain = {
 			  MEM(P2PMEM) | MEM(BAR),
 	.takes		= "physical ranges (RAM, RAM_HUGE, ENCRYPTED, P2PMEM, BAR); IOMMU translation never bounces",
 	.page_segments	= true,
+	.own_domain	= true,
 	.exclusive_only	= true,
 #ifdef P2PSCOPE_HAVE_UNMANAGED
 	.run_setup	= p2pscope_unmanaged_run_setup,

@@ -94,7 +94,7 @@ static int p2pscope_setup_bar(struct p2pscope_run *run)
 	 * DMA_ATTR_MMIO would map such pages behind P2PDMA's back (its
 	 * provider's reference and map type).  Find out first.
 	 */
-	if (run->api->id != P2PSCOPE_API_IOMMU_DOMAIN) {
+	if (!run->api->own_domain) {
 		first = PHYS_PFN(run->bar_phys);
 		last = PHYS_PFN(run->bar_phys + span - 1);
 		for (pfn = first; pfn <= last; pfn++) {
@@ -370,7 +370,7 @@ int p2pscope_mem_alloc(struct p2pscope_thread *t)
 	if (ret)
 		goto fail;
 
-	if (run->api->id == P2PSCOPE_API_MAP_SGTABLE) {
+	if (run->api->builds_sgt) {
 		struct scatterlist *sg;
 
 		ret = sg_alloc_table(&t->sgt, t->nsegs, GFP_KERNEL);

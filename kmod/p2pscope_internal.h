@@ -238,7 +238,12 @@ struct p2pscope_thread {
 	struct p2pscope_outcome out;
 };
 
-/* A mapping API, as an ops table (api_*.c, listed in api.c). */
+/*
+ * A mapping API, as an ops table (api_*.c, listed in api.c).  Its traits
+ * are what the checks and the sample loop ask of it, never its id.
+ * map() and unmap() are what the sample loop times: they must not print,
+ * allocate p2pscope's own memory, or take locks of p2pscope's own.
+ */
 struct p2pscope_api {
 	u32 id;
 	const char *name;
@@ -246,9 +251,18 @@ struct p2pscope_api {
 	const char *takes;		/* what it maps, for messages */
 	const char *missing;		/* without ops: why this kernel lacks it */
 	bool single_range;		/* segments must be 1 */
-	bool allocates;			/* memory comes from the DMA allocator */
-	bool exclusive_only;
+	bool decides_segments;		/* it decides them: segments must be 0 */
 	bool page_segments;		/* segments must be whole pages */
+	bool allocates;			/* memory comes from the DMA allocator */
+	bool no_direction;		/* coherent: the direction must be BIDIRECTIONAL */
+	bool builds_sgt;		/* maps an sg_table p2pscope builds */
+	bool mmio_only;			/* maps MMIO by address: no swiotlb, no
+					 * dma_max_mapping_size */
+	bool holds_iova;		/* links into IOVA space it allocated once
+					 * (P2PSCOPE_MAP_F_IOVA_PER_REQUEST: per request) */
+	bool own_domain;		/* maps into an IOMMU domain of its own:
+					 * the device's IOVA space and swiotlb untouched */
+	bool exclusive_only;
 	/* run-level checks and setup in the ioctl's context; may refuse */
 	int (*run_setup)(struct p2pscope_run *run);
 	void (*run_teardown)(struct p2pscope_run *run);

@@ -267,10 +267,9 @@ static int p2pscope_validate(const struct p2pscope_map_bench *r)
 				       P2PSCOPE_MEM_COUNT - 1);
 	if (r->dir > P2PSCOPE_DIR_FROM_DEVICE)
 		return p2pscope_einval(CMD, "dir", "%u (0..2)", r->dir);
-	if (r->api == P2PSCOPE_API_ALLOC_COHERENT &&
-	    r->dir != P2PSCOPE_DIR_BIDIRECTIONAL)
-		return p2pscope_einval(CMD, "dir", "%u (dma_alloc_coherent has no direction: must be P2PSCOPE_DIR_BIDIRECTIONAL)",
-				       r->dir);
+	if (api->no_direction && r->dir != P2PSCOPE_DIR_BIDIRECTIONAL)
+		return p2pscope_einval(CMD, "dir", "%u (%s has no direction: must be P2PSCOPE_DIR_BIDIRECTIONAL)",
+				       r->dir, api->name);
 	if (!r->threads || r->threads > cpus)
 		return p2pscope_einval(CMD, "threads", "%u (1..%u, the online CPUs)",
 				       r->threads, cpus);
@@ -282,8 +281,7 @@ static int p2pscope_validate(const struct p2pscope_map_bench *r)
 		return p2pscope_einval(CMD, "size_bytes", "%llu (1..%llu)",
 				       r->size_bytes, P2PSCOPE_MAX_SIZE_BYTES);
 	}
-	if (r->api == P2PSCOPE_API_DMABUF ||
-	    r->api == P2PSCOPE_API_ALLOC_NONCONTIG) {
+	if (api->decides_segments) {
 		if (r->segments)
 			return p2pscope_einval(CMD, "segments", "%u (must be 0 with %s: it decides the segments)",
 					       r->segments, api->name);

@@ -51,7 +51,7 @@ int p2pscope_check_request(struct p2pscope_run *run)
 		return p2pscope_refuse(&run->out, P2PSCOPE_REASON_COMBINATION, 0,
 				       "with DMA-API debugging on, one thread at a time maps a dma-buf (its mappings would overlap)");
 	if ((run->req->flags & P2PSCOPE_MAP_F_IOVA_PER_REQUEST) &&
-	    api->id != P2PSCOPE_API_IOVA_LINK)
+	    !api->holds_iova)
 		return p2pscope_refuse(&run->out, P2PSCOPE_REASON_COMBINATION, 0,
 				       "P2PSCOPE_MAP_F_IOVA_PER_REQUEST is for dma_iova_link, not %s",
 				       api->name);
@@ -97,7 +97,7 @@ static int p2pscope_check_budgets(struct p2pscope_run *run)
 
 #if defined(P2PSCOPE_HAVE_SWIOTLB_MEM) && defined(P2PSCOPE_HAVE_SWIOTLB_STATE)
 	/* Pages of RAM bounce; P2P memory maps to a bus address or through the IOMMU. */
-	if (!api->allocates && api->id != P2PSCOPE_API_IOMMU_DOMAIN &&
+	if (!api->allocates && !api->own_domain &&
 	    (run->req->mem == P2PSCOPE_MEM_BOUNCE ||
 	     (is_swiotlb_force_bounce(dev) && run->req->mem != P2PSCOPE_MEM_P2PMEM &&
 	      run->req->mem != P2PSCOPE_MEM_BAR && run->req->mem != P2PSCOPE_MEM_DMABUF))) {
@@ -112,7 +112,7 @@ static int p2pscope_check_budgets(struct p2pscope_run *run)
 					       P2PSCOPE_BUDGET_SWIOTLB_PCT);
 	}
 #endif
-	if (api->id != P2PSCOPE_API_IOMMU_DOMAIN &&
+	if (!api->own_domain &&
 	    p2pscope_dma_path(dev) == P2PSCOPE_DMA_PATH_IOMMU) {
 		/* (mask + 1) x pct / 100, without overflowing a 64-bit mask */
 		budget = div_u64((dma_get_mask(dev) >> 7) + 1, 100) *
@@ -133,8 +133,7 @@ int p2pscope_check_limits(struct p2pscope_run *run)
 	struct device *dev = run->dev;
 	size_t max;
 
-	if (api->single_range && !api->allocates &&
-	    api->id != P2PSCOPE_API_MAP_RESOURCE) {
+	if (api->single_range && !api->allocates && !api->mmio_only) {
 		max = dma_max_mapping_size(dev);
 		if (run->size > max)
 			return p2pscope_refuse(&run->out, P2PSCOPE_REASON_DEVICE_LIMIT, 0,
@@ -142,8 +141,7 @@ int p2pscope_check_limits(struct p2pscope_run *run)
 					       run->size, api->name,
 					       pci_name(run->pdev), max);
 	}
-	if (api->id == P2PSCOPE_API_MAP_SGTABLE &&
-	    run->seg_len > dma_get_max_seg_size(dev))
+	if (api->builds_sgt && run->seg_len > dma_get_max_seg_size(dev))
 		return p2pscope_refuse(&run->out, P2PSCOPE_REASON_DEVICE_LIMIT, 0,
 				       "a %u-byte segment is longer than %s takes (dma_get_max_seg_size %u)",
 				       run->seg_len, pci_name(run->pdev),

@@ -305,12 +305,12 @@ static u32 p2pscope_iotlb_flush(struct p2pscope_run *run)
 {
 	struct p2pscope_map_bench *req = run->req;
 
-	if (req->api == P2PSCOPE_API_IOMMU_DOMAIN)
+	if (run->api->own_domain)
 		return P2PSCOPE_RES_F_IOTLB_STRICT;
 	if (req->dma_path != P2PSCOPE_DMA_PATH_IOMMU ||
 	    req->p2p_map_type == P2PSCOPE_P2P_BUS_ADDR)
 		return 0;
-	if (req->api == P2PSCOPE_API_IOVA_LINK && !run->iova_per_request)
+	if (run->api->holds_iova && !run->iova_per_request)
 		return P2PSCOPE_RES_F_IOTLB_STRICT;
 	return req->iommu_domain_type == P2PSCOPE_IOMMU_DMA_FQ ?
 	       P2PSCOPE_RES_F_IOTLB_DEFERRED : P2PSCOPE_RES_F_IOTLB_STRICT;
@@ -374,8 +374,7 @@ void p2pscope_collect_results(struct p2pscope_run *run, u64 *map_hist,
 							       calibrated * 1000ULL);
 		req->timer_min_delta_ns = min_delta;
 	}
-	if (req->api == P2PSCOPE_API_DMABUF ||
-	    req->api == P2PSCOPE_API_ALLOC_NONCONTIG)
+	if (run->api->decides_segments)
 		req->segments = mapped;
 	if (req->mem == P2PSCOPE_MEM_DMABUF)
 		req->size_bytes = run->size;

@@ -37,7 +37,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/blkdev.h>
-#include <linux/pci-p2pdma.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -45,8 +44,6 @@
 
 #include "p2pscope_internal.h"
 #include "xfer_block.h"
-
-#define CMD "XFER_BLOCK"
 
 /* Also for the stub: a kernel without the block API validates the same. */
 static int p2pscope_block_validate(const struct p2pscope_xfer_block *r)

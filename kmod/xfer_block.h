@@ -17,6 +17,9 @@
 
 #include "p2pscope_internal.h"
 
+/* The command's name in its files' messages */
+#define CMD "XFER_BLOCK"
+
 /* Bounds of every wait (see the top of xfer_block.c). */
 #define P2PSCOPE_XFER_TICK		(HZ / 10)	/* look around while waiting */
 #define P2PSCOPE_XFER_STALL_NS		(10 * NSEC_PER_SEC)

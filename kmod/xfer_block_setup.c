@@ -20,8 +20,6 @@
 
 #ifdef P2PSCOPE_HAVE_BLOCK_XFER
 
-#define CMD "XFER_BLOCK"
-
 int p2pscope_block_open(struct p2pscope_block_run *run)
 {
 	struct p2pscope_xfer_block *req = run->req;
