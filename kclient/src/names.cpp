@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "p2pscope.h"
+#include "p2pscope/list_text.hpp"
 
 namespace p2pscope::kclient {
 
@@ -49,18 +50,11 @@ std::vector<Code> list_of(const Table& table, Code Table::value_type::*code) {
 }
 
 // "a, b, c", or with `last` " or ": "a, b or c".
-std::string joined(const std::vector<std::string_view>& names, std::string_view last = ", ") {
-    std::string out;
-    for (size_t i = 0; i < names.size(); ++i)
-        out += std::string(i == 0 ? "" : i + 1 == names.size() ? last : ", ") + std::string(names[i]);
-    return out;
-}
-
 template <typename Table>
 std::string names_in(const Table& table, std::string_view last = ", ") {
     std::vector<std::string_view> names;
     for (const auto& e : table) names.push_back(e.name);
-    return joined(names, last);
+    return list_text(names, last);
 }
 
 template <size_t N>
@@ -140,7 +134,7 @@ std::string list_api_names(std::string_view last) {
     std::vector<std::string_view> names;
     for (const auto& e : kApiTable)
         if (e.traits.segments == Segments::list) names.push_back(e.name);
-    return joined(names, last);
+    return list_text(names, last);
 }
 
 std::string_view mem_name(MapMemory mem) { return name_in(kMemTable, &MemInfo::mem, mem); }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "p2pscope/list_text.hpp"
 #include "p2pscope/xfer/engine.hpp"
 
 namespace p2pscope::xfer {
@@ -83,9 +84,9 @@ std::vector<std::string> expand_widths(const std::vector<std::string>& widths) {
 }
 
 std::string width_choices_text() {
-    std::string out;
-    for (const auto& w : all_widths()) out += w + ", ";
-    return out.substr(0, out.size() - 2) + " or all";
+    std::vector<std::string_view> names(all_widths().begin(), all_widths().end());
+    names.push_back("all");
+    return list_text(names, " or ");
 }
 
 }  // namespace p2pscope::xfer

@@ -4,17 +4,13 @@
 
 #include <algorithm>
 
+#include "p2pscope/list_text.hpp"
+
 namespace p2pscope::xfer {
 
 namespace {
 
-// "a, b or c"
-std::string one_of(const std::vector<std::string_view>& names) {
-    std::string out;
-    for (size_t i = 0; i < names.size(); ++i)
-        out += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + std::string(names[i]);
-    return out;
-}
+std::string one_of(const std::vector<std::string_view>& names) { return list_text(names, " or "); }
 
 // Why `given` is not one of `choices` for `option`: none given, or not one of them.
 std::string not_a_choice(const std::string& option, const std::string& given,
