@@ -4,15 +4,18 @@
 // lines (a -tv tree, where present, must agree); ids and classes from -nn or
 // from pci.ids by name; capabilities from lspci's decoded register lines.
 // What the text lacks stays unknown, as for every other input.
+// This file splits the text into devices' blocks of fields and a -tv tree,
+// reads the tree and each device's header line, and puts the topology
+// together; what the fields say is read in lspci_text_fields.cpp.
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <cstdio>
 #include <map>
 #include <set>
 #include <sstream>
 
 #include "lspci_lines.hpp"
+#include "lspci_text.hpp"
 #include "p2pscope/input_file.hpp"
 #include "p2pscope/probe/sources.hpp"
 #include "pci_ids.hpp"
@@ -22,13 +25,10 @@ namespace p2pscope::probe {
 
 namespace {
 
-std::optional<unsigned> hex_value(std::string_view s) {
-    unsigned v = 0;
-    if (s.empty()) return std::nullopt;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 16);
-    if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-    return v;
-}
+using lspci_text::apply_fields;
+using lspci_text::Block;
+using lspci_text::hex_value;
+using lspci_text::is_extended_capability;
 
 std::string trim(std::string_view s) {
     while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -48,125 +48,11 @@ std::optional<PciAddress> header_address(const std::string& l, size_t& end) {
     return *a;
 }
 
-// "Flag+" / "Flag-" among a register line's words.
-std::optional<bool> flag(const std::string& text, std::string_view name) {
-    for (size_t pos = 0; (pos = text.find(name, pos)) != std::string::npos; pos += name.size()) {
-        const bool starts = pos == 0 || text[pos - 1] == ' ' || text[pos - 1] == '\t' || text[pos - 1] == ':';
-        const size_t after = pos + name.size();
-        if (starts && after < text.size() && (text[after] == '+' || text[after] == '-')) return text[after] == '+';
-    }
-    return std::nullopt;
-}
-
-// The names flagged "+" on a line, in order ("UESta: DLP- CmpltTO+ ..." -> "CmpltTO").
-std::string set_flags(const std::string& text) {
-    std::istringstream in(text);
-    std::string out;
-    for (std::string w; in >> w;) {
-        if (w.size() < 2 || w.back() != '+' || w.find(':') != std::string::npos) continue;
-        if (!out.empty()) out += ' ';
-        out += w.substr(0, w.size() - 1);
-    }
-    return out;
-}
-
-// "8GT/s", "2.5GT/s" after "Speed ".
-std::optional<double> speed_after(const std::string& text, std::string_view key) {
-    size_t pos = text.find(key);
-    if (pos == std::string::npos) return std::nullopt;
-    try {
-        size_t used = 0;
-        double v = std::stod(text.substr(pos + key.size()), &used);
-        return v > 0 ? std::optional<double>(v) : std::nullopt;
-    } catch (...) {
-        return std::nullopt;
-    }
-}
-
-std::optional<int> int_after(const std::string& text, std::string_view key) {
-    size_t pos = text.find(key);
-    if (pos == std::string::npos) return std::nullopt;
-    int v = 0;
-    const char* b = text.data() + pos + key.size();
-    auto [p, ec] = std::from_chars(b, text.data() + text.size(), v);
-    if (ec != std::errc() || p == b) return std::nullopt;
-    return v;
-}
-
-// lspci's sizes: "[size=16M]" (K, M, G, T) and rebar's "256MB" (MB, GB, TB).
-std::optional<uint64_t> parse_size(std::string_view s) {
-    uint64_t v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || p == s.data()) return std::nullopt;
-    const std::string_view unit = s.substr(static_cast<size_t>(p - s.data()));
-    int shift = 0;
-    if (unit.empty() || unit == "B") shift = 0;
-    else if (unit[0] == 'K') shift = 10;
-    else if (unit[0] == 'M') shift = 20;
-    else if (unit[0] == 'G') shift = 30;
-    else if (unit[0] == 'T') shift = 40;
-    else if (unit[0] == 'P') shift = 50;
-    else if (unit[0] == 'E') shift = 60;
-    else return std::nullopt;
-    return v << shift;
-}
-
-std::optional<int> positive(std::optional<int> v) { return v && *v > 0 ? v : std::nullopt; }
-
 std::string hex2(unsigned v) {
     char buf[8];
     std::snprintf(buf, sizeof buf, "%02x", v);
     return buf;
 }
-
-std::optional<PortType> port_type_named(const std::string& text) {
-    static const std::pair<const char*, PortType> names[] = {
-        {"Legacy Endpoint", PortType::legacy_endpoint},
-        {"Root Complex Integrated Endpoint", PortType::rc_integrated_endpoint},
-        {"Root Complex Event Collector", PortType::rc_event_collector},
-        {"Endpoint", PortType::endpoint},
-        {"Root Port", PortType::root_port},
-        {"Upstream Port", PortType::upstream_port},
-        {"Downstream Port", PortType::downstream_port},
-        {"PCI-Express to PCI/PCI-X Bridge", PortType::pcie_to_pci_bridge},
-        {"PCI/PCI-X to PCI-Express Bridge", PortType::pci_to_pcie_bridge},
-    };
-    for (const auto& [name, type] : names)
-        if (text.find(name) != std::string::npos) return type;
-    return PortType::other;
-}
-
-uint16_t acs_bits(const std::string& text) {
-    static constexpr std::pair<const char*, uint16_t> names[] = {
-        {"SrcValid", kAcsSourceValidation},   {"TransBlk", kAcsTranslationBlocking},
-        {"ReqRedir", kAcsRequestRedirect},    {"CmpltRedir", kAcsCompletionRedirect},
-        {"UpstreamFwd", kAcsUpstreamForwarding}, {"EgressCtrl", kAcsEgressControl},
-        {"DirectTrans", kAcsDirectTranslated},
-    };
-    uint16_t bits = 0;
-    for (auto [name, bit] : names)
-        if (flag(text, name).value_or(false)) bits |= bit;
-    return bits;
-}
-
-// "[110 v1] Access Control Services" (extended space) against "[90] Express (v2) Root Port".
-bool is_extended_capability(const std::string& capability) {
-    const size_t close = capability.find(']');
-    return close != std::string::npos && capability.find(" v") < close;
-}
-
-// One device's block: the header and its indented lines, each register with
-// its continuation lines joined ("DevCtl: ... NoSnoop- MaxPayload 256 bytes").
-struct Block {
-    PciAddress address;
-    std::string header;  // after the address
-    unsigned line = 0;
-    struct Field {
-        std::string key, value;
-        size_t depth;  // leading tabs: 1 for the function's own lines, 2 for a capability's registers
-    };
-    std::vector<Field> fields;  // in order: "Bus", "Capabilities", "DevCtl"
-};
 
 struct Parsed {
     std::vector<Block> blocks;
@@ -254,6 +140,10 @@ Result<TreeFacts> parse_tree(const std::string& path, const std::vector<std::str
     std::vector<Open> open;  // buses drawn at these columns, innermost last
     uint32_t domain = 0;
     auto bad = [&](const std::string& what) { return make_error(Errc::bad_input, path + ": -tv tree: " + what); };
+    // A bus or device drawn at a column ends the buses drawn there and to its right.
+    auto close_from = [&](size_t column) {
+        while (!open.empty() && open.back().column >= column) open.pop_back();
+    };
     for (const auto& l : lines) {
         std::optional<PciAddress> last_device;
         size_t last_device_end = 0;
@@ -272,7 +162,7 @@ Result<TreeFacts> parse_tree(const std::string& path, const std::vector<std::str
                 }
                 auto b = hex_value(inside.substr(0, inside.find('-')));
                 if (!b || *b > 0xff) return bad("bad bus [" + inside + "]");
-                while (!open.empty() && open.back().column >= i) open.pop_back();
+                close_from(i);
                 open.push_back({i, domain, static_cast<uint8_t>(*b)});
                 if (last_device && i == last_device_end + 2) out.secondary[*last_device] = static_cast<uint8_t>(*b);
                 i = close;
@@ -280,7 +170,7 @@ Result<TreeFacts> parse_tree(const std::string& path, const std::vector<std::str
             }
             if (l[i] == '-' && i + 4 < l.size() && is_hex(l[i + 1]) && is_hex(l[i + 2]) && l[i + 3] == '.' &&
                 l[i + 4] >= '0' && l[i + 4] <= '7') {
-                while (!open.empty() && open.back().column >= i) open.pop_back();
+                close_from(i);
                 if (open.empty()) return bad("a device outside any bus");
                 PciAddress a;
                 a.domain = open.back().domain;
@@ -320,141 +210,24 @@ Header parse_header(std::string h) {
     if (cls.size() >= 6 && cls.back() == ']' && cls[cls.size() - 6] == '[') {
         if (auto v = hex_value(cls.substr(cls.size() - 5, 4))) out.class_id = static_cast<uint16_t>(*v);
         cls = trim(cls.substr(0, cls.size() - 6));
-    } else if (cls.size() == 4 && hex_value(cls)) {
-        out.class_id = static_cast<uint16_t>(*hex_value(cls));
+    } else if (cls.size() == 4) {
+        if (auto v = hex_value(cls)) out.class_id = static_cast<uint16_t>(*v);
     }
     if (dev.size() >= 11 && dev.back() == ']' && dev[dev.size() - 11] == '[' && dev[dev.size() - 6] == ':') {
         out.vendor_id = static_cast<uint16_t>(hex_value(dev.substr(dev.size() - 10, 4)).value_or(0));
         out.device_id = static_cast<uint16_t>(hex_value(dev.substr(dev.size() - 5, 4)).value_or(0));
         dev = trim(dev.substr(0, dev.size() - 11));
-    } else if (dev.size() == 9 && dev[4] == ':' && hex_value(dev.substr(0, 4)) && hex_value(dev.substr(5))) {
-        out.vendor_id = static_cast<uint16_t>(*hex_value(dev.substr(0, 4)));
-        out.device_id = static_cast<uint16_t>(*hex_value(dev.substr(5)));
-        dev.clear();
+    } else if (dev.size() == 9 && dev[4] == ':') {
+        const auto vendor = hex_value(dev.substr(0, 4)), device = hex_value(dev.substr(5));
+        if (vendor && device) {
+            out.vendor_id = static_cast<uint16_t>(*vendor);
+            out.device_id = static_cast<uint16_t>(*device);
+            dev.clear();
+        }
     }
     out.class_text = cls;
     out.device_text = dev;
     return out;
-}
-
-// What a device's fields say about it.
-void apply_fields(const Block& b, bool extended_visible, PciFunction& f, bool& access_denied) {
-    std::string cap;           // the capability the current register lines belong to
-    unsigned cap_version = 1;  // of the PCI Express capability
-    bool saw_extended = false, saw_capabilities = false, no_capabilities = false;
-    for (const auto& [key, value, depth] : b.fields) {
-        // The function's own lines; a capability's registers may reuse their
-        // names (SR-IOV prints its VFs' "Region" lines).
-        const bool own = depth == 1;
-        if (key == "Capabilities" && own) {
-            saw_capabilities = true;
-            if (value.find("<access denied>") != std::string::npos) {
-                access_denied = true;
-                continue;
-            }
-            cap = value;
-            if (is_extended_capability(value)) saw_extended = true;
-            if (value.find("] Express") != std::string::npos) {
-                f.port_type = port_type_named(value);
-                cap_version = static_cast<unsigned>(int_after(value, "(v").value_or(1));
-            }
-            continue;
-        }
-        if (own && key == "Status" && flag(value, "Cap") == false) no_capabilities = true;
-        if (own && key == "Bus") {
-            f.is_bridge = true;
-            if (auto p = value.find("secondary="); p != std::string::npos)
-                if (auto v = hex_value(value.substr(p + 10, 2))) f.secondary_bus = static_cast<uint8_t>(*v);
-            if (auto p = value.find("subordinate="); p != std::string::npos)
-                if (auto v = hex_value(value.substr(p + 12, 2))) f.subordinate_bus = static_cast<uint8_t>(*v);
-        } else if (own && key.rfind("Region ", 0) == 0) {
-            Bar bar;
-            bar.index = int_after(key, "Region ").value_or(-1);
-            if (bar.index < 0 || bar.index > 5 || value.find("<unassigned>") != std::string::npos) continue;
-            bar.io = value.rfind("I/O", 0) == 0;
-            bar.is_64bit = value.find("64-bit") != std::string::npos;
-            bar.prefetchable = value.find(", prefetchable") != std::string::npos;
-            if (auto p = value.find("[size="); p != std::string::npos) {
-                const size_t close = value.find(']', p);
-                bar.size_bytes = parse_size(std::string_view(value).substr(p + 6, close - p - 6));
-            }
-            f.bars.push_back(bar);
-        } else if (own && key == "Kernel driver in use") {
-            f.driver = value;
-        } else if (own && key == "NUMA node") {
-            f.numa_node = int_after(value, "");
-        } else if (own && key == "IOMMU group") {
-            f.iommu_group = int_after(value, "");
-        } else if (cap.find("] Express") != std::string::npos) {
-            if (key == "DevCtl") {
-                f.relaxed_ordering = flag(value, "RlxdOrd");
-                f.no_snoop = flag(value, "NoSnoop");
-                f.mps_bytes = int_after(value, "MaxPayload ");
-                f.mrrs_bytes = int_after(value, "MaxReadReq ");
-            } else if (key == "LnkCap") {
-                f.link.max_speed_gts = speed_after(value, "Speed ");
-                f.link.max_width = positive(int_after(value, "Width x"));
-            } else if (key == "LnkSta") {
-                // A link that is down says "Width x0": no width, as in config space.
-                f.link.speed_gts = speed_after(value, "Speed ");
-                f.link.width = positive(int_after(value, "Width x"));
-            } else if (key == "DevCap2" && cap_version >= 2) {
-                // Older lspci prints no 10-bit tag flags: unknown, not "unsupported".
-                const auto comp = flag(value, "10BitTagComp"), req = flag(value, "10BitTagReq");
-                if (comp && req) {
-                    TenBitTags tags = f.ten_bit_tags.value_or(TenBitTags{});
-                    tags.completer_supported = *comp;
-                    tags.requester_supported = *req;
-                    f.ten_bit_tags = tags;
-                }
-            } else if (key == "DevCtl2" && cap_version >= 2 && f.ten_bit_tags) {
-                if (auto enabled = flag(value, "10BitTagReq")) f.ten_bit_tags->requester_enabled = *enabled;
-                else f.ten_bit_tags.reset();
-            }
-        } else if (cap.find("Access Control Services") != std::string::npos) {
-            Acs acs = f.acs.value_or(Acs{});
-            if (key == "ACSCap") acs.capability = acs_bits(value);
-            if (key == "ACSCtl") acs.control = acs_bits(value);
-            f.acs = acs;
-        } else if (cap.find("Address Translation Service") != std::string::npos && key == "ATSCtl") {
-            f.ats_enabled = flag(value, "Enable");
-        } else if (cap.find("Single Root I/O Virtualization") != std::string::npos && key == "Initial VFs") {
-            // "Initial VFs: 64, Total VFs: 64, Number of VFs: 0, ..." joined as one field.
-            const std::string all = key + ": " + value;
-            f.sriov = Sriov{static_cast<uint16_t>(int_after(all, "Total VFs: ").value_or(0)),
-                            static_cast<uint16_t>(int_after(all, "Number of VFs: ").value_or(0))};
-        } else if (cap.find("Advanced Error Reporting") != std::string::npos && (key == "UESta" || key == "CESta")) {
-            Aer aer = f.aer.value_or(Aer{});
-            aer.status_read = true;
-            (key == "UESta" ? aer.uncorrectable_status : aer.correctable_status) = set_flags(value);
-            f.aer = aer;
-        } else if (cap.find("] Physical Resizable BAR") != std::string::npos && key.rfind("BAR ", 0) == 0) {
-            // "BAR 1: current size: 256MB, supported: 64MB 128MB 256MB"
-            ResizableBar rb;
-            rb.index = int_after(key, "BAR ").value_or(0);
-            const std::string all = key + ": " + value;
-            if (auto p = all.find("current size: "); p != std::string::npos) {
-                const size_t end = all.find(',', p);
-                rb.current_bytes = parse_size(std::string_view(all).substr(p + 14, end - p - 14)).value_or(0);
-            }
-            if (auto p = all.find("supported: "); p != std::string::npos) {
-                std::istringstream in(all.substr(p + 11));
-                for (std::string w; in >> w;)
-                    if (auto v = parse_size(w)) rb.supported_bytes.push_back(*v);
-            }
-            std::sort(rb.supported_bytes.begin(), rb.supported_bytes.end());
-            f.resizable_bars.push_back(std::move(rb));
-        }
-    }
-    // How much config space lspci read: capabilities listed (256), and the
-    // extended space (4096) where this text shows any extended capability.
-    // A function whose status says it has no capability list has no PCIe
-    // capability either: conventional PCI, all of whose 256 bytes lspci read.
-    if (access_denied) f.config_bytes = 64;
-    else if (no_capabilities) f.config_bytes = 256;
-    else if (saw_capabilities || f.port_type) f.config_bytes = (f.port_type && (saw_extended || extended_visible)) ? 4096 : 256;
-    else f.config_bytes = 64;
-    if (f.config_bytes >= 4096 && !f.ats_enabled) f.ats_enabled = false;
 }
 
 }  // namespace
@@ -479,9 +252,8 @@ Result<Topology> load_lspci_text(const std::string& path) {
     std::vector<NameLookup> lookups;
     std::vector<Header> headers;
     for (const auto& b : parsed->blocks) {
-        headers.push_back(parse_header(b.header));
-        lookups.push_back(NameLookup{headers.back().device_text, headers.back().class_text, headers.back().vendor_id,
-                                     headers.back().device_id, headers.back().class_id});
+        const Header& h = headers.emplace_back(parse_header(b.header));
+        lookups.push_back(NameLookup{h.device_text, h.class_text, h.vendor_id, h.device_id, h.class_id});
     }
     if (std::any_of(lookups.begin(), lookups.end(),
                     [](const NameLookup& q) { return !q.vendor_id || !q.class_id; }))
@@ -498,9 +270,11 @@ Result<Topology> load_lspci_text(const std::string& path) {
         f.vendor_id = q.vendor_id.value_or(0xffff);
         f.device_id = q.device_id.value_or(0xffff);
         f.class_code = static_cast<uint32_t>(q.class_id.value_or(0xff00)) << 8 | headers[i].prog_if;
-        if (!f.ids_known) unresolved.push_back(b.address.to_string() + " (\"" + headers[i].device_text + "\")");
         // Named from pci.ids by id, as every input; as printed where no id is known.
-        if (!f.ids_known) f.device_name = headers[i].device_text;
+        if (!f.ids_known) {
+            unresolved.push_back(b.address.to_string() + " (\"" + headers[i].device_text + "\")");
+            f.device_name = headers[i].device_text;
+        }
         bool access_denied = false;
         apply_fields(b, extended_visible, f, access_denied);
         if (access_denied) ++denied;
