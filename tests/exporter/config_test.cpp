@@ -292,6 +292,30 @@ TEST(Config, TransferTakesAKeyTheEngineReads) {
     EXPECT_EQ(q.direction, "read") << "the engine's default";
 }
 
+// The block devices of p2pmem-odirect, under xfer::kFieldNames' keys
+// (--source-block, --destination-block).
+TEST(Config, TransferTakesTheBlockDeviceKeys) {
+    const auto engines = builtin_transfer_engines();
+    auto c = parse_config(R"({"measurements":[{"key":"x","kind":"transfer","engine":"p2pmem-odirect","device":"34:00.0",
+                              "source_block":"/dev/nvme0n1","destination_block":"/dev/nvme1n1","destructive":true}]})",
+                          "cfg.json", engines);
+    ASSERT_TRUE(c) << c.error().message;
+    const auto& q = c->measurements[0].transfer;
+    EXPECT_EQ(q.source_block, "/dev/nvme0n1");
+    EXPECT_EQ(q.destination_block, "/dev/nvme1n1");
+    EXPECT_TRUE(q.destructive);
+    EXPECT_EQ(q.memory, "") << "its p2pmem is implied, never a request value";
+    EXPECT_EQ(q.direction, "copy") << "the engine's default";
+    EXPECT_EQ(error_of(R"({"measurements":[{"key":"x","kind":"transfer","engine":"p2pmem-odirect","source_block":""}]})",
+                       engines),
+              "cfg.json: measurements[0].source_block: must not be empty");
+    EXPECT_EQ(error_of(R"({"measurements":[{"key":"x","kind":"transfer","engine":"cpu","file":"/d",
+                          "destination_block":"/dev/nvme1n1"}]})",
+                       engines),
+              "cfg.json: measurements[0].destination_block: engine cpu does not read destination_block "
+              "(engines that do: p2pmem-odirect)");
+}
+
 TEST(Config, MapUnknownMemory) {
     EXPECT_EQ(error_of(R"({"measurements":[{"key":"m","kind":"map","device":"34:00.0","memory":"disk"}]})").rfind(
                   "cfg.json: measurements[0].memory: unknown memory type 'disk' (", 0),

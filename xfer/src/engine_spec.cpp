@@ -144,11 +144,17 @@ std::string direction_choices_text() {
     return out;
 }
 
-std::string engines_reading(RequestField field) {
+std::string engines_reading(const std::vector<const EngineSpec*>& specs, RequestField field) {
     std::string out;
-    for (const auto& e : engines())
-        if (e.reads(field)) out += (out.empty() ? "" : ", ") + std::string(e.name);
+    for (const EngineSpec* e : specs)
+        if (e->reads(field)) out += (out.empty() ? "" : ", ") + std::string(e->name);
     return out;
+}
+
+std::string engines_reading(RequestField field) {
+    std::vector<const EngineSpec*> specs;
+    for (const auto& e : engines()) specs.push_back(&e);
+    return engines_reading(specs, field);
 }
 
 std::string not_read_reason(std::string_view engine, std::string_view name, std::string_view readers) {

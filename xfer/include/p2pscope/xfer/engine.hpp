@@ -151,7 +151,12 @@ enum RequestField : uint32_t {
     kFieldForce = 1u << 12,
     kFieldQueueDepth = 1u << 13,  // capability "queue-depth"
     kFieldFaultTest = 1u << 14,
+    // A new field goes above this line, as the next bit. Not a field: one past
+    // the last field's bit, from which kAllFields follows.
+    kFieldEnd,
 };
+// Every RequestField bit: kFieldNames has a row for each.
+inline constexpr uint32_t kAllFields = ((static_cast<uint32_t>(kFieldEnd) - 1) << 1) - 1;
 // Each RequestField as the front ends name it: p2pscope xfer's option and
 // p2pscoped's configuration key (empty where the configuration has none),
 // entry i for the field 1 << i. Both refuse one given for an engine that does
@@ -185,6 +190,13 @@ static_assert(
         return true;
     }(),
     "kFieldNames: entry i names the RequestField 1 << i, one entry per field");
+static_assert(
+    [] {
+        uint32_t named = 0;
+        for (const auto& f : kFieldNames) named |= f.field;
+        return named == kAllFields;
+    }(),
+    "kFieldNames: a row for every RequestField (a new field needs its row)");
 // The names of one field (a single RequestField bit).
 constexpr const FieldName& field_name(RequestField field) {
     return kFieldNames[static_cast<size_t>(std::countr_zero(static_cast<uint32_t>(field)))];
@@ -266,6 +278,8 @@ std::string memory_choices_text(bool several = true);
 std::string direction_choices_text();
 // The engines that read a field: "dmaengine, nvme".
 std::string engines_reading(RequestField field);
+// The same over other engines (p2pscoped's, a test's), in their order.
+std::string engines_reading(const std::vector<const EngineSpec*>& specs, RequestField field);
 
 // One measurement run, start to end: complete the request, check, (describe
 // the path), setup, run, teardown, and judge the rows. A Session does the
