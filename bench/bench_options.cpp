@@ -84,7 +84,9 @@ void add_options(CLI::App& app, Options& o, Text& t) {
     app.add_option("--directions,--direction", o.directions,
                    xfer::direction_choices_text())
         ->delimiter(',')->type_name("LIST");
-    app.add_option("--queue-depths,--queue-depth", o.queue_depths, "nvme: bios in flight, 1..256 (default 1)")
+    app.add_option("--queue-depths,--queue-depth", o.queue_depths,
+                   xfer::engines_reading(xfer::kFieldQueueDepth) + ": transfers in flight, 1.." +
+                       std::to_string(kclient::kMaxQueueDepth) + " (default 1)")
         ->delimiter(',')->type_name("LIST")->check(CLI::Range(1u, unsigned{kclient::kMaxQueueDepth}));
     app.add_option("--block", o.block,
                    xfer::engines_reading(xfer::kFieldBlock) +
@@ -93,8 +95,10 @@ void add_options(CLI::App& app, Options& o, Text& t) {
         ->type_name("DEV");
     app.add_option("--peer", t.peer, peer_memories())->type_name("BDF");
     app.add_flag("--destructive", o.destructive,
-                 "allow writes (nvme; cpu on a BAR a driver owns); reads of either then\n"
-                 "verify their data, a pattern written first (without it they run unverified)");
+                 "allow writes to a block device or a BAR a driver owns (" +
+                     xfer::engines_reading(xfer::kFieldDestructive) +
+                     ");\nreads of either then verify their data, a pattern written first (without it they run "
+                     "unverified)");
     app.add_option("--apis,--api", t.apis, "map APIs (default map_single,map_page; all)")
         ->delimiter(',')->type_name("LIST");
     app.add_flag("--map,!--no-map", o.map, "run the map benchmarks through /dev/p2pscope (default; the last of the two wins)");
