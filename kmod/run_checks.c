@@ -72,7 +72,7 @@ int p2pscope_check_request(struct p2pscope_run *run)
  * swiotlb pool when its streaming mappings bounce (BOUNCE memory, or every
  * mapping under swiotlb=force, as in an encrypted guest), and the IOVA space
  * below its DMA mask behind an IOMMU (a 32-bit device's is 4 GiB for all its
- * users).  IOMMU_DOMAIN maps into a domain of its own.
+ * users).  An API with a domain of its own (own_domain) takes neither.
  */
 static int p2pscope_check_budgets(struct p2pscope_run *run)
 {

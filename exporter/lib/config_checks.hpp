@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "p2pscope/exporter/config.hpp"
+#include "p2pscope/list_text.hpp"
 #include "p2pscope/exporter/transfer.hpp"
 #include "p2pscope/probe/topology.hpp"
 #include "p2pscope/result.hpp"
@@ -37,9 +38,8 @@ public:
             bool known = false;
             for (std::string_view k : keys) known |= it.key() == k;
             if (!known) {
-                std::string list;
-                for (std::string_view k : keys) list += (list.empty() ? "" : ", ") + std::string(k);
-                return fail(path.empty() ? it.key() : path + "." + it.key(), "unknown key (known: " + list + ")");
+                return fail(path.empty() ? it.key() : path + "." + it.key(),
+                            "unknown key (known: " + list_text(keys) + ")");
             }
         }
         return std::nullopt;

@@ -38,13 +38,13 @@ Result<std::shared_ptr<TransferEngine>> find_engine(const Checker& c, const json
     if (eng == m.end()) return c.fail(path, "a transfer measurement needs \"engine\"");
     auto name = text(c, *eng, path + ".engine");
     if (!name) return name.error();
-    std::string known;
+    std::vector<std::string_view> known;
     std::shared_ptr<TransferEngine> engine;
     for (const auto& e : engines) {
-        known += (known.empty() ? "" : ", ") + std::string(e->spec().name);
+        known.push_back(e->spec().name);
         if (e->spec().name == *name) engine = e;
     }
-    if (!engine) return c.fail(path + ".engine", "unknown engine '" + *name + "' (" + known + ")");
+    if (!engine) return c.fail(path + ".engine", "unknown engine '" + *name + "' (" + list_text(known) + ")");
     return engine;
 }
 

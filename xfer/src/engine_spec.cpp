@@ -106,9 +106,9 @@ std::unique_ptr<Engine> make_engine(std::string_view name) {
 }
 
 std::string engine_names(const std::vector<EngineSpec>& list) {
-    std::string s;
-    for (const auto& e : list) s += (s.empty() ? "" : ", ") + std::string(e.name);
-    return s;
+    std::vector<std::string_view> names;
+    for (const auto& e : list) names.push_back(e.name);
+    return list_text(names);
 }
 
 std::string engine_names() { return engine_names(engines()); }
@@ -145,10 +145,10 @@ std::string direction_choices_text() {
 }
 
 std::string engines_reading(const std::vector<const EngineSpec*>& specs, RequestField field) {
-    std::string out;
+    std::vector<std::string_view> names;
     for (const EngineSpec* e : specs)
-        if (e->reads(field)) out += (out.empty() ? "" : ", ") + std::string(e->name);
-    return out;
+        if (e->reads(field)) names.push_back(e->name);
+    return list_text(names);
 }
 
 std::string engines_reading(RequestField field) {

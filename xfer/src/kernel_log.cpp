@@ -3,10 +3,11 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <regex>
 
@@ -33,9 +34,8 @@ KernelLogWatch::KernelLogWatch(const std::string& path) {
         why_not_ = path + ": " + std::strerror(errno);
         return;
     }
-    struct stat st{};
-    const bool fifo = ::fstat(fd_, &st) == 0 && S_ISFIFO(st.st_mode);
-    if (!fifo && ::lseek(fd_, 0, SEEK_END) < 0) {  // only what comes from now on
+    // Only what comes from now on (a FIFO, standing in for it, has no past).
+    if (::lseek(fd_, 0, SEEK_END) < 0 && errno != ESPIPE) {
         why_not_ = path + ": seek: " + std::strerror(errno);
         ::close(fd_);
         fd_ = -1;
@@ -68,17 +68,20 @@ std::optional<DmaFault> KernelLogWatch::await_dma_fault(std::chrono::millisecond
                                                         std::vector<std::string>& records) {
     if (fd_ < 0) return std::nullopt;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
+    bool readable_now = false;
     for (;;) {
         auto more = drain();
         records.insert(records.end(), more.begin(), more.end());
         if (auto f = first_dma_fault(more)) return f;
+        if (more.empty() && readable_now) return std::nullopt;  // it said readable, then gave nothing: broken
         const auto left =
             std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
         if (left <= 0) return std::nullopt;
         pollfd p{.fd = fd_, .events = POLLIN, .revents = 0};
-        const int n = ::poll(&p, 1, static_cast<int>(left));
+        const int n = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, INT_MAX)));
         if (n < 0 && errno != EINTR) return std::nullopt;
         if (n > 0 && (p.revents & POLLIN) == 0) return std::nullopt;  // POLLHUP, POLLERR: nothing more will come
+        readable_now = n > 0;
     }
 }
 

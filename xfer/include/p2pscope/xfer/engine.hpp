@@ -151,8 +151,8 @@ enum RequestField : uint32_t {
     kFieldForce = 1u << 12,
     kFieldQueueDepth = 1u << 13,  // capability "queue-depth"
     kFieldFaultTest = 1u << 14,
-    // A new field goes above this line, as the next bit. Not a field: one past
-    // the last field's bit, from which kAllFields follows.
+    // A new field goes above this line, as the next bit. Not a field (never
+    // pass it): one past the last field's bit, from which kAllFields follows.
     kFieldEnd,
 };
 // Every RequestField bit: kFieldNames has a row for each.

@@ -21,7 +21,8 @@ struct DmaFault {
 // ("IO_PAGE_FAULT ... address=..."), Arm SMMU ("Unhandled context fault: ... iova=...").
 std::optional<DmaFault> parse_dma_fault(const std::string& line);
 
-// Reads /dev/kmsg from the moment it is opened (a FIFO stands in for it in tests).
+// Reads /dev/kmsg from the moment it is opened. (A FIFO stands in for it in
+// tests, read between writes: a FIFO does not keep kmsg's one record per read.)
 class KernelLogWatch {
 public:
     explicit KernelLogWatch(const std::string& path = "/dev/kmsg");
@@ -35,8 +36,8 @@ public:
     // An IOMMU reports a fault by its own interrupt, not through the device's
     // completion, so the record can land after the transfer returned (in a
     // guest, when another vCPU takes that interrupt later). Reads records for
-    // up to `timeout` until one is a DMA fault; every record read is appended
-    // to `records`.
+    // up to `timeout` until one is a DMA fault (or the log breaks: hang-up,
+    // error); every record read is appended to `records`.
     std::optional<DmaFault> await_dma_fault(std::chrono::milliseconds timeout, std::vector<std::string>& records);
 
 private:
