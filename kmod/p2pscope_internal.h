@@ -256,14 +256,19 @@ struct p2pscope_api {
 	bool allocates;			/* memory comes from the DMA allocator */
 	bool no_direction;		/* coherent: the direction must be BIDIRECTIONAL */
 	bool builds_sgt;		/* maps an sg_table p2pscope builds */
-	bool mmio_only;			/* maps MMIO by address: not bounded by
-					 * dma_max_mapping_size */
-	bool holds_iova;		/* links into IOVA space it allocated once
-					 * (P2PSCOPE_MAP_F_IOVA_PER_REQUEST: per request) */
-	bool own_domain;		/* maps into an IOMMU domain of its own:
-					 * the device's IOVA space and swiotlb untouched,
-					 * any physical range (struct pages or not),
-					 * unmap flushes the IOTLB at once */
+	/* maps MMIO by address: not bounded by dma_max_mapping_size */
+	bool mmio_only;
+	/*
+	 * links into IOVA space it allocated once (or per request, with
+	 * P2PSCOPE_MAP_F_IOVA_PER_REQUEST)
+	 */
+	bool holds_iova;
+	/*
+	 * maps into an IOMMU domain of its own: the device's IOVA space and
+	 * swiotlb untouched, any physical range (struct pages or not), and
+	 * unmap flushes the IOTLB at once
+	 */
+	bool own_domain;
 	bool exclusive_only;
 	/* run-level checks and setup in the ioctl's context; may refuse */
 	int (*run_setup)(struct p2pscope_run *run);
