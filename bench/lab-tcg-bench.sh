@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# What one TCG thread for all vCPUs (lab/run's default, --tcg-threads single)
-# costs against a thread per vCPU (multi), on the release lab kernel: boot time,
-# the kernel's map benchmark with 1 and 2 threads, one and two CPU-bound
-# processes, and two labs at once (as ctest -j2 runs them). Figures from one run
-# on whatever else the machine does; the load average is printed beside them.
+# What one TCG thread for all vCPUs on one host CPU (lab/run's default,
+# --tcg-threads single with --host-cpu auto) costs against the same thread
+# unpinned (--host-cpu any) and a thread per vCPU (multi), on the release lab
+# kernel: boot time, the kernel's map benchmark with 1 and 2 threads, one and
+# two CPU-bound processes, fio's 64 KiB reads from the solo NVMe, and two labs
+# at once (as ctest -j2 runs them). Figures from one run on whatever else the
+# machine does; the load average is printed beside them.
 #   bench/lab-tcg-bench.sh [lab/run options...]
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,25 +20,44 @@ echo "map1 $(dma_map_benchmark -t 1 -s 3 -g 1 | sed -n 's/.*average map latency(
 echo "map2 $(dma_map_benchmark -t 2 -s 3 -g 1 | sed -n 's/.*average map latency(us):\([0-9.]*\).*/\1/p')"
 echo "burn1 $(t burn)"
 echo "burn2 $(t two)"
+ns=/dev/$(ls "/sys/bus/pci/devices/$P2PSCOPE_LAB_NVME_SOLO/nvme/"*/ | grep -m1 '^nvme.*n1$')
+# terse format 3: field 7 is the read bandwidth in KiB/s
+echo "fio64 $(fio --name=b --filename="$ns" --rw=read --bs=64K --iodepth=4 --ioengine=libaio --direct=1 --size=64M \
+  --time_based --runtime=3 --output-format=terse --terse-version=3 2>/dev/null | awk -F';' '{ printf "%.0f", $7 * 1024 / 1e6 }')"
 GUEST
-run() {   # MODE OUT
-  "$top/lab/run" -q --tcg-threads "$1" --out "$2" "${@:3}" --add "$work/guest.sh" -- sh guest.sh >"$2.txt" 2>&1
+run() {   # MODE OUT [lab/run options...]
+  local opts
+  case "$1" in
+    single) opts=(--tcg-threads single) ;;
+    unpinned) opts=(--tcg-threads single --host-cpu any) ;;
+    multi) opts=(--tcg-threads multi) ;;
+  esac
+  "$top/lab/run" -q "${opts[@]}" --out "$2" "${@:3}" --add "$(command -v fio)" --add "$work/guest.sh" \
+    -- sh guest.sh >"$2.txt" 2>&1
 }
 field() { sed -n "s/^$1 //p" "$2.txt" 2>/dev/null; }
 boot() { jq -r '.timings.guest_boot_to_init_s' "$1/lab.json" 2>/dev/null; }
-for mode in single multi; do
+worst() { awk '{ if ($1 > m) m = $1 } END { print m }'; }
+modes=(single unpinned multi)
+for mode in "${modes[@]}"; do
   run "$mode" "$work/$mode" "$@"
   # two labs at once, each with its two CPU-bound processes
   run "$mode" "$work/$mode-a" "$@" & run "$mode" "$work/$mode-b" "$@"; wait
 done
 echo "TCG threads, release lab kernel, $(nproc) host cores, load average now $(cut -d' ' -f1-3 /proc/loadavg):"
-printf '  %-46s %10s %10s %8s\n' "" single multi "s/m"
-line() { awk -v n="$1" -v s="$2" -v m="$3" -v u="$4" 'BEGIN { printf "  %-46s %9s%s %9s%s %8s\n", n, s, u, m, u, (m > 0 ? sprintf("%.2f", s / m) : "-") }'; }
-line "boot to /init" "$(boot "$work/single")" "$(boot "$work/multi")" s
-line "dma_map_benchmark 4 KiB map mean, 1 thread" "$(field map1 "$work/single")" "$(field map1 "$work/multi")" us
-line "dma_map_benchmark 4 KiB map mean, 2 threads" "$(field map2 "$work/single")" "$(field map2 "$work/multi")" us
-line "one CPU-bound process (190 MB md5sum)" "$(field burn1 "$work/single")" "$(field burn1 "$work/multi")" s
-line "two at once" "$(field burn2 "$work/single")" "$(field burn2 "$work/multi")" s
-line "two at once, in each of two labs at once" \
-  "$(awk '{ if ($1 > m) m = $1 } END { print m }' < <(field burn2 "$work/single-a"; field burn2 "$work/single-b"))" \
-  "$(awk '{ if ($1 > m) m = $1 } END { print m }' < <(field burn2 "$work/multi-a"; field burn2 "$work/multi-b"))" s
+echo "  single: one TCG thread, QEMU on one host CPU (the default); unpinned: the same on any CPU; multi: a thread per vCPU"
+printf '  %-46s %10s %10s %10s %8s %8s\n' "" single unpinned multi "s/u" "s/m"
+line() {   # NAME UNIT SINGLE UNPINNED MULTI
+  awk -v n="$1" -v u="$2" -v s="$3" -v p="$4" -v m="$5" 'function r(a, b) { return (a + 0 > 0 && b + 0 > 0) ? sprintf("%.2f", a / b) : "-" }
+    BEGIN { printf "  %-46s %9s%s %9s%s %9s%s %8s %8s\n", n, s, u, p, u, m, u, r(s, p), r(s, m) }'
+}
+each() { for mode in "${modes[@]}"; do "$@" "$mode"; done; }
+row() { local v; v=$(field "$1" "$work/$2"); echo "${v:--}"; }
+line "boot to /init" s $(for m in "${modes[@]}"; do v=$(boot "$work/$m"); echo "${v:--}"; done)
+line "dma_map_benchmark 4 KiB map mean, 1 thread" us $(each row map1)
+line "dma_map_benchmark 4 KiB map mean, 2 threads" us $(each row map2)
+line "one CPU-bound process (190 MB md5sum)" s $(each row burn1)
+line "two at once" s $(each row burn2)
+line "fio 64 KiB reads, queue depth 4, solo NVMe (MB/s)" "" $(each row fio64)
+line "two at once, in each of two labs at once" s \
+  $(for m in "${modes[@]}"; do v=$({ field burn2 "$work/$m-a"; field burn2 "$work/$m-b"; } | worst); echo "${v:--}"; done)
