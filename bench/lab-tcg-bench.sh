@@ -9,6 +9,7 @@
 #   bench/lab-tcg-bench.sh [lab/run options...]
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+fio=$(command -v fio) || { echo "lab-tcg-bench.sh: needs fio on the host (apt-get install fio)" >&2; exit 2; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/p2pscope-tcg-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cat >"$work/guest.sh" <<'GUEST'
@@ -32,12 +33,22 @@ run() {   # MODE OUT [lab/run options...]
     unpinned) opts=(--tcg-threads single --host-cpu any) ;;
     multi) opts=(--tcg-threads multi) ;;
   esac
-  "$top/lab/run" -q "${opts[@]}" --out "$2" "${@:3}" --add "$(command -v fio)" --add "$work/guest.sh" \
+  "$top/lab/run" -q "${opts[@]}" --out "$2" "${@:3}" --add "$fio" --add "$work/guest.sh" \
     -- sh guest.sh >"$2.txt" 2>&1
 }
 field() { sed -n "s/^$1 //p" "$2.txt" 2>/dev/null; }
-boot() { jq -r '.timings.guest_boot_to_init_s' "$1/lab.json" 2>/dev/null; }
 worst() { awk '{ if ($1 > m) m = $1 } END { print m }'; }
+# One figure of a mode's run ("-" when it has none): FIELD, boot, or the
+# worst FIELD of the two labs at once (FIELD pair).
+figure() {   # WHAT [pair] MODE
+  local v
+  case "$1" in
+    boot) v=$(jq -r '.timings.guest_boot_to_init_s // empty' "$work/$2/lab.json" 2>/dev/null) ;;
+    *) if [ "$2" = pair ]; then v=$({ field "$1" "$work/$3-a"; field "$1" "$work/$3-b"; } | worst)
+       else v=$(field "$1" "$work/$2"); fi ;;
+  esac
+  echo "${v:--}"
+}
 modes=(single unpinned multi)
 for mode in "${modes[@]}"; do
   run "$mode" "$work/$mode" "$@"
@@ -51,13 +62,11 @@ line() {   # NAME UNIT SINGLE UNPINNED MULTI
   awk -v n="$1" -v u="$2" -v s="$3" -v p="$4" -v m="$5" 'function r(a, b) { return (a + 0 > 0 && b + 0 > 0) ? sprintf("%.2f", a / b) : "-" }
     BEGIN { printf "  %-46s %9s%s %9s%s %9s%s %8s %8s\n", n, s, u, p, u, m, u, r(s, p), r(s, m) }'
 }
-each() { for mode in "${modes[@]}"; do "$@" "$mode"; done; }
-row() { local v; v=$(field "$1" "$work/$2"); echo "${v:--}"; }
-line "boot to /init" s $(for m in "${modes[@]}"; do v=$(boot "$work/$m"); echo "${v:--}"; done)
-line "dma_map_benchmark 4 KiB map mean, 1 thread" us $(each row map1)
-line "dma_map_benchmark 4 KiB map mean, 2 threads" us $(each row map2)
-line "one CPU-bound process (190 MB md5sum)" s $(each row burn1)
-line "two at once" s $(each row burn2)
-line "fio 64 KiB reads, queue depth 4, solo NVMe (MB/s)" "" $(each row fio64)
-line "two at once, in each of two labs at once" s \
-  $(for m in "${modes[@]}"; do v=$({ field burn2 "$work/$m-a"; field burn2 "$work/$m-b"; } | worst); echo "${v:--}"; done)
+each() { for mode in "${modes[@]}"; do figure "$@" "$mode"; done; }
+line "boot to /init" s $(each boot)
+line "dma_map_benchmark 4 KiB map mean, 1 thread" us $(each map1)
+line "dma_map_benchmark 4 KiB map mean, 2 threads" us $(each map2)
+line "one CPU-bound process (190 MB md5sum)" s $(each burn1)
+line "two at once" s $(each burn2)
+line "two at once, in each of two labs at once" s $(each burn2 pair)
+line "fio 64 KiB NVMe reads qd4, MB/s (more=better)" "" $(each fio64)

@@ -36,6 +36,12 @@ lab_alerts_besides_pciehp() {
 # default: Debian 12's own.
 lab_versions="6.1 6.12 7.2"
 lab_default_version=6.1
+# lab_host_cpus: the host CPUs this process may run on, one per line (from
+# Cpus_allowed_list, e.g. "0-3,6")
+lab_host_cpus() {
+  sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status | tr ',' '\n' |
+    awk -F- '/^[0-9]+(-[0-9]+)?$/ { for (c = $1; c <= ($2 == "" ? $1 : $2); c++) print c }'
+}
 lab_check_version() {   # V: 0 when the lab knows V, else a message and 1
   case " $lab_versions " in *" $1 "*) return 0 ;; esac
   echo "${lab_prog:-lab}: unknown kernel version '$1' (one of: $lab_versions)" >&2

@@ -35,17 +35,20 @@ jget() { jq -r "$2" "$1" 2>/dev/null; }
 lab_timings() {
   jq -r '"timings: boot to init \(.timings.guest_boot_to_init_s) s, command start at \(.timings.guest_command_start_s) s, command \(.timings.command_s) s, QEMU \(.timings.qemu_wall_s) s, lab/run total \(.timings.total_wall_s) s"' "$1/lab.json" 2>/dev/null
 }
-# tl_show_guest OUTDIR KERNEL-ERE [RESULT-FILE...]: after a failed boot, what
+# tl_show_guest OUTDIR KERNEL-ERE [RESULT-FILE...]: after a failed run, what
 # the guest left: the last lines of the named files under OUTDIR/results (the
 # command's own error output), the lab's own lines, and the kernel's alerts and
-# lines that match KERNEL-ERE
+# lines that match KERNEL-ERE (from dmesg.txt, else the console of a guest that
+# did not get that far)
 tl_show_guest() {
-  local out=$1 ere=$2 f; shift 2
+  local out=$1 ere=$2 f klog; shift 2
   for f in "$@"; do
     [ -s "$out/results/$f" ] && tail -n 20 "$out/results/$f" | sed "s/^/  $f | /"
   done
   grep -h 'lab-init:' "$out/console.log" 2>/dev/null | tail -n 20 | sed 's/^/  console | /'
-  { lab_alert_lines "$out/dmesg.txt"; grep -E "$ere" "$out/dmesg.txt" 2>/dev/null; } | head -n 40 | sed 's/^/  kernel | /'
+  klog=$out/dmesg.txt; [ -f "$klog" ] || klog=$out/console.log
+  { lab_alert_lines "$klog"; grep -E "$ere" "$klog" 2>/dev/null; } | awk '!seen[$0]++' | head -n 40 |
+    sed 's/^/  kernel | /'
 }
 command -v jq >/dev/null || { echo "FAIL: $tl_name needs jq on the host"; exit 1; }
 # no_qemu_left OUTDIR: true when no QEMU started by lab/run --out OUTDIR runs
