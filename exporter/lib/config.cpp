@@ -42,6 +42,11 @@ Result<uint64_t> integer(const Checker& c, const json& j, const std::string& pat
     return v;
 }
 
+Result<bool> boolean(const Checker& c, const json& j, const std::string& path) {
+    if (!j.is_boolean()) return c.fail(path, "must be true or false");
+    return j.get<bool>();
+}
+
 Result<std::string> text(const Checker& c, const json& j, const std::string& path) {
     if (!j.is_string()) return c.fail(path, "must be a string");
     auto s = j.get<std::string>();
@@ -214,8 +219,9 @@ Result<QualifySpec> parse_qualify(const Checker& c, const json& m, const std::st
                                std::pair{"destructive", &s.destructive}}) {
         auto f = m.find(name);
         if (f == m.end()) continue;
-        if (!f->is_boolean()) return c.fail(path + "." + name, "must be true or false");
-        *field = f->get<bool>();
+        auto b = boolean(c, *f, path + "." + name);
+        if (!b) return b.error();
+        *field = *b;
     }
     return s;
 }

@@ -53,6 +53,8 @@ private:
 Result<double> number(const Checker& c, const json& j, const std::string& path, double lo, double hi, bool lo_open);
 // A whole number within lo..hi.
 Result<uint64_t> integer(const Checker& c, const json& j, const std::string& path, uint64_t lo, uint64_t hi);
+// true or false.
+Result<bool> boolean(const Checker& c, const json& j, const std::string& path);
 // A string with no NUL.
 Result<std::string> text(const Checker& c, const json& j, const std::string& path);
 // 4096, "4096", "4K", "2M", "1G" (powers of 1024), as p2pscope map's --size.
