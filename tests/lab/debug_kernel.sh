@@ -3,22 +3,51 @@
 # passes the guest smoke checks (tests/lab/guest/smoke.sh: topology, p2pmem,
 # IOMMU groups, dma_map_benchmark on pci-testdev), and reports nothing: no
 # KASAN, lockdep or DMA-API findings. To show that the leak check can see a
-# leak at all, the guest then loads a module that leaks one 4 KiB buffer on
-# purpose: kmemleak must report exactly that one object, and nothing else.
+# leak at all, the guest then loads a module that leaks four 4 KiB buffers on
+# purpose: kmemleak must report some of them, and nothing else.
+#
+# Why not "exactly one": kmemleak counts any word in scanned memory that holds
+# an object's address as a reference (Documentation/dev-tools/kmemleak.rst:
+# false negatives are possible), and a leak test that needs every leak found
+# fails now and then. It did in a proof round (no report at all), most
+# likely because the buffer's address was left in a register that an interrupt
+# handler saved on the per-CPU IRQ stack, which kmemleak scans. So each
+# buffer is allocated and filled with interrupts off in a function of its
+# own, which leaves no callee-saved register holding it, and there are four:
+# at least one must be reported, and every report must be one of them.
 source "$(dirname "$0")/lib.sh"
 obj=$("$tl_repo/lab/build-kernel.sh" debug) || { notok "no debug kernel (lab/build-kernel.sh debug)"; tl_finish; }
 mkdir -p "$tl_dir/leak"
 cat >"$tl_dir/leak/leaktest.c" <<'C'
+#include <linux/compiler.h>
+#include <linux/irqflags.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+/* Not __init: its name stays in the backtraces kmemleak prints. */
+static noinline void leaktest_leak_one(void)
+{
+	void *p = kmalloc(4096, GFP_ATOMIC);	/* lost on purpose */
+
+	if (p) {
+		memset(p, 0x5a, 4096);
+		/* Or the compiler drops the fill (nobody reads it), and
+		 * kmalloc becomes a tail call that leaves this function
+		 * out of the backtrace. */
+		barrier_data(p);
+	}
+}
 static int __init leaktest_init(void)
 {
-	void *p = kmalloc(4096, GFP_KERNEL);	/* lost on purpose */
+	unsigned long flags;
+	int i;
 
-	if (p)
-		memset(p, 0x5a, 4096);
-	pr_info("leaktest: leaked one 4 KiB buffer\n");
+	for (i = 0; i < 4; i++) {
+		local_irq_save(flags);
+		leaktest_leak_one();
+		local_irq_restore(flags);
+	}
+	pr_info("leaktest: leaked four 4 KiB buffers\n");
 	return 0;
 }
 module_init(leaktest_init);
@@ -38,11 +67,18 @@ expect_eq "guest smoke checks passed on the debug kernel" "$rc" 0
 j=$tl_dir/run/lab.json
 check "the guest ran the debug kernel (KASAN in its log)" grep -q 'KernelAddressSanitizer initialized' "$tl_dir/run/dmesg.txt"
 check "kmemleak is on" grep -q 'kmemleak: Kernel memory leak detector initialized' "$tl_dir/run/dmesg.txt"
-expect_eq "kmemleak suspects from the command: the deliberate leak only" "$(jget "$j" .guest.kmemleak_suspects)" 1
-# (the backtrace cannot name leaktest_init: a module's __init code is freed
-# once it has run, so kmemleak prints a bare address for it)
-check "kmemleak's report shows the leaked object (size 4096, allocated by insmod)" \
-  bash -c "grep -q '(size 4096)' '$tl_dir/run/kmemleak.txt' && grep -q 'comm \"insmod\"' '$tl_dir/run/kmemleak.txt'"
+# The reports of the deliberate leaks: 4096 bytes, allocated by insmod in
+# leaktest_leak_one, filled with 0x5a.
+ours=$(awk '/^unreferenced object/ { n += ours; ours = 0; mine = 1 }
+            /^unreferenced object/ && !/\(size 4096\)/ { mine = 0 }
+            /^  comm / && !/comm "insmod"/ { mine = 0 }
+            /^    5a 5a 5a 5a/ && mine == 1 { mine = 2 }
+            /leaktest_leak_one/ && mine == 2 { ours = 1 }
+            END { print n + ours }' "$tl_dir/run/kmemleak.txt" 2>/dev/null)
+suspects=$(jget "$j" .guest.kmemleak_suspects)
+check "kmemleak reported 1 to 4 of the 4 deliberate leaks (size 4096, insmod, leaktest_leak_one, 0x5a): $ours" \
+  test "${ours:-0}" -ge 1 -a "${ours:-0}" -le 4
+expect_eq "kmemleak suspects from the command: the deliberate leaks only" "$suspects" "$ours"
 echo "  (kmemleak suspects in all, boot included: $(jget "$j" .guest.kmemleak_suspects_all))"
 expect_eq "bug/fault lines in the kernel log (KASAN, lockdep, DMA-API...), kmemleak's own aside" \
   "$(jget "$j" '[.kernel_log_alert_lines[] | select(test("kmemleak: [0-9]+ new suspected") | not)] | length')" 0
