@@ -5,8 +5,8 @@
 // key of xfer::kFieldNames into its field, the size and how long a run lasts.
 // The checkers of single values are config.cpp's (config_checks.hpp).
 #include <algorithm>
-#include <string>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
