@@ -348,6 +348,16 @@ int p2pscope_block_measure(struct p2pscope_block_run *run)
 			stop = true;
 			continue;
 		}
+		/*
+		 * A killed caller stops now, not when the completion list is
+		 * next found empty: while completions keep coming, the wait
+		 * below (which also sees the signal) is never reached.
+		 */
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			stop = true;
+			continue;
+		}
 		/* Completions may keep coming after a recovery: look every round. */
 		if (!p2pscope_block_no_recovery(run)) {
 			stop = true;
