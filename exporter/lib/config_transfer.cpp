@@ -137,8 +137,8 @@ std::optional<Error> store(const Result<T>& value, Field& field) {
 
 // The value of one key of xfer::kFieldNames, into its field of the request.
 // The switch has no default: a new RequestField draws -Wswitch (an error in
-// the tests' -Werror build) until it is read here, so no key is accepted and
-// then never parsed.
+// the test command's -Werror build) until it has a case here. A field with a
+// key must be read in its case, not join the keyless ones at the end.
 std::optional<Error> read_field(const Checker& c, xfer::RequestField field, const json& v, const std::string& where,
                                 TransferRequest& q) {
     switch (field) {

@@ -265,8 +265,11 @@ TEST(Config, TransferRefusesAKeyTheEngineDoesNotRead) {
     EXPECT_EQ(error_of(R"({"measurements":[{"key":"x","kind":"transfer","engine":"cpu","file":"/d","queue_depth":1}]})",
                        engines),
               "cfg.json: measurements[0].queue_depth: engine cpu does not read queue_depth (engines that do: nvme)");
-    // A null peer is a peer not given.
+    // A null peer or device is one not given.
     EXPECT_EQ(error_of(R"({"measurements":[{"key":"x","kind":"transfer","engine":"cpu","file":"/d","peer":null}]})",
+                       engines),
+              "(parsed)");
+    EXPECT_EQ(error_of(R"({"measurements":[{"key":"x","kind":"transfer","engine":"cpu","file":"/d","device":null}]})",
                        engines),
               "(parsed)");
     // The engines named are the daemon's.
