@@ -96,18 +96,15 @@ static bool p2pscope_block_no_recovery(struct p2pscope_block_run *run)
 }
 
 /*
- * While a run goes on: wait for a completion, a tick or the provider going
- * away, then look around.  False, with the outcome set (or *ret on a fatal
+ * What ends a run besides its count, its time and a stalled device: a fatal
+ * signal, the provider going away, error recovery.  Looked at every round,
+ * not only when a wait finds no completion queued: completions may keep
+ * coming all the while.  False, with the outcome set (or *ret on a fatal
  * signal), when the run must stop.
  */
-static bool p2pscope_block_wait(struct p2pscope_block_run *run, int *ret)
+static bool p2pscope_block_go_on(struct p2pscope_block_run *run, int *ret)
 {
-	long left = wait_event_killable_timeout(run->wq,
-			!llist_empty(&run->done) || READ_ONCE(run->hold.gone) ||
-			READ_ONCE(run->recovery_seen), P2PSCOPE_XFER_TICK);
-	u64 quiet;
-
-	if (left < 0) {
+	if (fatal_signal_pending(current)) {
 		*ret = -EINTR;
 		return false;
 	}
@@ -123,7 +120,26 @@ static bool p2pscope_block_wait(struct p2pscope_block_run *run, int *ret)
 				pci_name(run->provider));
 		return false;
 	}
-	if (!p2pscope_block_no_recovery(run))
+	return p2pscope_block_no_recovery(run);
+}
+
+/*
+ * While a run goes on: wait for a completion, a tick or the provider going
+ * away, then look around (and for a stalled device).  False, with the
+ * outcome set (or *ret on a fatal signal), when the run must stop.
+ */
+static bool p2pscope_block_wait(struct p2pscope_block_run *run, int *ret)
+{
+	long left = wait_event_killable_timeout(run->wq,
+			!llist_empty(&run->done) || READ_ONCE(run->hold.gone) ||
+			READ_ONCE(run->recovery_seen), P2PSCOPE_XFER_TICK);
+	u64 quiet;
+
+	if (left < 0) {
+		*ret = -EINTR;
+		return false;
+	}
+	if (!p2pscope_block_go_on(run, ret))
 		return false;
 	quiet = ktime_get_ns() - READ_ONCE(run->last_done_ns);
 	if (atomic_read(&run->inflight) && (s64)quiet > (s64)P2PSCOPE_XFER_STALL_NS) {
@@ -348,18 +364,8 @@ int p2pscope_block_measure(struct p2pscope_block_run *run)
 			stop = true;
 			continue;
 		}
-		/*
-		 * A killed caller stops now, not when the completion list is
-		 * next found empty: while completions keep coming, the wait
-		 * below (which also sees the signal) is never reached.
-		 */
-		if (fatal_signal_pending(current)) {
-			ret = -EINTR;
-			stop = true;
-			continue;
-		}
-		/* Completions may keep coming after a recovery: look every round. */
-		if (!p2pscope_block_no_recovery(run)) {
+		/* The wait below is skipped while completions keep coming. */
+		if (!p2pscope_block_go_on(run, &ret)) {
 			stop = true;
 			continue;
 		}
