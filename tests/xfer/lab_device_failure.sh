@@ -170,6 +170,13 @@ check "aer: within 30 s of its 60" test "$(cat "$r/aer.ms" 2>/dev/null || echo 9
 jcheck "provider: the run stopped: the provider was removed" "$r/provider.json" \
   '.results[0].status | contains("the p2pmem provider, was unbound or removed")'
 check "provider: within 30 s" test "$(cat "$r/provider.ms" 2>/dev/null || echo 99999)" -lt 30000
+# From the unbind's notice to the run letting go: the measuring loop looks
+# every round, also while completions keep coming (it once waited for the
+# completion list to run dry: 20 s on the debug kernel under load).
+letgo=$(awk -F'[][]' '/stopping the measurement that uses this device/ { t0 = $2 }
+                      /the measurement stopped and let go of this device/ && t0 != "" { printf "%d", ($2 - t0) * 1000; exit }' \
+        "$r/log.txt" 2>/dev/null)
+check "provider: the run let go of it within 5 s of being told (${letgo:-no notice} ms)" test "${letgo:-99999}" -lt 5000
 expect_eq "provider: the CMB NVMe is gone" "$(cat "$r/cmb" 2>/dev/null)" removed
 # remove
 # (6.1 removes the driver first and its bios fail; 7.2's pciehp powers the slot
