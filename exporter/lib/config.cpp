@@ -101,9 +101,11 @@ namespace {
 using detail::Checker;
 using detail::json;
 using detail::bdf;
+using detail::boolean;
 using detail::byte_size;
 using detail::integer;
 using detail::number;
+using detail::store;
 using detail::text;
 
 bool valid_key(const std::string& k) {
@@ -154,9 +156,7 @@ Result<MapSpec> parse_map(const Checker& c, const json& m, const std::string& pa
     if (auto e = known_name(c, m, path, "direction", "direction", kclient::parse_dir, kclient::dir_names, s.dir))
         return *e;
     if (auto a = m.find("size"); a != m.end()) {
-        auto v = byte_size(c, *a, path + ".size", kclient::kMaxSizeBytes);
-        if (!v) return v.error();
-        s.size_bytes = *v;
+        if (auto e = store(byte_size(c, *a, path + ".size", kclient::kMaxSizeBytes), s.size_bytes)) return *e;
     }
     // As p2pscope map: segments apply to the APIs that map a list; the module
     // counts the entries of the APIs that decide them (dma-bufs, noncontiguous
@@ -172,14 +172,10 @@ Result<MapSpec> parse_map(const Checker& c, const json& m, const std::string& pa
     if (segments == kclient::Segments::one) s.segments = 1;
     if (segments == kclient::Segments::module) s.segments = 0;
     if (auto a = m.find("threads"); a != m.end()) {
-        auto v = integer(c, *a, path + ".threads", 1, 4096);
-        if (!v) return v.error();
-        s.threads = static_cast<uint32_t>(*v);
+        if (auto e = store(integer(c, *a, path + ".threads", 1, 4096), s.threads)) return *e;
     }
     if (auto a = m.find("seconds"); a != m.end()) {
-        auto v = number(c, *a, path + ".seconds", 0, 60, true);
-        if (!v) return v.error();
-        s.seconds = *v;
+        if (auto e = store(number(c, *a, path + ".seconds", 0, 60, true), s.seconds)) return *e;
     }
     return s;
 }
@@ -219,9 +215,7 @@ Result<QualifySpec> parse_qualify(const Checker& c, const json& m, const std::st
                                std::pair{"destructive", &s.destructive}}) {
         auto f = m.find(name);
         if (f == m.end()) continue;
-        auto b = boolean(c, *f, path + "." + name);
-        if (!b) return b.error();
-        *field = *b;
+        if (auto e = store(boolean(c, *f, path + "." + name), *field)) return *e;
     }
     return s;
 }
@@ -288,14 +282,10 @@ Result<Config> parse_config(const std::string& text_in, const std::string& origi
             return c.fail("schema", std::string("must be \"") + kConfigSchema + "\"");
     }
     if (auto d = doc.find("duty_cycle"); d != doc.end()) {
-        auto v = number(c, *d, "duty_cycle", 0, 1, true);
-        if (!v) return v.error();
-        cfg.duty_cycle = *v;
+        if (auto e = store(number(c, *d, "duty_cycle", 0, 1, true), cfg.duty_cycle)) return *e;
     }
     if (auto d = doc.find("start_delay_s"); d != doc.end()) {
-        auto v = number(c, *d, "start_delay_s", 0, 86400, false);
-        if (!v) return v.error();
-        cfg.start_delay_s = *v;
+        if (auto e = store(number(c, *d, "start_delay_s", 0, 86400, false), cfg.start_delay_s)) return *e;
     }
     if (auto d = doc.find("device_node"); d != doc.end()) {
         auto v = text(c, *d, "device_node");

@@ -62,6 +62,14 @@ Result<uint64_t> byte_size(const Checker& c, const json& j, const std::string& p
 // A PCI address ("34:00.0", "0000:34:00.0").
 Result<probe::PciAddress> bdf(const Checker& c, const json& j, const std::string& path);
 
+// A checked value into its field, or its error.
+template <class T, class Field>
+std::optional<Error> store(const Result<T>& value, Field& field) {
+    if (!value) return value.error();
+    field = static_cast<Field>(*value);
+    return std::nullopt;
+}
+
 // A measurement of kind transfer (`spec` has its key, kind and interval): one
 // `p2pscope xfer` run of one of `engines`.
 Result<MeasurementSpec> parse_transfer(const Checker& c, const json& m, const std::string& path, MeasurementSpec spec,

@@ -127,14 +127,6 @@ Result<uint64_t> size_or_zero(const Checker& c, const json& a, const std::string
     return byte_size(c, a, where, 1ULL << 50);
 }
 
-// A checked value into its field, or its error.
-template <class T, class Field>
-std::optional<Error> store(const Result<T>& value, Field& field) {
-    if (!value) return value.error();
-    field = static_cast<Field>(*value);
-    return std::nullopt;
-}
-
 // The value of one key of xfer::kFieldNames, into its field of the request.
 // The switch has no default: a new RequestField draws -Wswitch (an error in
 // the test command's -Werror build) until it has a case here. A field with a
