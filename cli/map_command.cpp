@@ -66,7 +66,7 @@ std::string status_text(const kclient::MapResult& r) {
     return (r.ran() ? "stopped: " : "waived: ") + std::string(r.raw.reason) + slowed;
 }
 
-std::string render_json(const p2pscope_version& v, const std::vector<Row>& rows) {
+std::string render_map_json(const p2pscope_version& v, const std::vector<Row>& rows) {
     nlohmann::json doc;
     doc["schema"] = "p2pscope.map/1";
     doc["kernel_release"] = v.kernel_release;
@@ -77,7 +77,7 @@ std::string render_json(const p2pscope_version& v, const std::vector<Row>& rows)
     return doc.dump(2) + "\n";
 }
 
-std::string render_text(const p2pscope_version& v, const std::vector<Row>& rows) {
+std::string render_map_text(const p2pscope_version& v, const std::vector<Row>& rows) {
     std::string out;
     char line[512];
     std::snprintf(line, sizeof line, "p2pscope.ko %s (ABI %u.%u) on Linux %s\n", v.module_version, v.abi_major,
@@ -185,7 +185,7 @@ Status run_map(const MapOptions& o, std::ostream& out) {
             rows.push_back(Row{q, std::move(*r)});
         }
     }
-    out << (o.format == "json" ? render_json(dev->version(), rows) : render_text(dev->version(), rows));
+    out << (o.format == "json" ? render_map_json(dev->version(), rows) : render_map_text(dev->version(), rows));
     size_t stopped = 0;
     for (const auto& row : rows) stopped += row.result.ran() && !row.result.complete();
     if (stopped)

@@ -63,7 +63,7 @@ std::optional<double> fraction(const Report& r, const xfer::Measurement& m) {
     return m.bytes_per_second / *r.path.ceiling_bytes_per_s;
 }
 
-std::string render_json(const Report& r) {
+std::string render_xfer_json(const Report& r) {
     using nlohmann::json;
     json doc;
     doc["schema"] = "p2pscope.xfer/1";
@@ -95,7 +95,7 @@ std::string human_rate(double bps) {
     return buf;
 }
 
-std::string render_text(const Report& r) {
+std::string render_xfer_text(const Report& r) {
     std::string out;
     char line[768];
     const auto& q = r.request;
@@ -218,7 +218,7 @@ Status run_xfer(const XferOptions& o, std::ostream& out) {
     r.path = *run.path;
     r.rows = std::move(run.rows);
     if (r.rows.empty() && run.outcome == xfer::Outcome::waived) r.status = "waived: " + run.reason;
-    out << (o.format == "json" ? render_json(r) : render_text(r));
+    out << (o.format == "json" ? render_xfer_json(r) : render_xfer_text(r));
 
     size_t stopped = 0, bad = 0;
     for (const auto& m : r.rows) {

@@ -240,9 +240,7 @@ Result<MeasurementSpec> parse_measurement(const Checker& c, const json& m, const
         return c.fail(path + ".kind", "unknown kind '" + *kt + "' (" + kinds + ")");
     spec.kind = *kv;
     if (auto i = m.find("interval_s"); i != m.end()) {
-        auto v = number(c, *i, path + ".interval_s", 0.05, 366.0 * 86400, false);
-        if (!v) return v.error();
-        spec.interval_s = *v;
+        if (auto e = store(number(c, *i, path + ".interval_s", 0.05, 366.0 * 86400, false), spec.interval_s)) return *e;
     }
     switch (spec.kind) {
     case MeasurementKind::topology:

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Inside p2pscope_exporter_lib: the checkers that read one value of the
 // configuration file, each refusing a bad one with the file and the JSON path
-// (config.cpp), and the parser of a transfer measurement (config_transfer.cpp).
+// (config.cpp), store() to put a checked value in its place, and the parser of
+// a transfer measurement (config_transfer.cpp).
 #pragma once
 
 #include <cstdint>
