@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
 # Prints what the lab costs a newcomer and CI, against the targets of the lab
 # issue: each lab kernel built from scratch (source unpacked, configured,
-# compiled) in a scratch cache, and `scripts/main.sh` warm (everything cached:
-# the lab boot, the module and qualify). A figure, not a test: the machine's
-# other work shows in it, so the load average is printed beside it.
-#   bench/lab-build-bench.sh [--versions "6.1 6.12 7.2"] [--variants "release debug"] [--no-main]
-# The scratch cache is removed afterwards; the real cache is not touched,
-# except that `scripts/main.sh` warm uses it (run it once before).
+# compiled) in a scratch cache, the p2pscope command built from scratch in a
+# scratch tree as `scripts/build.sh --main` builds it (wall and CPU seconds),
+# and `scripts/main.sh` warm (everything cached: the lab boot, the module and
+# qualify). A figure, not a test: the machine's other work shows in it, so the
+# load average is printed beside it.
+#   bench/lab-build-bench.sh [--versions "6.1 6.12 7.2"] [--variants "release debug"]
+#                            [--no-command] [--no-main]
+# The scratch cache and tree are removed afterwards; the real cache is not
+# touched, except that `scripts/main.sh` warm uses it (run it once before).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-versions=6.1 variants="release debug" main=1
+versions=6.1 variants="release debug" command=1 main=1
 while [ $# -gt 0 ]; do
   case "$1" in
-    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     --versions) versions=$2; shift 2 ;;
     --variants) variants=$2; shift 2 ;;
+    --no-command) command=0; shift ;;
     --no-main) main=0; shift ;;
     *) echo "lab-build-bench.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -41,6 +45,24 @@ for v in $versions; do
     fi
   done
 done
+if [ $command = 1 ]; then
+  # The flags of scripts/build.sh --main in a new tree (its build type's defaults: -O2 -g1).
+  tree=$scratch/command
+  if cmake -S "$top" -B "$tree" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DP2PSCOPE_TESTS=OFF -DP2PSCOPE_BENCH=OFF \
+       -DP2PSCOPE_GUI=OFF -DP2PSCOPE_EXPORTER=OFF >"$scratch/command.log" 2>&1; then
+    # bash's own `time`: real, user and system seconds of the build and its compilers.
+    cpu=$( { TIMEFORMAT='%R %U %S'; time cmake --build "$tree" -j"$(nproc)" --target p2pscope \
+             >>"$scratch/command.log" 2>&1; } 2>&1 ); rc=$?
+  else cpu="0 0 0" rc=1; fi
+  read -r wall user sys <<<"$cpu"
+  if [ $rc = 0 ]; then
+    files=$(find "$tree" -name '*.o' | wc -l)
+    row "p2pscope command, from scratch ($files objects)" "$wall" "-" \
+      "$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.0f CPU-s (user %.0f, system %.0f)", u + s, u, s }')"
+  else
+    row "p2pscope command, from scratch" 0 "-" "FAILED: $(grep -m1 -E 'error|Error' "$scratch/command.log")"
+  fi
+fi
 if [ $main = 1 ]; then
   t0=$(date +%s.%N)
   "$top/scripts/main.sh" >"$scratch/main.out" 2>"$scratch/main.err"; rc=$?
