@@ -10,12 +10,13 @@
 #                            [--no-command] [--no-main]
 # The scratch cache and tree are removed afterwards; the real cache is not
 # touched, except that `scripts/main.sh` warm uses it (run it once before).
+# Exits 1 when a build failed (its row says FAILED), 2 on a bad argument.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 versions=6.1 variants="release debug" command=1 main=1
 while [ $# -gt 0 ]; do
   case "$1" in
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     --versions) versions=$2; shift 2 ;;
     --variants) variants=$2; shift 2 ;;
     --no-command) command=0; shift ;;
@@ -46,28 +47,33 @@ for v in $versions; do
   done
 done
 if [ $command = 1 ]; then
-  # The flags of scripts/build.sh --main in a new tree (its build type's defaults: -O2 -g1).
-  tree=$scratch/command
-  if cmake -S "$top" -B "$tree" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DP2PSCOPE_TESTS=OFF -DP2PSCOPE_BENCH=OFF \
-       -DP2PSCOPE_GUI=OFF -DP2PSCOPE_EXPORTER=OFF >"$scratch/command.log" 2>&1; then
-    # bash's own `time`: real, user and system seconds of the build and its compilers.
-    cpu=$( { TIMEFORMAT='%R %U %S'; time cmake --build "$tree" -j"$(nproc)" --target p2pscope \
-             >>"$scratch/command.log" 2>&1; } 2>&1 ); rc=$?
-  else cpu="0 0 0" rc=1; fi
+  # Configured and built as scripts/build.sh --main does a new tree (its build
+  # type's flags: -O2 -g1), timed by bash's own `time`: real, user and system
+  # seconds of cmake and its compilers, configuring included as in build.sh's figure.
+  tree=$scratch/command log=$scratch/command.log
+  cpu=$( { TIMEFORMAT='%R %U %S'; time {
+           cmake -S "$top" -B "$tree" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DP2PSCOPE_TESTS=OFF -DP2PSCOPE_BENCH=OFF \
+             -DP2PSCOPE_GUI=OFF -DP2PSCOPE_EXPORTER=OFF >"$log" 2>&1 &&
+           cmake --build "$tree" -j"$(nproc)" --target p2pscope >>"$log" 2>&1; }; } 2>&1 ); rc=$?
   read -r wall user sys <<<"$cpu"
   if [ $rc = 0 ]; then
-    files=$(find "$tree" -name '*.o' | wc -l)
-    row "p2pscope command, from scratch ($files objects)" "$wall" "-" \
+    # The command's files count as one object: they are compiled as one unit.
+    objects=$(find "$tree" -name '*.o' | wc -l)
+    row "p2pscope command, from scratch ($objects objects)" "$wall" "-" \
       "$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.0f CPU-s (user %.0f, system %.0f)", u + s, u, s }')"
   else
-    row "p2pscope command, from scratch" 0 "-" "FAILED: $(grep -m1 -E 'error|Error' "$scratch/command.log")"
+    row "p2pscope command, from scratch" 0 "-" \
+      "FAILED: $(grep -m1 -E 'error|Error' "$log" || tail -n 1 "$log")"
   fi
 fi
 if [ $main = 1 ]; then
   t0=$(date +%s.%N)
   "$top/scripts/main.sh" >"$scratch/main.out" 2>"$scratch/main.err"; rc=$?
   t=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
-  row "scripts/main.sh, warm (exit $rc)" "$t" "<= 60 s" "$(verdict "$t" 60)"
+  if [ $rc = 0 ]; then row "scripts/main.sh, warm" "$t" "<= 60 s" "$(verdict "$t" 60)"
+  else row "scripts/main.sh, warm" "$t" "<= 60 s" "FAILED: exit $rc: $(tail -n 1 "$scratch/main.err")"; fi
 fi
 echo "lab build and main-job times on $(nproc) cores, load average now $(cut -d' ' -f1-3 /proc/loadavg):"
 printf '  %s\n' "${rows[@]}"
+# A step that failed has no figure: the run is not complete.
+! printf '%s\n' "${rows[@]}" | grep -q ' FAILED: '
